@@ -33,7 +33,11 @@ const summaryReporter = () => ({
     for (const s of sessions) {
       if (s.testResults) walk(s.testResults);
       // A file that failed to load has no test results but errors: count it as a failure.
-      if (!s.passed && (!s.testResults || (s.testResults.tests.length === 0 && s.testResults.suites.length === 0))) failed++;
+      if (
+        !s.passed &&
+        (!s.testResults || (s.testResults.tests.length === 0 && s.testResults.suites.length === 0))
+      )
+        failed++;
     }
     if (thirdPartyRequests.length > 0) {
       console.error(`Blocked requests to third-party origins:\n  ${thirdPartyRequests.join('\n  ')}`);

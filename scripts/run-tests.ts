@@ -76,7 +76,8 @@ function browserSuite(extra: string[]): Counts {
 function prepare(): void {
   ensureChromium();
   const steps: [string, string[]][] = [['npm', ['run', '--silent', 'build']]];
-  if (existsSync(join(ROOT, 'scripts/make-fixtures.ts'))) steps.push(['npm', ['run', '--silent', 'fixtures']]);
+  if (existsSync(join(ROOT, 'scripts/make-fixtures.ts')))
+    steps.push(['npm', ['run', '--silent', 'fixtures']]);
   for (const [cmd, args] of steps) {
     if (run(cmd, args) !== 0) throw new Error(`preparing tests failed: ${cmd} ${args.join(' ')}`);
   }
@@ -105,7 +106,9 @@ try {
     const c = suite();
     total.passed += c.passed;
     total.failed += c.failed;
-    lines.push(`${name}: ${c.passed} passed, ${c.failed} failed (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    lines.push(
+      `${name}: ${c.passed} passed, ${c.failed} failed (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+    );
   }
 } catch (err) {
   console.error(err instanceof Error ? err.message : err);

@@ -12,7 +12,11 @@ export interface LaunchChromiumOptions {
 
 export async function launchChromium(options: LaunchChromiumOptions = {}): Promise<Browser> {
   const executablePath = ensureChromium();
-  const args = [...CHROMIUM_ARGS, ...(options.fakeCamera === false ? [] : FAKE_CAMERA_ARGS), ...(options.args ?? [])];
+  const args = [
+    ...CHROMIUM_ARGS,
+    ...(options.fakeCamera === false ? [] : FAKE_CAMERA_ARGS),
+    ...(options.args ?? []),
+  ];
   return chromium.launch({ executablePath, headless: true, args, ...options.launch });
 }
 

@@ -18,7 +18,10 @@ export const CHROMIUM_ARGS: readonly string[] = [
 ];
 
 /** Flags that give the page a fake camera without a permission prompt. */
-export const FAKE_CAMERA_ARGS: readonly string[] = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+export const FAKE_CAMERA_ARGS: readonly string[] = [
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+];
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -34,7 +37,9 @@ export function findChromium(): string | undefined {
 const APT_COMMAND = 'apt-get update && apt-get install -y chromium';
 
 function isDebianLike(): boolean {
-  return existsSync('/etc/debian_version') || /ID(_LIKE)?=.*(debian|ubuntu)/.test(safeRead('/etc/os-release'));
+  return (
+    existsSync('/etc/debian_version') || /ID(_LIKE)?=.*(debian|ubuntu)/.test(safeRead('/etc/os-release'))
+  );
 }
 
 function safeRead(path: string): string {
