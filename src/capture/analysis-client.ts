@@ -1,0 +1,133 @@
+import type { CaptureProfile } from '../analysis/types.js';
+import type {
+  AnalysisErrorCode,
+  AnalysisRequest,
+  AnalysisResponse,
+  DocumentFrameOptions,
+  DocumentFrameResult,
+  FaceFrameResult,
+} from './analysis-protocol.js';
+import type { FaceRuntimeStage } from './face-runtime.js';
+
+export class AnalysisError extends Error {
+  override readonly name = 'AnalysisError';
+  constructor(
+    readonly code: AnalysisErrorCode | 'WORKER_FAILED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface AnalysisClientOptions {
+  assetBase: string;
+  profile?: CaptureProfile;
+  analysisWidth?: number;
+  onProgress?: (stage: FaceRuntimeStage, done: number, total: number) => void;
+  /** Injected for tests and for hosts that bundle the worker differently. */
+  createWorker?: () => Worker;
+}
+
+type Pending = { resolve: (v: never) => void; reject: (e: unknown) => void };
+
+/**
+ * Page side of the analysis worker: sends frames (transferring the bitmap), resolves each request with its typed
+ * result. Frames are grabbed with `createImageBitmap(video)` at full camera resolution.
+ *
+ * @example
+ * const analysis = new AnalysisClient({ assetBase: '/sdk/assets' });
+ * const result = await analysis.document(await createImageBitmap(video), { side: 'front' });
+ */
+export class AnalysisClient {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private facesReady: Promise<void> | undefined;
+  private resolveFacesReady: (() => void) | undefined;
+  private rejectFacesReady: ((e: unknown) => void) | undefined;
+
+  constructor(private readonly options: AnalysisClientOptions) {
+    this.worker =
+      options.createWorker?.() ??
+      new Worker(new URL('./analysis.worker.js', import.meta.url), { type: 'module', name: 'idv-analysis' });
+    this.worker.addEventListener('message', (e: MessageEvent<AnalysisResponse>) => this.receive(e.data));
+    this.worker.addEventListener('error', (e) =>
+      this.failAll(new AnalysisError('WORKER_FAILED', e.message || 'analysis worker failed')),
+    );
+    this.send({
+      type: 'configure',
+      assetBase: options.assetBase,
+      profile: options.profile ?? 'phone',
+      analysisWidth: options.analysisWidth ?? 640,
+    });
+  }
+
+  /** Starts loading the face runtime in the background; resolves when both face tasks are ready. */
+  preloadFaces(): Promise<void> {
+    this.facesReady ??= new Promise<void>((resolve, reject) => {
+      this.resolveFacesReady = resolve;
+      this.rejectFacesReady = reject;
+      this.send({ type: 'preload-faces' });
+    });
+    return this.facesReady;
+  }
+
+  document(frame: ImageBitmap, options: DocumentFrameOptions = {}): Promise<DocumentFrameResult> {
+    return this.request<DocumentFrameResult>((id) => ({ type: 'document', id, frame, options }), frame);
+  }
+
+  face(frame: ImageBitmap, timestampMs: number): Promise<FaceFrameResult> {
+    return this.request<FaceFrameResult>((id) => ({ type: 'face', id, frame, timestampMs }), frame);
+  }
+
+  dispose(): void {
+    this.send({ type: 'dispose' });
+    this.failAll(new AnalysisError('WORKER_FAILED', 'analysis disposed'));
+    this.worker.terminate();
+  }
+
+  private request<T>(make: (id: number) => AnalysisRequest, frame: ImageBitmap): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: never) => void, reject });
+      this.send(make(id), [frame]);
+    });
+  }
+
+  private send(msg: AnalysisRequest, transfer: Transferable[] = []): void {
+    this.worker.postMessage(msg, transfer);
+  }
+
+  private receive(msg: AnalysisResponse): void {
+    switch (msg.type) {
+      case 'progress':
+        this.options.onProgress?.(msg.stage, msg.done, msg.total);
+        return;
+      case 'faces-ready':
+        this.resolveFacesReady?.();
+        return;
+      case 'error': {
+        const err = new AnalysisError(msg.code, msg.message);
+        if (msg.id !== undefined) this.settle(msg.id, undefined, err);
+        else this.rejectFacesReady?.(err);
+        return;
+      }
+      default:
+        this.settle(msg.id, msg.result);
+    }
+  }
+
+  private settle(id: number, value: unknown, error?: unknown): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    if (error) p.reject(error);
+    else p.resolve(value as never);
+  }
+
+  private failAll(err: unknown): void {
+    for (const [, p] of this.pending) p.reject(err);
+    this.pending.clear();
+    this.rejectFacesReady?.(err);
+  }
+}
