@@ -45,11 +45,14 @@ export class AnalysisClient {
   private facesReady: Promise<void> | undefined;
   private resolveFacesReady: (() => void) | undefined;
   private rejectFacesReady: ((e: unknown) => void) | undefined;
+  /** Set once the worker died: every later request fails at once instead of waiting forever. */
+  private failure: AnalysisError | undefined;
 
   constructor(private readonly options: AnalysisClientOptions) {
     this.worker =
       options.createWorker?.() ??
-      new Worker(new URL('./analysis.worker.js', import.meta.url), { type: 'module', name: 'idv-analysis' });
+      // `.ts` on purpose: bundlers (vite) and the test dev server resolve worker URLs literally, not through TS mapping.
+      new Worker(new URL('./analysis.worker.ts', import.meta.url), { type: 'module', name: 'idv-analysis' });
     this.worker.addEventListener('message', (e: MessageEvent<AnalysisResponse>) => this.receive(e.data));
     this.worker.addEventListener('error', (e) =>
       this.failAll(new AnalysisError('WORKER_FAILED', e.message || 'analysis worker failed')),
@@ -64,6 +67,7 @@ export class AnalysisClient {
 
   /** Starts loading the face runtime in the background; resolves when both face tasks are ready. */
   preloadFaces(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
     this.facesReady ??= new Promise<void>((resolve, reject) => {
       this.resolveFacesReady = resolve;
       this.rejectFacesReady = reject;
@@ -82,11 +86,16 @@ export class AnalysisClient {
 
   dispose(): void {
     this.send({ type: 'dispose' });
-    this.failAll(new AnalysisError('WORKER_FAILED', 'analysis disposed'));
+    this.failure = new AnalysisError('WORKER_FAILED', 'analysis disposed');
+    this.failAll(this.failure);
     this.worker.terminate();
   }
 
   private request<T>(make: (id: number) => AnalysisRequest, frame: ImageBitmap): Promise<T> {
+    if (this.failure) {
+      frame.close();
+      return Promise.reject(this.failure);
+    }
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: never) => void, reject });

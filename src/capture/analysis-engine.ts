@@ -3,7 +3,7 @@
  * thread): frame → scaled pixels → pure checks from `src/analysis`, plus MediaPipe faces when needed.
  */
 import { assessDocumentFrame, assessFaceFrame } from '../analysis/index.js';
-import type { CaptureProfile, FaceObservation, FrameLike } from '../analysis/types.js';
+import type { CaptureProfile, FaceObservation, FrameLike, Quad } from '../analysis/types.js';
 import type { DocumentFrameOptions, DocumentFrameResult, FaceFrameResult } from './analysis-protocol.js';
 import { FaceRuntime, type FaceRuntimeStage } from './face-runtime.js';
 
@@ -18,6 +18,7 @@ export interface AnalysisEngineOptions {
 export class AnalysisEngine {
   readonly faces: FaceRuntime;
   private canvas: OffscreenCanvas | undefined;
+  private tile: OffscreenCanvas | undefined;
   private readonly profile: CaptureProfile;
   private readonly analysisWidth: number;
 
@@ -43,19 +44,23 @@ export class AnalysisEngine {
   async document(frame: ImageBitmap, options: DocumentFrameOptions): Promise<DocumentFrameResult> {
     const t0 = performance.now();
     const { image, canvas, scale } = this.pixels(frame);
-    let faces: FaceObservation[] | undefined;
-    const wantFace = options.side !== 'back' && (options.faceCheck ?? 'if-ready') !== 'skip';
-    const runFace = wantFace && (options.faceCheck === 'wait' || this.faces.detectorReady);
-    if (runFace) faces = await this.faces.detectFaces(canvas, image);
-    const a = assessDocumentFrame(image, {
+    const base = {
       kind: options.kind,
       side: options.side,
       profile: this.profile,
       previousQuad: options.previousQuad,
-      requireFaceOnDocument: runFace,
-      faces,
-      captureResolution: { width: frame.width, height: frame.height },
-    });
+      captureResolution: options.captureResolution ?? { width: frame.width, height: frame.height },
+    };
+    let a = assessDocumentFrame(image, base);
+    let faces: FaceObservation[] | undefined;
+    const wantFace = options.side !== 'back' && (options.faceCheck ?? 'if-ready') !== 'skip';
+    // The face check costs a few detector runs, so it only runs on frames that pass everything else.
+    const runFace =
+      wantFace && a.ok && a.quad !== undefined && (options.faceCheck === 'wait' || this.faces.detectorReady);
+    if (runFace && a.quad) {
+      faces = await this.facesOnCard(canvas, a.quad);
+      a = assessDocumentFrame(image, { ...base, requireFaceOnDocument: true, faces });
+    }
     return {
       ok: a.ok,
       issues: a.issues,
@@ -69,6 +74,37 @@ export class AnalysisEngine {
       analysisHeight: image.height,
       ms: performance.now() - t0,
     };
+  }
+
+  /**
+   * The short-range detector sees a 128-px square, where a card portrait in a whole frame is a few pixels wide.
+   * So it runs on square tiles as tall as the card (left, middle, right), and boxes are mapped back to the frame.
+   */
+  private async facesOnCard(canvas: OffscreenCanvas, quad: Quad): Promise<FaceObservation[]> {
+    const xs = quad.map((p) => p.x);
+    const ys = quad.map((p) => p.y);
+    const left = Math.max(0, Math.min(...xs));
+    const top = Math.max(0, Math.min(...ys));
+    const width = Math.min(canvas.width, Math.max(...xs)) - left;
+    const height = Math.min(canvas.height, Math.max(...ys)) - top;
+    const side = Math.round(Math.min(width, height));
+    if (side < 16) return [];
+    const offsets = width > side ? [0, (width - side) / 2, width - side] : [0];
+    this.tile ??= new OffscreenCanvas(side, side);
+    if (this.tile.width !== side) this.tile = new OffscreenCanvas(side, side);
+    const ctx = this.tile.getContext('2d')!;
+    const found: FaceObservation[] = [];
+    for (const dx of offsets) {
+      ctx.drawImage(canvas, left + dx, top, side, side, 0, 0, side, side);
+      for (const f of await this.faces.detectFaces(this.tile, { width: side, height: side })) {
+        found.push({
+          ...f,
+          box: { ...f.box, x: f.box.x + left + dx, y: f.box.y + top },
+          keypoints: f.keypoints?.map((k) => ({ x: k.x + left + dx, y: k.y + top })),
+        });
+      }
+    }
+    return found;
   }
 
   async face(frame: ImageBitmap, timestampMs: number): Promise<FaceFrameResult> {

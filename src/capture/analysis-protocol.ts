@@ -24,6 +24,8 @@ export interface DocumentFrameOptions {
   faceCheck?: 'skip' | 'if-ready' | 'wait';
   /** The previous frame's quad, in analysis pixels, for the steadiness check. */
   previousQuad?: Quad;
+  /** Size of the full-resolution still this frame stands for, when a downscaled copy is sent (default: the frame). */
+  captureResolution?: { width: number; height: number };
 }
 
 export interface DocumentFrameResult {

@@ -129,6 +129,7 @@ export class DocumentCapture {
       kind: this.options.kind,
       faceCheck: 'if-ready',
       previousQuad: this.previousQuad,
+      captureResolution: { width: full.width, height: full.height },
     });
     // the worker saw a 640-wide copy: report scale against the full frame
     result.scale = full.width / result.analysisWidth;

@@ -7,6 +7,9 @@ import type {
 import type { FaceObservation } from '../analysis/types.js';
 import { assetUrl, mediapipeWasmBase } from './asset-manifest.js';
 
+/** Module workers have no `document`; there MediaPipe must use its ES-module wasm loader. */
+const IN_WORKER = typeof document === 'undefined';
+
 /** What a face task can read pixels from, in a worker or on the main thread. */
 export type FaceImage = ImageBitmap | OffscreenCanvas | HTMLCanvasElement | HTMLVideoElement;
 
@@ -33,6 +36,8 @@ export class FaceRuntime {
     | ReturnType<typeof import('@mediapipe/tasks-vision')['FilesetResolver']['forVisionTasks']>
     | undefined;
   private lastVideoTs = 0;
+  /** Task creation is serialized: MediaPipe reads and then clears the global `ModuleFactory` during each one. */
+  private creating: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: FaceRuntimeOptions) {}
 
@@ -43,24 +48,48 @@ export class FaceRuntime {
 
   private async loadFileset() {
     const vision = await this.loadVision();
-    this.fileset ??= vision.FilesetResolver.forVisionTasks(mediapipeWasmBase(this.options.assetBase), true);
+    this.fileset ??= vision.FilesetResolver.forVisionTasks(
+      mediapipeWasmBase(this.options.assetBase),
+      IN_WORKER,
+    );
     const fileset = await this.fileset;
     this.options.onProgress?.('runtime', 1, 3);
     return { vision, fileset };
+  }
+
+  /**
+   * In a module worker MediaPipe `import()`s the wasm loader, which sets `globalThis.ModuleFactory` only the first
+   * time it is evaluated; MediaPipe clears it after creating a task. Re-arm it from the cached module before each
+   * creation so a second task can be made.
+   */
+  private async create<T>(make: () => Promise<T>): Promise<T> {
+    const run = this.creating.then(async () => {
+      const { fileset } = await this.loadFileset();
+      const g = globalThis as { ModuleFactory?: unknown };
+      if (!g.ModuleFactory && IN_WORKER) {
+        const loader = (await import(/* @vite-ignore */ fileset.wasmLoaderPath)) as { default?: unknown };
+        g.ModuleFactory = loader.default;
+      }
+      return make();
+    });
+    this.creating = run.catch(() => undefined);
+    return run;
   }
 
   /** The short-range face detector (for "is there a face on the card", and face counting). */
   getDetector(): Promise<FaceDetector> {
     this.detector ??= (async () => {
       const { vision, fileset } = await this.loadFileset();
-      const det = await vision.FaceDetector.createFromOptions(fileset, {
-        baseOptions: {
-          modelAssetPath: assetUrl(this.options.assetBase, 'faceDetectorModel'),
-          delegate: 'CPU',
-        },
-        runningMode: 'IMAGE',
-        minDetectionConfidence: 0.5,
-      });
+      const det = await this.create(() =>
+        vision.FaceDetector.createFromOptions(fileset, {
+          baseOptions: {
+            modelAssetPath: assetUrl(this.options.assetBase, 'faceDetectorModel'),
+            delegate: 'CPU',
+          },
+          runningMode: 'IMAGE',
+          minDetectionConfidence: 0.5,
+        }),
+      );
       this.options.onProgress?.('detector', 2, 3);
       return det;
     })();
@@ -71,16 +100,18 @@ export class FaceRuntime {
   getLandmarker(): Promise<FaceLandmarker> {
     this.landmarker ??= (async () => {
       const { vision, fileset } = await this.loadFileset();
-      const lm = await vision.FaceLandmarker.createFromOptions(fileset, {
-        baseOptions: {
-          modelAssetPath: assetUrl(this.options.assetBase, 'faceLandmarkerModel'),
-          delegate: 'CPU',
-        },
-        runningMode: 'VIDEO',
-        numFaces: this.options.maxFaces ?? 2,
-        outputFacialTransformationMatrixes: true,
-        outputFaceBlendshapes: false,
-      });
+      const lm = await this.create(() =>
+        vision.FaceLandmarker.createFromOptions(fileset, {
+          baseOptions: {
+            modelAssetPath: assetUrl(this.options.assetBase, 'faceLandmarkerModel'),
+            delegate: 'CPU',
+          },
+          runningMode: 'VIDEO',
+          numFaces: this.options.maxFaces ?? 2,
+          outputFacialTransformationMatrixes: true,
+          outputFaceBlendshapes: false,
+        }),
+      );
       this.options.onProgress?.('landmarker', 3, 3);
       return lm;
     })();

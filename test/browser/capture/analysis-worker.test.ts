@@ -2,10 +2,16 @@ import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { AnalysisClient } from '../../../src/capture/analysis-client.js';
 
-async function bitmapOf(url: string): Promise<ImageBitmap> {
+async function bitmapOf(url: string, width?: number): Promise<ImageBitmap> {
   const res = await fetch(url);
   expect(res.ok, `${url} must exist (npm run build / npm run fixtures)`).to.equal(true);
-  return createImageBitmap(await res.blob());
+  const bitmap = await createImageBitmap(await res.blob());
+  if (!width) return bitmap;
+  // stand-in for a camera still: the generated 640×480 scene upscaled to camera resolution
+  return createImageBitmap(bitmap, {
+    resizeWidth: width,
+    resizeHeight: Math.round((bitmap.height * width) / bitmap.width),
+  });
 }
 
 /** A frame with nothing on it but a dark, slightly textured surface. */
@@ -42,7 +48,10 @@ describe('AnalysisClient (module worker)', () => {
   });
 
   it('finds the card in a generated scene and scales the quad to analysis pixels', async () => {
-    const result = await client.document(await bitmapOf('/test/fixtures/generated/scenes/clean-desk.png'), { side: 'front', faceCheck: 'skip' });
+    const result = await client.document(
+      await bitmapOf('/test/fixtures/generated/scene-id-front-desk.png', 1920),
+      { side: 'front', faceCheck: 'skip' },
+    );
     expect(result.quad, 'quad').to.not.equal(undefined);
     expect(result.issues).to.not.include('NO_DOCUMENT');
     for (const p of result.quad!) {
@@ -61,10 +70,28 @@ describe('AnalysisClient (module worker)', () => {
   });
 
   it('runs the face-on-card check when asked to wait for it', async () => {
-    const result = await client.document(await bitmapOf('/test/fixtures/generated/scenes/clean-desk.png'), { side: 'front', faceCheck: 'wait' });
+    const result = await client.document(
+      await bitmapOf('/test/fixtures/generated/scene-id-front-desk.png', 1920),
+      { side: 'front', faceCheck: 'wait' },
+    );
     expect(result.faceCheck).to.equal('done');
     expect(result.faces!.length).to.be.greaterThan(0);
     expect(result.issues).to.not.include('NO_FACE_ON_DOCUMENT');
+  });
+
+  it('reports NO_FACE_ON_DOCUMENT when the card has no portrait', async () => {
+    const scene = await bitmapOf('/test/fixtures/generated/scene-id-front-desk.png');
+    const canvas = new OffscreenCanvas(scene.width, scene.height);
+    const ctx = canvas.getContext('2d')!;
+    ctx.drawImage(scene, 0, 0);
+    // cover the portrait (left part of the card in this scene) with the card's own background colour
+    ctx.fillStyle = ctx.getImageData(260, 360, 1, 1).data.join(',').replace(/^(.*),\d+$/, 'rgb($1)');
+    ctx.fillRect(110, 160, 145, 180);
+    const bitmap = await createImageBitmap(canvas, { resizeWidth: 1920, resizeHeight: 1440 });
+    const result = await client.document(bitmap, { side: 'front', faceCheck: 'wait' });
+    expect(result.faceCheck).to.equal('done');
+    expect(result.issues).to.include('NO_FACE_ON_DOCUMENT');
+    expect(result.ok).to.equal(false);
   });
 
   it('made no request to a third-party origin', async () => {
