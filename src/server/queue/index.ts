@@ -1,0 +1,18 @@
+export { defaultJobRetryDelayMs, type JobHandlers, JobQueue, type JobQueueOptions } from './job-queue.js';
+export {
+  type JobStatus,
+  type JobsTable,
+  type QueueTables,
+  queueMigrations,
+  type WebhookDeliveriesTable,
+  type WebhookDeliveryStatus,
+} from './migrations.js';
+export {
+  DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS,
+  generateWebhookSecret,
+  WEBHOOK_REQUEST_TIMEOUT_MS,
+  WEBHOOK_RETRY_JITTER,
+  type WebhookAttemptEvent,
+  WebhookOutbox,
+  type WebhookOutboxOptions,
+} from './webhook-outbox.js';
