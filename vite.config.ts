@@ -33,6 +33,8 @@ export default defineConfig(({ mode }) => {
   return {
     build: {
       outDir: resolve(root, 'dist/sdk'),
+      // lazily loaded chunks and the worker; `/sdk/assets/` is where the models and wasm are served from
+      assetsDir: 'chunks',
       emptyOutDir: true,
       sourcemap: true,
       target: 'es2022',
