@@ -1,0 +1,211 @@
+/** Builds the idv-server hono app and its services (database, blobs, queue, outbox) without listening. */
+import { join } from 'node:path';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { routePath } from 'hono/route';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { BlobStore } from './blobs/blob-store.js';
+import { FileSystemBlobStore } from './blobs/fs-blob-store.js';
+import { type Clock, systemClock } from './clock.js';
+import { loadConfig, type ServerConfig } from './config.js';
+import type { AppEnv, ServerContext } from './context.js';
+import { migrateToLatest, openDatabase } from './db/database.js';
+import type { IdvDatabase } from './db/schema.js';
+import { ApiError } from './errors.js';
+import {
+  JOB_PROCESS_EXECUTION,
+  processExecution,
+  requeueStrandedExecutions,
+  sweepExpiredExecutions,
+} from './executions/lifecycle.js';
+import { widgetCors } from './http/cors.js';
+import { errorResponse } from './http/errors.js';
+import { HttpMetrics } from './http/metrics.js';
+import { newRouter } from './http/router.js';
+import { createLogger } from './logger.js';
+import { JobQueue, WebhookOutbox } from './queue/index.js';
+import { accountRoutes } from './routes/accounts.js';
+import { type DemoClientCredentials, demoRoutes, seedDemoClient } from './routes/demo.js';
+import { oauthRoutes } from './routes/oauth.js';
+import { opsRoutes, packageVersion } from './routes/ops.js';
+import { sessionRoutes } from './routes/session.js';
+import { staticRoutes } from './routes/static-files.js';
+
+/** Uploads are capped a little above the 15 MB image limit so the server never buffers more. */
+export const UPLOAD_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+/** JSON bodies are small; anything bigger is refused before parsing. */
+export const JSON_BODY_LIMIT_BYTES = 64 * 1024;
+const EXPIRY_SWEEP_MS = 30_000;
+
+export interface CreateAppOptions {
+  config?: ServerConfig;
+  clock?: Clock;
+  /** An already-open database (tests pass their SQLite/PostgreSQL handle); otherwise opened from config. */
+  // biome-ignore lint/suspicious/noExplicitAny: accepts whatever handle the caller's driver gives
+  db?: Kysely<any>;
+  blobs?: BlobStore;
+  logger?: Logger;
+  /** Mount `POST /demo/api/verifications`. */
+  demo?: boolean;
+  /** Outbox HTTP client (tests may intercept). */
+  fetch?: typeof fetch;
+}
+
+export interface IdvApp {
+  app: OpenAPIHono<AppEnv>;
+  ctx: ServerContext;
+  /** Runs the sweeps, due jobs and due webhook deliveries once (tests drive time with a ManualClock). */
+  runDueWork(): Promise<{ jobs: number; webhooks: number; expired: number }>;
+  seedDemoClient(): Promise<DemoClientCredentials>;
+  startBackground(): void;
+  stopBackground(): Promise<void>;
+  /** Stops background work and closes the database if this app opened it. */
+  close(): Promise<void>;
+}
+
+function isUpload(method: string, path: string): boolean {
+  return (method === 'POST' || method === 'PUT') && /\/credentials\/[^/]+\/parts\/[^/]+$/.test(path);
+}
+
+export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp> {
+  const config = options.config ?? loadConfig();
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const ownsDb = !options.db;
+  const db = (options.db ?? openDatabase(config)) as IdvDatabase;
+  await migrateToLatest(db);
+  const blobs = options.blobs ?? new FileSystemBlobStore(join(config.dataDir, 'blobs'));
+  const queue = new JobQueue({
+    db,
+    clock,
+    onError: (error, job) => logger.error({ err: error, job }, 'job failed'),
+  });
+  const outbox = new WebhookOutbox({
+    db,
+    clock,
+    secretFor: async (clientId) =>
+      (
+        await db
+          .selectFrom('clients')
+          .select(['webhook_secret'])
+          .where('id', '=', clientId)
+          .executeTakeFirst()
+      )?.webhook_secret,
+    onAttempt: (event) => logger.info({ webhook: event }, 'webhook attempt'),
+    onError: (error) => logger.error({ err: error }, 'webhook outbox poll failed'),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(config.webhookRetryScheduleMs ? { retryScheduleMs: config.webhookRetryScheduleMs } : {}),
+  });
+  const ctx: ServerContext = { config, db, blobs, clock, queue, outbox, logger };
+  const metrics = new HttpMetrics();
+  const jobHandlers = {
+    [JOB_PROCESS_EXECUTION]: (payload: { executionId: string }) => processExecution(ctx, payload.executionId),
+  };
+
+  const app = newRouter();
+  app.use('*', requestId());
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const seconds = (performance.now() - started) / 1000;
+    const route = routePath(c, -1);
+    metrics.observe(c.req.method, route, c.res.status, seconds);
+    // Route pattern only: paths and query strings can carry ids and tokens.
+    logger.info(
+      {
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        route,
+        status: c.res.status,
+        ms: Math.round(seconds * 1000),
+      },
+      'request',
+    );
+  });
+  // Before the body limits so preflights and error answers carry CORS headers too.
+  const cors = widgetCors(ctx);
+  app.use('/api/v1/session', cors);
+  app.use('/api/v1/session/*', cors);
+  app.use('/api/v1/accounts/*', cors);
+  const tooLarge = (code: 'IMAGE_TOO_LARGE' | 'PAYLOAD_TOO_LARGE', limit: number) => () => {
+    throw new ApiError(413, code, `Body exceeds ${Math.round(limit / 1024)} KiB`);
+  };
+  const uploadLimit = bodyLimit({
+    maxSize: UPLOAD_BODY_LIMIT_BYTES,
+    onError: tooLarge('IMAGE_TOO_LARGE', UPLOAD_BODY_LIMIT_BYTES),
+  });
+  const jsonLimit = bodyLimit({
+    maxSize: JSON_BODY_LIMIT_BYTES,
+    onError: tooLarge('PAYLOAD_TOO_LARGE', JSON_BODY_LIMIT_BYTES),
+  });
+  for (const prefix of ['/api/*', '/oauth2/*', '/demo/api/*']) {
+    app.use(prefix, (c, next) =>
+      isUpload(c.req.method, c.req.path) ? uploadLimit(c, next) : jsonLimit(c, next),
+    );
+  }
+  app.use('/api/*', async (c, next) => {
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+  });
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'OAuth access token (server-to-server) or workflow token (widget), depending on the route',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'basicAuth', { type: 'http', scheme: 'basic' });
+  app.route('/', oauthRoutes(ctx));
+  app.route('/', accountRoutes(ctx));
+  app.route('/', sessionRoutes(ctx));
+  app.route('/', opsRoutes(ctx, metrics));
+  if (options.demo) app.route('/', demoRoutes(ctx));
+  app.route('/', staticRoutes(ctx));
+  app.doc31('/openapi.json', () => ({
+    openapi: '3.1.0',
+    info: {
+      title: 'idv-server',
+      version: packageVersion(config.staticRoot),
+      description: 'Identity-verification capture backend: accounts, widget session, uploads, retrieval.',
+    },
+    servers: [{ url: config.publicUrl }],
+  }));
+  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: 'Not found' } }, 404));
+  app.onError((error, c) => errorResponse(error, c, logger));
+
+  let sweepTimer: NodeJS.Timeout | undefined;
+  const sweep = () =>
+    sweepExpiredExecutions(ctx).catch((error: unknown) =>
+      logger.error({ err: error }, 'expiry sweep failed'),
+    );
+
+  const stopBackground = async () => {
+    if (sweepTimer) clearInterval(sweepTimer);
+    sweepTimer = undefined;
+    await Promise.all([queue.stop(), outbox.stop()]);
+  };
+  return {
+    app,
+    ctx,
+    async runDueWork() {
+      const expired = await sweepExpiredExecutions(ctx);
+      await requeueStrandedExecutions(ctx);
+      const jobs = await queue.runDue(jobHandlers);
+      const webhooks = await outbox.deliverDue();
+      return { jobs, webhooks, expired };
+    },
+    seedDemoClient: () => seedDemoClient(ctx),
+    startBackground() {
+      queue.start(jobHandlers, { pollMs: config.pollMs });
+      outbox.start({ pollMs: config.pollMs });
+      sweepTimer = setInterval(sweep, EXPIRY_SWEEP_MS);
+      sweepTimer.unref();
+    },
+    stopBackground,
+    async close() {
+      await stopBackground();
+      if (ownsDb) await db.destroy();
+    },
+  };
+}

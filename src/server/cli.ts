@@ -1,0 +1,134 @@
+/**
+ * `idv-server serve [--demo]` | `idv-server client create --name N --allowed-origin O… [--json]` | `idv-server migrate`.
+ * Configuration comes from the environment (see config.ts), the same for every command.
+ */
+import { parseArgs } from 'node:util';
+import { ClientInputError, createClient } from './auth/clients.js';
+import { systemClock } from './clock.js';
+import { ConfigError, loadConfig } from './config.js';
+import { migrateToLatest, openDatabase } from './db/database.js';
+import { createLogger } from './logger.js';
+import { startServer } from './server.js';
+
+const USAGE = `Usage:
+  idv-server serve [--demo]
+  idv-server client create --name <name> --allowed-origin <origin> [--allowed-origin <origin>…] [--json]
+  idv-server migrate
+
+Environment: PORT (8080), IDV_DATA_DIR (./data), IDV_DATABASE_URL (postgres://…), IDV_PUBLIC_URL,
+IDV_LOG_LEVEL (info), IDV_WEBHOOK_RETRY_SCHEDULE_MS (comma-separated ms)`;
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+  readonly code = 'USAGE';
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { demo: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const server = await startServer({ config, logger, demo: values.demo });
+  const base = server.idv.ctx.config.publicUrl;
+  console.log(`idv-server listening on ${server.url}`);
+  if (values.demo) console.log(`  demo page:  ${base}/demo/`);
+  console.log(`  health:     ${base}/health`);
+  console.log(`  OpenAPI:    ${base}/openapi.json`);
+  if (server.demoClient) {
+    console.log(`  demo client id:     ${server.demoClient.id}`);
+    console.log(`  demo client secret: ${server.demoClient.secret}`);
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function createClientCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      name: { type: 'string' },
+      'allowed-origin': { type: 'string', multiple: true },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (!values.name) throw new UsageError('--name is required');
+  const config = loadConfig();
+  const db = openDatabase(config);
+  try {
+    await migrateToLatest(db);
+    const client = await createClient(db, {
+      name: values.name,
+      allowedOrigins: values['allowed-origin'] ?? [],
+      now: systemClock.now(),
+    });
+    if (values.json) {
+      console.log(
+        JSON.stringify({
+          clientId: client.id,
+          clientSecret: client.secret,
+          webhookSecret: client.webhookSecret,
+          name: client.name,
+          allowedOrigins: client.allowedOrigins,
+        }),
+      );
+    } else {
+      console.log(`client id:      ${client.id}`);
+      console.log(`client secret:  ${client.secret}`);
+      console.log(`webhook secret: ${client.webhookSecret}`);
+      console.log(`allowed origins: ${client.allowedOrigins.join(', ') || '(none)'}`);
+      console.log('Store the secrets now: they are not shown again.');
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function migrate(): Promise<void> {
+  const config = loadConfig();
+  const db = openDatabase(config);
+  try {
+    const applied = await migrateToLatest(db);
+    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+  } finally {
+    await db.destroy();
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === 'serve') return serve(rest);
+  if (command === 'migrate') return migrate();
+  if (command === 'client' && rest[0] === 'create') return createClientCommand(rest.slice(1));
+  throw new UsageError(command ? `unknown command: ${argv.join(' ')}` : 'no command given');
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError || error instanceof ConfigError || error instanceof ClientInputError) {
+    console.error(`idv-server: ${error.message}`);
+    if (error instanceof UsageError) console.error(USAGE);
+    process.exit(2);
+  }
+  if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+    console.error(`idv-server: ${error.message}\n${USAGE}`);
+    process.exit(2);
+  }
+  console.error(error);
+  process.exit(1);
+});

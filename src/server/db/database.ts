@@ -1,0 +1,51 @@
+/** Opens the configured database (SQLite file by default, PostgreSQL by URL) and migrates it. */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import {
+  Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+} from 'kysely';
+import pg from 'pg';
+import { queueMigrations } from '../queue/index.js';
+import { coreMigrations } from './migrations.js';
+import type { Database } from './schema.js';
+
+export function openDatabase(opts: { dataDir: string; databaseUrl?: string }): Kysely<Database> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  }
+  mkdirSync(opts.dataDir, { recursive: true });
+  const database = new SQLite(join(opts.dataDir, 'idv.sqlite'));
+  // WAL lets readers (retrieval) run while a writer (upload, job) holds the lock; the busy timeout covers
+  // the CLI writing while the server runs.
+  database.pragma('journal_mode = WAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+}
+
+class InCodeMigrations implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return { ...coreMigrations, ...queueMigrations };
+  }
+}
+
+export class MigrationError extends Error {
+  override readonly name = 'MigrationError';
+  readonly code = 'MIGRATION_FAILED';
+}
+
+/** Runs core and queue migrations to the latest version; returns the names applied now. */
+// biome-ignore lint/suspicious/noExplicitAny: the Migrator is schema-agnostic
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new InCodeMigrations() });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw new MigrationError('database migration failed', { cause: error });
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

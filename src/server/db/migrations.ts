@@ -1,0 +1,138 @@
+/** Core schema migrations. Names start with `0xx_` so they sort before the queue's `100_…` migrations. */
+// biome-ignore-all lint/suspicious/noExplicitAny: migrations run before the typed schema exists
+import type { Kysely, Migration } from 'kysely';
+
+export const coreMigrations: Record<string, Migration> = {
+  '001_core': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('clients')
+        .addColumn('id', 'varchar(128)', (c) => c.primaryKey())
+        .addColumn('name', 'varchar(200)', (c) => c.notNull())
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('webhook_secret', 'text', (c) => c.notNull())
+        .addColumn('allowed_origins', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('access_tokens')
+        .addColumn('token_hash', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('client_id', 'varchar(128)', (c) =>
+          c.notNull().references('clients.id').onDelete('cascade'),
+        )
+        .addColumn('expires_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('access_tokens_expires_idx')
+        .on('access_tokens')
+        .column('expires_at')
+        .execute();
+      await db.schema
+        .createTable('accounts')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('client_id', 'varchar(128)', (c) => c.notNull().references('clients.id'))
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('updated_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('wiped_out_at', 'varchar(40)')
+        .execute();
+      await db.schema.createIndex('accounts_client_idx').on('accounts').column('client_id').execute();
+      await db.schema
+        .createTable('workflow_executions')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('account_id', 'varchar(64)', (c) => c.notNull().references('accounts.id'))
+        .addColumn('client_id', 'varchar(128)', (c) => c.notNull().references('clients.id'))
+        .addColumn('definition_key', 'integer', (c) => c.notNull())
+        .addColumn('status', 'varchar(32)', (c) => c.notNull())
+        .addColumn('customer_internal_reference', 'text')
+        .addColumn('user_reference', 'text')
+        .addColumn('callback_url', 'text')
+        .addColumn('success_url', 'text')
+        .addColumn('error_url', 'text')
+        .addColumn('locale', 'varchar(35)', (c) => c.notNull())
+        .addColumn('liveness_mode', 'varchar(32)', (c) => c.notNull())
+        .addColumn('token_hash', 'varchar(64)', (c) => c.unique())
+        .addColumn('token_expires_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('capture_started_at', 'varchar(40)')
+        .addColumn('last_activity_at', 'varchar(40)')
+        .addColumn('consent_given', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('consent_version', 'varchar(64)')
+        .addColumn('consent_at', 'varchar(40)')
+        .addColumn('document_type', 'varchar(32)')
+        .addColumn('document_country', 'varchar(3)')
+        .addColumn('capture_metadata', 'text')
+        .addColumn('finalize_response', 'text')
+        .addColumn('decision', 'text')
+        .addColumn('capabilities', 'text')
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('started_at', 'varchar(40)')
+        .addColumn('acquired_at', 'varchar(40)')
+        .addColumn('completed_at', 'varchar(40)')
+        .addColumn('wiped_out_at', 'varchar(40)')
+        .execute();
+      await db.schema
+        .createIndex('executions_account_idx')
+        .on('workflow_executions')
+        .columns(['account_id', 'created_at'])
+        .execute();
+      // The expiry sweep scans active executions by deadline.
+      await db.schema
+        .createIndex('executions_status_expiry_idx')
+        .on('workflow_executions')
+        .columns(['status', 'token_expires_at'])
+        .execute();
+      await db.schema
+        .createTable('credentials')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('execution_id', 'varchar(64)', (c) => c.notNull().references('workflow_executions.id'))
+        .addColumn('category', 'varchar(16)', (c) => c.notNull())
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('allowed_types', 'text')
+        .addColumn('allowed_countries', 'text')
+        .execute();
+      await db.schema
+        .createIndex('credentials_execution_idx')
+        .on('credentials')
+        .column('execution_id')
+        .execute();
+      await db.schema
+        .createTable('parts')
+        .addColumn('credential_id', 'varchar(64)', (c) => c.notNull().references('credentials.id'))
+        .addColumn('classifier', 'varchar(16)', (c) => c.notNull())
+        .addColumn('execution_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('blob_key', 'text', (c) => c.notNull())
+        .addColumn('mime', 'varchar(64)', (c) => c.notNull())
+        .addColumn('width', 'integer', (c) => c.notNull())
+        .addColumn('height', 'integer', (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('sha256', 'varchar(64)', (c) => c.notNull())
+        .addColumn('uploaded_at', 'varchar(40)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('parts_pk', ['credential_id', 'classifier'])
+        .execute();
+      await db.schema.createIndex('parts_execution_idx').on('parts').column('execution_id').execute();
+      await db.schema
+        .createTable('idempotency_keys')
+        .addColumn('execution_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('idempotency_key', 'varchar(255)', (c) => c.notNull())
+        .addColumn('request_fingerprint', 'text', (c) => c.notNull())
+        .addColumn('status', 'integer', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('idempotency_keys_pk', ['execution_id', 'idempotency_key'])
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const table of [
+        'idempotency_keys',
+        'parts',
+        'credentials',
+        'workflow_executions',
+        'accounts',
+        'access_tokens',
+        'clients',
+      ]) {
+        await db.schema.dropTable(table).ifExists().execute();
+      }
+    },
+  },
+};

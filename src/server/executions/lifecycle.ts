@@ -1,0 +1,222 @@
+/**
+ * Execution lifecycle: workflow-token authentication with lifetime and inactivity expiry, the periodic expiry
+ * sweep, processing after finalize, and customer callbacks.
+ */
+import type { Selectable } from 'kysely';
+import type { CallbackPayload, ExecutionStatus, WorkflowDefinitionKey } from '../../shared/api/index.js';
+import { hashToken } from '../auth/secrets.js';
+import type { ServerContext } from '../context.js';
+import type { WorkflowExecutionsTable } from '../db/schema.js';
+import { ApiError } from '../errors.js';
+import type { ExecutionInput, StoredPart } from '../pipeline/index.js';
+import { credentialFromRow, INACTIVITY_TIMEOUT_MS, requiredClassifiers } from './model.js';
+import { PublicUrls } from './urls.js';
+
+export type ExecutionRow = Selectable<WorkflowExecutionsTable>;
+
+export const JOB_PROCESS_EXECUTION = 'process-execution';
+
+/**
+ * `read`: the widget loads the session (does not start the inactivity clock).
+ * `capture`: any other widget call; the first one starts the 15-minute sliding inactivity timeout.
+ */
+export type WidgetActivity = 'read' | 'capture';
+
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+export async function authenticateWorkflowToken(
+  ctx: ServerContext,
+  authorization: string | undefined,
+  activity: WidgetActivity,
+): Promise<ExecutionRow> {
+  const token = bearerToken(authorization);
+  if (!token) throw new ApiError(401, 'UNAUTHORIZED', 'Bearer workflow token required');
+  const row = await ctx.db
+    .selectFrom('workflow_executions')
+    .selectAll()
+    .where('token_hash', '=', hashToken(token))
+    .executeTakeFirst();
+  if (!row) throw new ApiError(401, 'INVALID_TOKEN', 'Unknown workflow token');
+  const now = ctx.clock.now();
+  if (row.status === 'TOKEN_EXPIRED') throw new ApiError(401, 'TOKEN_EXPIRED', 'Workflow token expired');
+  if (row.status === 'SESSION_EXPIRED')
+    throw new ApiError(401, 'SESSION_EXPIRED', 'Session expired after inactivity');
+  if (now.getTime() >= Date.parse(row.token_expires_at)) {
+    if (row.status === 'INITIATED') await expireExecution(ctx, row, 'TOKEN_EXPIRED');
+    throw new ApiError(401, 'TOKEN_EXPIRED', 'Workflow token expired');
+  }
+  if (row.status !== 'INITIATED') return row;
+  if (row.last_activity_at && now.getTime() - Date.parse(row.last_activity_at) >= INACTIVITY_TIMEOUT_MS) {
+    await expireExecution(ctx, row, 'SESSION_EXPIRED');
+    throw new ApiError(401, 'SESSION_EXPIRED', 'Session expired after inactivity');
+  }
+  const nowIso = now.toISOString();
+  const captureStarted = row.capture_started_at !== null || activity === 'capture';
+  const changes: Partial<ExecutionRow> = {};
+  if (!row.started_at) changes.started_at = nowIso;
+  if (captureStarted) {
+    changes.last_activity_at = nowIso;
+    if (!row.capture_started_at) changes.capture_started_at = nowIso;
+  }
+  if (Object.keys(changes).length > 0) {
+    await ctx.db.updateTable('workflow_executions').set(changes).where('id', '=', row.id).execute();
+    Object.assign(row, changes);
+  }
+  return row;
+}
+
+/** Ends an INITIATED execution (one winner if several processes race) and calls the customer back. */
+export async function expireExecution(
+  ctx: ServerContext,
+  row: ExecutionRow,
+  status: 'TOKEN_EXPIRED' | 'SESSION_EXPIRED',
+): Promise<boolean> {
+  const result = await ctx.db
+    .updateTable('workflow_executions')
+    .set({ status, completed_at: ctx.clock.now().toISOString() })
+    .where('id', '=', row.id)
+    .where('status', '=', 'INITIATED')
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) return false;
+  await enqueueCallback(ctx, { ...row, status });
+  ctx.logger.info({ executionId: row.id, status }, 'execution expired');
+  return true;
+}
+
+/** Expires every active execution past its token lifetime or inactivity deadline; returns how many. */
+export async function sweepExpiredExecutions(ctx: ServerContext): Promise<number> {
+  const now = ctx.clock.now();
+  const idleSince = new Date(now.getTime() - INACTIVITY_TIMEOUT_MS).toISOString();
+  const due = await ctx.db
+    .selectFrom('workflow_executions')
+    .selectAll()
+    .where('status', '=', 'INITIATED')
+    .where((eb) =>
+      eb.or([eb('token_expires_at', '<=', now.toISOString()), eb('last_activity_at', '<=', idleSince)]),
+    )
+    .limit(500)
+    .execute();
+  let expired = 0;
+  for (const row of due) {
+    const status = now.getTime() >= Date.parse(row.token_expires_at) ? 'TOKEN_EXPIRED' : 'SESSION_EXPIRED';
+    if (await expireExecution(ctx, row, status)) expired += 1;
+  }
+  return expired;
+}
+
+/** How long after finalize an execution without a decision counts as stranded (its job was never enqueued). */
+const STRANDED_AFTER_MS = 60_000;
+
+/**
+ * Finalize commits the status before it enqueues the processing job; a crash in between would strand the
+ * execution. The sweep re-enqueues such executions; the queue's dedupe key makes this a no-op when the job exists.
+ */
+export async function requeueStrandedExecutions(ctx: ServerContext): Promise<number> {
+  const cutoff = new Date(ctx.clock.now().getTime() - STRANDED_AFTER_MS).toISOString();
+  const stranded = await ctx.db
+    .selectFrom('workflow_executions')
+    .select(['id'])
+    .where('status', '=', 'ACQUIRED')
+    .where('decision', 'is', null)
+    .where('acquired_at', '<=', cutoff)
+    .limit(100)
+    .execute();
+  for (const { id } of stranded) {
+    await ctx.queue.enqueue(
+      JOB_PROCESS_EXECUTION,
+      { executionId: id },
+      { dedupeKey: processingDedupeKey(id) },
+    );
+  }
+  return stranded.length;
+}
+
+export function processingDedupeKey(executionId: string): string {
+  return `process:${executionId}`;
+}
+
+export async function enqueueCallback(ctx: ServerContext, row: ExecutionRow): Promise<void> {
+  if (!row.callback_url) return;
+  const urls = new PublicUrls(ctx.config);
+  const payload: CallbackPayload = {
+    callbackSentAt: ctx.clock.now().toISOString(),
+    ...(row.user_reference ? { userReference: row.user_reference } : {}),
+    workflowExecution: {
+      id: row.id,
+      href: urls.execution(row.account_id, row.id),
+      definitionKey: row.definition_key as WorkflowDefinitionKey,
+      status: row.status as ExecutionStatus,
+    },
+    account: { id: row.account_id, href: urls.account(row.account_id) },
+  };
+  await ctx.outbox.enqueue({ clientId: row.client_id, url: row.callback_url, payload });
+}
+
+/** Job handler: runs the pipeline on the stored parts, stores the decision, calls back. Safe to run twice. */
+export async function processExecution(ctx: ServerContext, executionId: string): Promise<void> {
+  const row = await ctx.db
+    .selectFrom('workflow_executions')
+    .selectAll()
+    .where('id', '=', executionId)
+    .executeTakeFirst();
+  if (row?.status !== 'ACQUIRED') return;
+  const credentialRows = await ctx.db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('execution_id', '=', executionId)
+    .orderBy('position')
+    .execute();
+  const credentials = credentialRows.map(credentialFromRow);
+  const partRows = await ctx.db
+    .selectFrom('parts')
+    .selectAll()
+    .where('execution_id', '=', executionId)
+    .execute();
+  const categoryOf = new Map(credentials.map((credential) => [credential.id, credential.category]));
+  const parts: StoredPart[] = partRows.map((part) => ({
+    credentialId: part.credential_id,
+    credentialCategory: categoryOf.get(part.credential_id) ?? 'ID',
+    classifier: part.classifier,
+    mime: part.mime,
+    width: part.width,
+    height: part.height,
+    read: async () => {
+      const bytes = await ctx.blobs.get(part.blob_key);
+      if (!bytes) throw new ApiError(500, 'INTERNAL_ERROR', 'stored part is missing');
+      return bytes;
+    },
+  }));
+  const input: ExecutionInput = {
+    executionId,
+    definitionKey: row.definition_key as 10011 | 10013,
+    ...(row.document_type ? { documentType: row.document_type } : {}),
+    ...(row.document_country ? { country: row.document_country } : {}),
+    credentials: credentials.map((credential) => ({
+      id: credential.id,
+      category: credential.category,
+      requiredClassifiers: requiredClassifiers(credential, row.document_type),
+    })),
+    parts,
+  };
+  // Loaded on first use: the pipeline pulls in image and face analysis that request handling never needs.
+  const { runPipeline } = await import('../pipeline/index.js');
+  const outcome = await runPipeline(input);
+  const completedAt = ctx.clock.now().toISOString();
+  const result = await ctx.db
+    .updateTable('workflow_executions')
+    .set({
+      status: 'PROCESSED',
+      decision: JSON.stringify(outcome.decision),
+      capabilities: JSON.stringify(outcome.capabilities),
+      completed_at: completedAt,
+    })
+    .where('id', '=', executionId)
+    .where('status', '=', 'ACQUIRED')
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) return;
+  ctx.logger.info({ executionId, decision: outcome.decision.type }, 'execution processed');
+  await enqueueCallback(ctx, { ...row, status: 'PROCESSED' });
+}

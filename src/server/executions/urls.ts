@@ -1,0 +1,26 @@
+/** Absolute URLs under IDV_PUBLIC_URL for accounts, executions, parts and the widget's session endpoints. */
+import type { ServerConfig } from '../config.js';
+
+export class PublicUrls {
+  constructor(private readonly config: ServerConfig) {}
+
+  get base(): string {
+    return this.config.publicUrl;
+  }
+  account(accountId: string): string {
+    return `${this.base}/api/v1/accounts/${accountId}`;
+  }
+  execution(accountId: string, executionId: string): string {
+    return `${this.account(accountId)}/workflow-executions/${executionId}`;
+  }
+  part(accountId: string, executionId: string, credentialId: string, classifier: string): string {
+    return `${this.execution(accountId, executionId)}/credentials/${credentialId}/parts/${classifier}`;
+  }
+  session(suffix = ''): string {
+    return `${this.base}/api/v1/session${suffix}`;
+  }
+  hostedApp(token: string, locale: string): string {
+    const query = new URLSearchParams({ authorizationToken: token, locale });
+    return `${this.base}/web/v1/app?${query}`;
+  }
+}

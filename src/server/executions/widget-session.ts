@@ -1,0 +1,338 @@
+/** What the widget does with its workflow token: read the session, consent, choose a document, upload, finalize. */
+import {
+  type CaptureMetadataRequest,
+  type ConsentRequest,
+  type ConsentResponse,
+  DOCUMENT_TYPES,
+  type DocumentSelectionRequest,
+  type DocumentType,
+  type FinalizeResponse,
+  type LivenessMode,
+  type MissingPart,
+  type PartClassifier,
+  type SessionResponse,
+  type UploadedPart,
+  type WorkflowDefinitionKey,
+} from '../../shared/api/index.js';
+import type { ServerContext } from '../context.js';
+import type { PartsTable } from '../db/schema.js';
+import { ApiError } from '../errors.js';
+import { validateImage } from '../media/validate-image.js';
+import { type ExecutionRow, JOB_PROCESS_EXECUTION, processingDedupeKey } from './lifecycle.js';
+import {
+  CLASSIFIERS_BY_CATEGORY,
+  type CredentialRecord,
+  credentialFromRow,
+  INACTIVITY_TIMEOUT_MS,
+  requiredClassifiers,
+} from './model.js';
+import { PublicUrls } from './urls.js';
+
+export async function loadCredentials(ctx: ServerContext, executionId: string): Promise<CredentialRecord[]> {
+  const rows = await ctx.db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('execution_id', '=', executionId)
+    .orderBy('position')
+    .execute();
+  return rows.map(credentialFromRow);
+}
+
+function uploadedPart(row: PartsTable): UploadedPart {
+  return {
+    credentialId: row.credential_id,
+    classifier: row.classifier as PartClassifier,
+    sha256: row.sha256,
+    mime: row.mime,
+    width: row.width,
+    height: row.height,
+    bytes: row.bytes,
+    uploadedAt: row.uploaded_at,
+  };
+}
+
+function idCredential(credentials: CredentialRecord[]): CredentialRecord | undefined {
+  return credentials.find((credential) => credential.category === 'ID');
+}
+
+export async function readSession(ctx: ServerContext, row: ExecutionRow): Promise<SessionResponse> {
+  const urls = new PublicUrls(ctx.config);
+  const credentials = await loadCredentials(ctx, row.id);
+  const parts = await ctx.db.selectFrom('parts').selectAll().where('execution_id', '=', row.id).execute();
+  const document = idCredential(credentials);
+  const tokenExpiresAt = row.token_expires_at;
+  const inactivityDeadline = row.last_activity_at
+    ? new Date(Date.parse(row.last_activity_at) + INACTIVITY_TIMEOUT_MS).toISOString()
+    : undefined;
+  const expiresAt =
+    inactivityDeadline && inactivityDeadline < tokenExpiresAt ? inactivityDeadline : tokenExpiresAt;
+  return {
+    account: { id: row.account_id },
+    workflowExecution: {
+      id: row.id,
+      status: row.status as SessionResponse['workflowExecution']['status'],
+      definitionKey: row.definition_key as WorkflowDefinitionKey,
+    },
+    credentials: credentials.map((credential) => ({
+      id: credential.id,
+      category: credential.category,
+      classifiers: CLASSIFIERS_BY_CATEGORY[credential.category],
+    })),
+    document: {
+      allowedTypes: document?.allowedTypes ?? [...DOCUMENT_TYPES],
+      allowedCountries: document?.allowedCountries ?? null,
+      chosen:
+        row.document_type && row.document_country
+          ? { type: row.document_type as DocumentType, country: row.document_country }
+          : null,
+    },
+    liveness: { mode: row.liveness_mode as LivenessMode },
+    locale: row.locale,
+    web: {
+      ...(row.success_url ? { successUrl: row.success_url } : {}),
+      ...(row.error_url ? { errorUrl: row.error_url } : {}),
+    },
+    consent: {
+      given: row.consent_given === 1,
+      ...(row.consent_version ? { version: row.consent_version } : {}),
+      ...(row.consent_at ? { at: row.consent_at } : {}),
+    },
+    parts: parts.map(uploadedPart),
+    expiresAt,
+    tokenExpiresAt,
+    links: {
+      session: urls.session(),
+      consent: urls.session('/consent'),
+      document: urls.session('/document'),
+      captureMetadata: urls.session('/capture-metadata'),
+      finalize: urls.execution(row.account_id, row.id),
+      parts: credentials.flatMap((credential) =>
+        CLASSIFIERS_BY_CATEGORY[credential.category].map((classifier) => ({
+          credentialId: credential.id,
+          classifier,
+          href: urls.part(row.account_id, row.id, credential.id, classifier),
+        })),
+      ),
+    },
+  };
+}
+
+function assertActive(row: ExecutionRow): void {
+  if (row.status !== 'INITIATED') {
+    throw new ApiError(
+      409,
+      'EXECUTION_NOT_ACTIVE',
+      `Execution is ${row.status}; no more changes are accepted`,
+    );
+  }
+}
+
+export async function recordConsent(
+  ctx: ServerContext,
+  row: ExecutionRow,
+  body: ConsentRequest,
+): Promise<ConsentResponse> {
+  assertActive(row);
+  const at = ctx.clock.now().toISOString();
+  await ctx.db
+    .updateTable('workflow_executions')
+    .set({ consent_given: body.accepted ? 1 : 0, consent_version: body.version ?? null, consent_at: at })
+    .where('id', '=', row.id)
+    .execute();
+  return { consent: { given: body.accepted, ...(body.version ? { version: body.version } : {}), at } };
+}
+
+export async function chooseDocument(
+  ctx: ServerContext,
+  row: ExecutionRow,
+  body: DocumentSelectionRequest,
+): Promise<void> {
+  assertActive(row);
+  const document = idCredential(await loadCredentials(ctx, row.id));
+  if (!document) throw new ApiError(409, 'CONFLICT', 'This execution has no ID credential');
+  if (document.allowedTypes && !document.allowedTypes.includes(body.type)) {
+    throw new ApiError(422, 'DOCUMENT_TYPE_NOT_ALLOWED', 'Document type not allowed for this verification', [
+      { path: 'type', allowed: document.allowedTypes },
+    ]);
+  }
+  if (document.allowedCountries && !document.allowedCountries.includes(body.country)) {
+    throw new ApiError(
+      422,
+      'DOCUMENT_TYPE_NOT_ALLOWED',
+      'Issuing country not allowed for this verification',
+      [{ path: 'country', allowed: document.allowedCountries }],
+    );
+  }
+  await ctx.db
+    .updateTable('workflow_executions')
+    .set({ document_type: body.type, document_country: body.country })
+    .where('id', '=', row.id)
+    .execute();
+}
+
+export async function recordCaptureMetadata(
+  ctx: ServerContext,
+  row: ExecutionRow,
+  body: CaptureMetadataRequest,
+): Promise<string> {
+  assertActive(row);
+  const receivedAt = ctx.clock.now().toISOString();
+  await ctx.db
+    .updateTable('workflow_executions')
+    .set({ capture_metadata: JSON.stringify({ ...body, receivedAt }) })
+    .where('id', '=', row.id)
+    .execute();
+  return receivedAt;
+}
+
+export interface PartAddress {
+  accountId: string;
+  workflowExecutionId: string;
+  credentialId: string;
+  classifier: string;
+}
+
+/** The token's execution must be the one in the path, and the credential must take that classifier. */
+export async function resolvePartTarget(
+  ctx: ServerContext,
+  row: ExecutionRow,
+  address: PartAddress,
+): Promise<{ credential: CredentialRecord; classifier: PartClassifier }> {
+  if (address.accountId !== row.account_id || address.workflowExecutionId !== row.id) {
+    throw new ApiError(403, 'FORBIDDEN', 'This token belongs to another workflow execution');
+  }
+  const credential = (await loadCredentials(ctx, row.id)).find((c) => c.id === address.credentialId);
+  if (!credential) throw new ApiError(404, 'NOT_FOUND', 'Credential not found');
+  const allowed = CLASSIFIERS_BY_CATEGORY[credential.category];
+  if (!(allowed as string[]).includes(address.classifier)) {
+    throw new ApiError(
+      422,
+      'INVALID_CLASSIFIER',
+      `A ${credential.category} credential takes ${allowed.join(', ')}`,
+    );
+  }
+  return { credential, classifier: address.classifier as PartClassifier };
+}
+
+/** Validates and stores one image; re-uploading a classifier replaces it. Returns whether it was new. */
+export async function storePart(
+  ctx: ServerContext,
+  row: ExecutionRow,
+  target: { credential: CredentialRecord; classifier: PartClassifier },
+  upload: Uint8Array,
+): Promise<{ part: UploadedPart; created: boolean }> {
+  assertActive(row);
+  const image = await validateImage(upload, { allowPdf: target.credential.category === 'ID' });
+  const key = `executions/${row.id}/${target.credential.id}/${target.classifier}-${image.sha256.slice(0, 16)}`;
+  await ctx.blobs.put(key, image.bytes);
+  const values: PartsTable = {
+    credential_id: target.credential.id,
+    classifier: target.classifier,
+    execution_id: row.id,
+    blob_key: key,
+    mime: image.mime,
+    width: image.width,
+    height: image.height,
+    bytes: image.bytes.length,
+    sha256: image.sha256,
+    uploaded_at: ctx.clock.now().toISOString(),
+  };
+  const previous = await ctx.db
+    .selectFrom('parts')
+    .select(['blob_key'])
+    .where('credential_id', '=', target.credential.id)
+    .where('classifier', '=', target.classifier)
+    .executeTakeFirst();
+  await ctx.db
+    .insertInto('parts')
+    .values(values)
+    .onConflict((oc) =>
+      oc.columns(['credential_id', 'classifier']).doUpdateSet({
+        blob_key: values.blob_key,
+        mime: values.mime,
+        width: values.width,
+        height: values.height,
+        bytes: values.bytes,
+        sha256: values.sha256,
+        uploaded_at: values.uploaded_at,
+      }),
+    )
+    .execute();
+  if (previous && previous.blob_key !== key) await ctx.blobs.delete(previous.blob_key);
+  return { part: uploadedPart(values), created: !previous };
+}
+
+export async function removePart(
+  ctx: ServerContext,
+  row: ExecutionRow,
+  target: { credential: CredentialRecord; classifier: PartClassifier },
+): Promise<void> {
+  assertActive(row);
+  const existing = await ctx.db
+    .selectFrom('parts')
+    .select(['blob_key'])
+    .where('credential_id', '=', target.credential.id)
+    .where('classifier', '=', target.classifier)
+    .executeTakeFirst();
+  if (!existing) throw new ApiError(404, 'NOT_FOUND', 'No such part uploaded');
+  await ctx.db
+    .deleteFrom('parts')
+    .where('credential_id', '=', target.credential.id)
+    .where('classifier', '=', target.classifier)
+    .execute();
+  await ctx.blobs.delete(existing.blob_key);
+}
+
+/** Ends capture: status ACQUIRED and a processing job. A repeat call replays the first answer. */
+export async function finalizeExecution(
+  ctx: ServerContext,
+  row: ExecutionRow,
+  address: { accountId: string; workflowExecutionId: string },
+): Promise<FinalizeResponse> {
+  if (address.accountId !== row.account_id || address.workflowExecutionId !== row.id) {
+    throw new ApiError(403, 'FORBIDDEN', 'This token belongs to another workflow execution');
+  }
+  if (row.finalize_response) return JSON.parse(row.finalize_response) as FinalizeResponse;
+  assertActive(row);
+  if (row.consent_given !== 1) throw new ApiError(409, 'CONSENT_REQUIRED', 'The user has not given consent');
+  const credentials = await loadCredentials(ctx, row.id);
+  const parts = await ctx.db
+    .selectFrom('parts')
+    .select(['credential_id', 'classifier'])
+    .where('execution_id', '=', row.id)
+    .execute();
+  const present = new Set(parts.map((part) => `${part.credential_id}/${part.classifier}`));
+  const missing: MissingPart[] = credentials.flatMap((credential) =>
+    requiredClassifiers(credential, row.document_type)
+      .filter((classifier) => !present.has(`${credential.id}/${classifier}`))
+      .map((classifier) => ({ credentialId: credential.id, category: credential.category, classifier })),
+  );
+  if (missing.length > 0) throw new ApiError(422, 'MISSING_PARTS', 'Required parts are missing', missing);
+  const acquiredAt = ctx.clock.now().toISOString();
+  const answer: FinalizeResponse = {
+    account: { id: row.account_id },
+    workflowExecution: { id: row.id, status: 'ACQUIRED', acquiredAt },
+  };
+  const result = await ctx.db
+    .updateTable('workflow_executions')
+    .set({ status: 'ACQUIRED', acquired_at: acquiredAt, finalize_response: JSON.stringify(answer) })
+    .where('id', '=', row.id)
+    .where('status', '=', 'INITIATED')
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) {
+    // Another request finalized first: answer what it answered.
+    const winner = await ctx.db
+      .selectFrom('workflow_executions')
+      .select(['finalize_response'])
+      .where('id', '=', row.id)
+      .executeTakeFirst();
+    if (winner?.finalize_response) return JSON.parse(winner.finalize_response) as FinalizeResponse;
+    throw new ApiError(409, 'EXECUTION_NOT_ACTIVE', 'Execution is no longer active');
+  }
+  await ctx.queue.enqueue(
+    JOB_PROCESS_EXECUTION,
+    { executionId: row.id },
+    { dedupeKey: processingDedupeKey(row.id) },
+  );
+  return answer;
+}

@@ -1,0 +1,96 @@
+/** Operations: liveness, readiness (database + blob store), health, version, Prometheus metrics. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRoute } from '@hono/zod-openapi';
+import { sql } from 'kysely';
+import { HealthResponse, ReadinessResponse, VersionResponse } from '../../shared/api/index.js';
+import type { ServerContext } from '../context.js';
+import type { HttpMetrics } from '../http/metrics.js';
+import { jsonResponse } from '../http/openapi-helpers.js';
+import { newRouter } from '../http/router.js';
+
+const healthRoute = createRoute({
+  method: 'get',
+  path: '/health',
+  tags: ['operations'],
+  summary: 'Health with database and blob store checks',
+  responses: {
+    200: jsonResponse(HealthResponse, 'Healthy'),
+    503: jsonResponse(HealthResponse, 'A check fails'),
+  },
+});
+const readyRoute = createRoute({
+  method: 'get',
+  path: '/readyz',
+  tags: ['operations'],
+  summary: 'Readiness: database and blob store reachable',
+  responses: {
+    200: jsonResponse(ReadinessResponse, 'Ready'),
+    503: jsonResponse(ReadinessResponse, 'Not ready'),
+  },
+});
+const versionRoute = createRoute({
+  method: 'get',
+  path: '/version',
+  tags: ['operations'],
+  summary: 'Server name and version',
+  responses: { 200: jsonResponse(VersionResponse, 'Version') },
+});
+
+type CheckResult = 'ok' | 'failing';
+
+async function runChecks(ctx: ServerContext): Promise<Record<'database' | 'blobStore', CheckResult>> {
+  const [database, blobStore] = await Promise.all([
+    sql`select 1`
+      .execute(ctx.db)
+      .then((): CheckResult => 'ok')
+      .catch((error: unknown): CheckResult => {
+        ctx.logger.warn({ err: error }, 'database check failed');
+        return 'failing';
+      }),
+    ctx.blobs
+      .check()
+      .then((): CheckResult => 'ok')
+      .catch((error: unknown): CheckResult => {
+        ctx.logger.warn({ err: error }, 'blob store check failed');
+        return 'failing';
+      }),
+  ]);
+  return { database, blobStore };
+}
+
+export function packageVersion(staticRoot: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(staticRoot, 'package.json'), 'utf8')) as { version: string })
+      .version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function opsRoutes(ctx: ServerContext, metrics: HttpMetrics) {
+  const router = newRouter();
+  const version = packageVersion(ctx.config.staticRoot);
+  const startedAt = Date.now();
+  router.get('/ping', (c) => c.text('pong'));
+  router.get('/livez', (c) => c.json({ status: 'ok' }));
+  router.openapi(readyRoute, async (c) => {
+    const checks = await runChecks(ctx);
+    if (Object.values(checks).every((check) => check === 'ok'))
+      return c.json({ status: 'ok' as const, checks }, 200);
+    return c.json({ status: 'unavailable' as const, checks }, 503);
+  });
+  router.openapi(healthRoute, async (c) => {
+    const checks = await runChecks(ctx);
+    const uptimeSeconds = Math.round((Date.now() - startedAt) / 1000);
+    if (Object.values(checks).every((check) => check === 'ok')) {
+      return c.json({ status: 'ok' as const, checks, version, uptimeSeconds }, 200);
+    }
+    return c.json({ status: 'failing' as const, checks, version, uptimeSeconds }, 503);
+  });
+  router.openapi(versionRoute, (c) => c.json({ name: 'idv-server', version }, 200));
+  router.get('/metrics', (c) =>
+    c.body(metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }),
+  );
+  return router;
+}

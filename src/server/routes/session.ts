@@ -1,0 +1,258 @@
+/** Widget-facing API (Bearer = workflow token): session, consent, document, capture metadata, parts, finalize. */
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import {
+  CaptureMetadataRequest,
+  CaptureMetadataResponse,
+  ConsentRequest,
+  ConsentResponse,
+  DocumentSelectionRequest,
+  DocumentSelectionResponse,
+  FinalizeResponse,
+  PartClassifier,
+  PartUploadResponse,
+  SessionResponse,
+} from '../../shared/api/index.js';
+import type { AppEnv, ServerContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import { authenticateWorkflowToken } from '../executions/lifecycle.js';
+import {
+  chooseDocument,
+  finalizeExecution,
+  readSession,
+  recordCaptureMetadata,
+  recordConsent,
+  removePart,
+  resolvePartTarget,
+  storePart,
+} from '../executions/widget-session.js';
+import { errorResponses, jsonBody, jsonResponse } from '../http/openapi-helpers.js';
+import { bearerSecurity, newRouter } from '../http/router.js';
+
+export const PART_PATH =
+  '/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}/credentials/{credentialId}/parts/{classifier}';
+
+const Id = z.string().min(1).max(64);
+const ExecutionParams = z.object({ accountId: Id, workflowExecutionId: Id });
+const PartParams = ExecutionParams.extend({ credentialId: Id, classifier: PartClassifier });
+const PartUploadForm = z.object({
+  file: z.string().meta({ format: 'binary', description: 'JPEG or PNG (PDF for ID)' }),
+});
+const idempotencyHeader = z.object({
+  'idempotency-key': z.string().max(255).optional().meta({ description: 'Replays the first answer' }),
+});
+
+const sessionRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/session',
+  tags: ['widget'],
+  summary: 'Everything the widget needs to start or resume',
+  security: bearerSecurity,
+  responses: { 200: jsonResponse(SessionResponse, 'Session'), ...errorResponses(401) },
+});
+
+const consentRoute = createRoute({
+  method: 'post',
+  path: '/api/v1/session/consent',
+  tags: ['widget'],
+  summary: 'Record the user’s consent',
+  security: bearerSecurity,
+  request: { body: jsonBody(ConsentRequest) },
+  responses: { 200: jsonResponse(ConsentResponse, 'Recorded'), ...errorResponses(400, 401, 409, 422) },
+});
+
+const documentRoute = createRoute({
+  method: 'put',
+  path: '/api/v1/session/document',
+  tags: ['widget'],
+  summary: 'Choose the document type and issuing country',
+  security: bearerSecurity,
+  request: { body: jsonBody(DocumentSelectionRequest) },
+  responses: {
+    200: jsonResponse(DocumentSelectionResponse, 'Chosen'),
+    ...errorResponses(400, 401, 409, 422),
+  },
+});
+
+const metadataRoute = createRoute({
+  method: 'post',
+  path: '/api/v1/session/capture-metadata',
+  tags: ['widget'],
+  summary: 'Store how the images were captured (no images)',
+  security: bearerSecurity,
+  request: { body: jsonBody(CaptureMetadataRequest) },
+  responses: { 200: jsonResponse(CaptureMetadataResponse, 'Stored'), ...errorResponses(400, 401, 409, 422) },
+});
+
+const finalizeRoute = createRoute({
+  method: 'put',
+  path: '/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}',
+  tags: ['widget'],
+  summary: 'Finalize capture: status ACQUIRED and processing starts (idempotent)',
+  security: bearerSecurity,
+  request: { params: ExecutionParams },
+  responses: { 200: jsonResponse(FinalizeResponse, 'Acquired'), ...errorResponses(401, 403, 409, 422) },
+});
+
+const uploadDoc = (method: 'post' | 'put') =>
+  createRoute({
+    method,
+    path: PART_PATH,
+    tags: ['widget'],
+    summary: 'Upload (create or replace) one part image; multipart field `file`',
+    security: bearerSecurity,
+    request: {
+      params: PartParams,
+      headers: idempotencyHeader,
+      body: { content: { 'multipart/form-data': { schema: PartUploadForm } }, required: true },
+    },
+    responses: {
+      201: jsonResponse(PartUploadResponse, 'Created'),
+      200: jsonResponse(PartUploadResponse, 'Replaced'),
+      ...errorResponses(401, 403, 404, 409, 413, 415, 422),
+    },
+  });
+
+const deleteDoc = createRoute({
+  method: 'delete',
+  path: PART_PATH,
+  tags: ['widget'],
+  summary: 'Remove an uploaded part',
+  security: bearerSecurity,
+  request: { params: PartParams, headers: idempotencyHeader },
+  responses: { 204: { description: 'Removed' }, ...errorResponses(401, 403, 404, 409) },
+});
+
+/** Multipart field `file`, or the raw image as the body. */
+async function readUpload(c: Context<AppEnv>): Promise<Uint8Array> {
+  const type = c.req.header('content-type') ?? '';
+  if (type.startsWith('multipart/form-data')) {
+    let form: Record<string, string | File | (string | File)[]>;
+    try {
+      form = await c.req.parseBody();
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      throw new ApiError(400, 'BAD_REQUEST', 'Malformed multipart body', undefined, { cause: error });
+    }
+    const file = form.file;
+    if (!(file instanceof File))
+      throw new ApiError(422, 'MISSING_FILE', 'Multipart field `file` is required');
+    return new Uint8Array(await file.arrayBuffer());
+  }
+  if (/^(image\/|application\/(pdf|octet-stream))/.test(type))
+    return new Uint8Array(await c.req.arrayBuffer());
+  throw new ApiError(422, 'MISSING_FILE', 'Send the image as multipart field `file`');
+}
+
+interface StoredAnswer {
+  status: number;
+  body: string;
+}
+
+/** `Idempotency-Key`: a retried upload gets the first answer instead of doing the work again. */
+async function withIdempotency(
+  ctx: ServerContext,
+  c: Context<AppEnv>,
+  executionId: string,
+  work: () => Promise<StoredAnswer>,
+): Promise<Response> {
+  const key = c.req.header('idempotency-key');
+  const fingerprint = `${c.req.method} ${c.req.path}`;
+  const reply = (answer: StoredAnswer) =>
+    answer.status === 204
+      ? c.body(null, 204)
+      : c.body(answer.body, answer.status as 200, { 'Content-Type': 'application/json' });
+  if (!key) return reply(await work());
+  if (key.length > 255) throw new ApiError(422, 'VALIDATION_FAILED', 'Idempotency-Key is too long');
+  const previous = await ctx.db
+    .selectFrom('idempotency_keys')
+    .selectAll()
+    .where('execution_id', '=', executionId)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+  if (previous) {
+    if (previous.request_fingerprint !== fingerprint) {
+      throw new ApiError(422, 'IDEMPOTENCY_KEY_MISMATCH', 'Idempotency-Key was used for another request');
+    }
+    c.header('Idempotent-Replayed', 'true');
+    return reply({ status: previous.status, body: previous.body });
+  }
+  const answer = await work();
+  await ctx.db
+    .insertInto('idempotency_keys')
+    .values({
+      execution_id: executionId,
+      idempotency_key: key,
+      request_fingerprint: fingerprint,
+      status: answer.status,
+      body: answer.body,
+      created_at: ctx.clock.now().toISOString(),
+    })
+    .onConflict((oc) => oc.columns(['execution_id', 'idempotency_key']).doNothing())
+    .execute();
+  return reply(answer);
+}
+
+export function sessionRoutes(ctx: ServerContext) {
+  const router = newRouter();
+  const widget = (c: Context<AppEnv>, activity: 'read' | 'capture' = 'capture') =>
+    authenticateWorkflowToken(ctx, c.req.header('authorization'), activity);
+
+  router.openapi(sessionRoute, async (c) => {
+    const row = await widget(c, 'read');
+    c.header('Cache-Control', 'no-store');
+    return c.json(await readSession(ctx, row), 200);
+  });
+  router.openapi(consentRoute, async (c) => {
+    const row = await widget(c);
+    return c.json(await recordConsent(ctx, row, c.req.valid('json')), 200);
+  });
+  router.openapi(documentRoute, async (c) => {
+    const row = await widget(c);
+    const body = c.req.valid('json');
+    await chooseDocument(ctx, row, body);
+    return c.json({ document: body }, 200);
+  });
+  router.openapi(metadataRoute, async (c) => {
+    const row = await widget(c);
+    const receivedAt = await recordCaptureMetadata(ctx, row, c.req.valid('json'));
+    return c.json({ captureMetadata: { receivedAt } }, 200);
+  });
+  router.openapi(finalizeRoute, async (c) => {
+    const row = await widget(c);
+    return c.json(await finalizeExecution(ctx, row, c.req.valid('param')), 200);
+  });
+
+  // Uploads are parsed by hand (multipart or raw body), so they are documented here and routed below.
+  router.openAPIRegistry.registerPath(uploadDoc('post'));
+  router.openAPIRegistry.registerPath(uploadDoc('put'));
+  router.openAPIRegistry.registerPath(deleteDoc);
+  const honoPartPath = PART_PATH.replace(/\{(\w+)\}/g, ':$1');
+  router.on(['POST', 'PUT'], honoPartPath, async (c) => {
+    const row = await widget(c);
+    const target = await resolvePartTarget(ctx, row, partAddress(c));
+    return withIdempotency(ctx, c, row.id, async () => {
+      const { part, created } = await storePart(ctx, row, target, await readUpload(c));
+      return { status: created ? 201 : 200, body: JSON.stringify({ part }) };
+    });
+  });
+  router.delete(honoPartPath, async (c) => {
+    const row = await widget(c);
+    const target = await resolvePartTarget(ctx, row, partAddress(c));
+    return withIdempotency(ctx, c, row.id, async () => {
+      await removePart(ctx, row, target);
+      return { status: 204, body: '' };
+    });
+  });
+  return router;
+}
+
+function partAddress(c: Context<AppEnv>) {
+  return {
+    accountId: c.req.param('accountId') ?? '',
+    workflowExecutionId: c.req.param('workflowExecutionId') ?? '',
+    credentialId: c.req.param('credentialId') ?? '',
+    classifier: c.req.param('classifier') ?? '',
+  };
+}

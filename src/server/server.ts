@@ -1,0 +1,67 @@
+/** Listening server: node HTTP on the hono app, background workers, graceful close. */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Logger } from 'pino';
+import { createApp, type IdvApp } from './app.js';
+import type { Clock } from './clock.js';
+import { loadConfig, type ServerConfig } from './config.js';
+import type { DemoClientCredentials } from './routes/demo.js';
+
+export interface StartServerOptions {
+  /** Overrides config.port; 0 picks a free port. */
+  port?: number;
+  config?: ServerConfig;
+  clock?: Clock;
+  logger?: Logger;
+  demo?: boolean;
+  /** Run the job queue, webhook outbox and expiry sweep (default true). */
+  background?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  idv: IdvApp;
+  demoClient?: DemoClientCredentials;
+  /** Stops accepting, lets in-flight requests (uploads) finish, stops workers, closes the database. */
+  close(): Promise<void>;
+}
+
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const config: ServerConfig = { ...(options.config ?? loadConfig()) };
+  if (options.port !== undefined) config.port = options.port;
+  const idv = await createApp({
+    config,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    demo: options.demo,
+  });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: idv.app.fetch, port: config.port }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  // The app reads config.publicUrl per request, so fixing it here covers PORT=0.
+  if (config.publicUrlFromPort) config.publicUrl = `http://localhost:${port}`;
+  const demoClient = options.demo ? await idv.seedDemoClient() : undefined;
+  if (options.background !== false) idv.startBackground();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://localhost:${port}`,
+    port,
+    idv,
+    ...(demoClient ? { demoClient } : {}),
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // Idle keep-alive sockets would hold close() open; active requests are left to finish.
+          if ('closeIdleConnections' in server) server.closeIdleConnections();
+        });
+        await idv.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/** Retrieval (Jumio Retrieval-style, OAuth bearer): details, status, list, and the callback payload. */
+import { z } from 'zod';
+import {
+  CountryCode,
+  CredentialCategory,
+  DecisionType,
+  DocumentType,
+  ExecutionStatus,
+  PartClassifier,
+  Timestamp,
+  WorkflowDefinitionKey,
+} from './common.js';
+
+export const Decision = z
+  .object({
+    type: DecisionType,
+    details: z.object({ label: z.string() }),
+    risk: z.object({ score: z.number() }),
+  })
+  .meta({ id: 'Decision' });
+export type Decision = z.infer<typeof Decision>;
+
+export const CapabilityResult = z
+  .object({
+    id: z.string(),
+    credentials: z.array(z.object({ id: z.string(), category: z.string() })),
+    decision: z.object({ type: DecisionType, details: z.object({ label: z.string() }) }),
+    data: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'CapabilityResult' });
+export type CapabilityResult = z.infer<typeof CapabilityResult>;
+
+export const ExecutionDetails = z
+  .object({
+    workflow: z.object({
+      id: z.string(),
+      status: ExecutionStatus,
+      definitionKey: WorkflowDefinitionKey,
+      userReference: z.string().nullable(),
+      customerInternalReference: z.string().nullable(),
+    }),
+    account: z.object({ id: z.string(), href: z.url() }),
+    createdAt: Timestamp,
+    startedAt: Timestamp.nullable(),
+    acquiredAt: Timestamp.nullable(),
+    completedAt: Timestamp.nullable(),
+    wipedOutAt: Timestamp.nullable(),
+    document: z.object({ type: DocumentType, country: CountryCode }).nullable(),
+    credentials: z.array(
+      z.object({
+        id: z.string(),
+        category: CredentialCategory,
+        parts: z.array(
+          z.object({ classifier: PartClassifier, href: z.url(), mime: z.string(), sha256: z.string() }),
+        ),
+      }),
+    ),
+    decision: Decision.nullable(),
+    capabilities: z.record(z.string(), z.array(CapabilityResult)),
+    captureClient: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .meta({ id: 'ExecutionDetails' });
+export type ExecutionDetails = z.infer<typeof ExecutionDetails>;
+
+export const ExecutionStatusResponse = z
+  .object({
+    account: z.object({ id: z.string(), href: z.url() }),
+    workflowExecution: z.object({
+      id: z.string(),
+      definitionKey: WorkflowDefinitionKey,
+      href: z.url(),
+      status: ExecutionStatus,
+    }),
+  })
+  .meta({ id: 'ExecutionStatus' });
+export type ExecutionStatusResponse = z.infer<typeof ExecutionStatusResponse>;
+
+export const ExecutionListQuery = z.strictObject({
+  page: z.coerce.number().int().min(1).default(1),
+  size: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const ExecutionList = z
+  .object({
+    totalCount: z.number().int(),
+    page: z.number().int(),
+    size: z.number().int(),
+    workflowExecutions: z.array(
+      z.object({
+        id: z.string(),
+        status: ExecutionStatus,
+        definitionKey: WorkflowDefinitionKey,
+        createdAt: Timestamp,
+        completedAt: Timestamp.nullable(),
+        href: z.url(),
+      }),
+    ),
+  })
+  .meta({ id: 'ExecutionList' });
+export type ExecutionList = z.infer<typeof ExecutionList>;
+
+/** Body of the callback POSTed to `callbackUrl` (signed per Standard Webhooks). Thin: ids and status, no PII. */
+export const CallbackPayload = z
+  .object({
+    callbackSentAt: Timestamp,
+    userReference: z.string().optional(),
+    workflowExecution: z.object({
+      id: z.string(),
+      href: z.url(),
+      definitionKey: WorkflowDefinitionKey,
+      status: ExecutionStatus,
+    }),
+    account: z.object({ id: z.string(), href: z.url() }),
+  })
+  .meta({ id: 'CallbackPayload' });
+export type CallbackPayload = z.infer<typeof CallbackPayload>;
