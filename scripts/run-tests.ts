@@ -98,10 +98,22 @@ mkdirSync(RESULTS, { recursive: true });
 const total: Counts = { passed: 0, failed: 0 };
 const lines: string[] = [];
 const started = Date.now();
+let prepared = true;
+if (only !== 'node') {
+  try {
+    prepare();
+  } catch (err) {
+    // The node suite needs no build: run it anyway so one broken build step does not hide every other result.
+    console.error(err instanceof Error ? err.message : err);
+    prepared = false;
+    total.failed += 1;
+    lines.push('prepare: build or fixtures failed; browser and e2e suites not run');
+  }
+}
 try {
-  if (only !== 'node') prepare();
   for (const [name, suite] of Object.entries(suites)) {
     if (only && only !== name) continue;
+    if (!prepared && name !== 'node') continue;
     const t0 = Date.now();
     const c = suite();
     total.passed += c.passed;

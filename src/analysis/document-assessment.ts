@@ -1,0 +1,295 @@
+/** assessDocumentFrame: every on-device document check on one frame, as reason codes plus a best-frame score. */
+import { detectEdges, findDocumentQuadInLuma } from './document-quad.js';
+import { type DocumentThresholds, documentThresholds } from './document-thresholds.js';
+import { glareStats } from './glare.js';
+import { exposureStats, lumaHistogram, toLuma } from './luma.js';
+import {
+  homographyFromPoints,
+  maxCornerAngleDeviation,
+  maxCornerDisplacement,
+  perspectiveTiltDeg,
+  pointInQuad,
+  polygonArea,
+  quadAspect,
+  sideLengths,
+} from './quad-geometry.js';
+import { directionalSharpness } from './sharpness.js';
+import type {
+  CaptureProfile,
+  DocumentIssue,
+  DocumentKind,
+  FaceObservation,
+  FrameLike,
+  Point,
+  Quad,
+} from './types.js';
+
+export interface DocumentAssessment {
+  ok: boolean;
+  /** Ordered by what the user should fix first (see DOCUMENT_ISSUE_PRIORITY). */
+  issues: DocumentIssue[];
+  /** 0..1, higher is better: for choosing the best of several passing frames. 0 when no document. */
+  score: number;
+  /** Card corners in frame pixels (TL, TR, BR, BL); absent when no document was found. */
+  quad?: Quad;
+  metrics: {
+    /** Focus measure (directionalSharpness) of the card rectified to 320 px wide (whole frame when no card). */
+    sharpness: number;
+    /** Share of near-saturated pixels on the card. */
+    glareRatio: number;
+    /** Mean luma 0..255 of the card (of the whole frame when no card). */
+    meanLuma: number;
+    darkRatio: number;
+    brightRatio: number;
+    /** Card area / frame area. */
+    fillRatio?: number;
+    /** Long / short side of the quad. */
+    aspect?: number;
+    /** Estimated angle between card and image plane, degrees. */
+    tiltDeg?: number;
+    /** Largest corner displacement from `previousQuad`, frame pixels. */
+    motionPx?: number;
+  };
+}
+
+export interface DocumentAssessOptions {
+  /** Shape to look for (default 'any'). */
+  kind?: DocumentKind;
+  /** Threshold profile (default 'phone'). */
+  profile?: CaptureProfile;
+  side?: 'front' | 'back';
+  /** Front of a photo ID: require one of `faces` to lie on the card (NO_FACE_ON_DOCUMENT). */
+  requireFaceOnDocument?: boolean;
+  /** Faces found in this frame by the face detector; without them the face-on-document check is skipped. */
+  faces?: FaceObservation[];
+  /** The quad of the previous analysed frame, for MOVING. */
+  previousQuad?: Quad;
+  /** Resolution the still will be taken at (when it differs from the analysed frame), for RESOLUTION_TOO_LOW. */
+  captureResolution?: { width: number; height: number };
+  /**
+   * Result of the barcode reader for this frame (back of US/CA licences, decoded by the capture worker with
+   * zxing): false adds BARCODE_UNREADABLE; undefined skips the check.
+   */
+  barcodeReadable?: boolean;
+  thresholds?: Partial<DocumentThresholds>;
+}
+
+/** Fix-first order: light first (nothing else can be judged in the dark), then placement, then stillness, then quality. */
+export const DOCUMENT_ISSUE_PRIORITY: readonly DocumentIssue[] = [
+  'TOO_DARK',
+  'TOO_BRIGHT',
+  'NO_DOCUMENT',
+  'DOCUMENT_CUT_OFF',
+  'DOCUMENT_TOO_CLOSE',
+  'DOCUMENT_TOO_FAR',
+  'TILTED',
+  'MOVING',
+  'BLURRY',
+  'GLARE',
+  'NO_FACE_ON_DOCUMENT',
+  'BARCODE_UNREADABLE',
+  'RESOLUTION_TOO_LOW',
+];
+
+const NOMINAL_ASPECT: Record<DocumentKind, [number, number]> = {
+  id1: [85.6 / 53.98, 85.6 / 53.98],
+  passport: [125 / 88, 125 / 88],
+  any: [125 / 88, 85.6 / 53.98],
+};
+/** Width of the rectified card on which sharpness, glare and exposure are measured. */
+const RECTIFIED_WIDTH = 320;
+/** Working width of the quad search, and of its second try when nothing was found. */
+const SEARCH_WIDTH = 320;
+const FALLBACK_SEARCH_WIDTH = 160;
+/** Typical phone / webcam horizontal field of view (~65°) as a focal length in units of the frame's long side. */
+const FOCAL_PER_LONG_SIDE = 0.8;
+
+/** Samples the card out of the full-resolution frame into a fronto-parallel luma image (bilinear). */
+function rectifyCard(frame: FrameLike, quad: Quad, width: number, height: number): Uint8Array {
+  const h = homographyFromPoints(
+    [
+      { x: 0, y: 0 },
+      { x: width, y: 0 },
+      { x: width, y: height },
+      { x: 0, y: height },
+    ],
+    quad,
+  );
+  const out = new Uint8Array(width * height);
+  if (!h) return out;
+  const { data, width: fw, height: fh } = frame;
+  const [h0, h1, h2, h3, h4, h5, h6, h7, h8] = h as unknown as number[];
+  for (let y = 0; y < height; y++) {
+    const v = y + 0.5;
+    for (let x = 0; x < width; x++) {
+      // H·(u, v, 1), inlined: this runs once per rectified pixel.
+      const u = x + 0.5;
+      const wz = h6 * u + h7 * v + h8;
+      const sx = Math.min(fw - 1.001, Math.max(0, (h0 * u + h1 * v + h2) / wz - 0.5));
+      const sy = Math.min(fh - 1.001, Math.max(0, (h3 * u + h4 * v + h5) / wz - 0.5));
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      const ax = sx - x0;
+      const ay = sy - y0;
+      const i00 = (y0 * fw + x0) * 4;
+      const i10 = i00 + 4;
+      const i01 = i00 + fw * 4;
+      const i11 = i01 + 4;
+      const l00 = 77 * data[i00]! + 150 * data[i00 + 1]! + 29 * data[i00 + 2]!;
+      const l10 = 77 * data[i10]! + 150 * data[i10 + 1]! + 29 * data[i10 + 2]!;
+      const l01 = 77 * data[i01]! + 150 * data[i01 + 1]! + 29 * data[i01 + 2]!;
+      const l11 = 77 * data[i11]! + 150 * data[i11 + 1]! + 29 * data[i11 + 2]!;
+      const top = l00 + (l10 - l00) * ax;
+      const bottom = l01 + (l11 - l01) * ax;
+      out[y * width + x] = (top + (bottom - top) * ay + 128) >> 8;
+    }
+  }
+  return out;
+}
+
+function sortIssues(issues: Set<DocumentIssue>): DocumentIssue[] {
+  return DOCUMENT_ISSUE_PRIORITY.filter((i) => issues.has(i));
+}
+
+/**
+ * Runs every document check on one frame. Pure and synchronous; ~a few ms on a 640×480 frame.
+ *
+ * @example
+ * const a = assessDocumentFrame(imageData, { kind: 'id1', previousQuad: last?.quad });
+ * if (a.ok) gate.push(frameId, a); else showHint(a.issues[0]);
+ */
+export function assessDocumentFrame(frame: FrameLike, opts: DocumentAssessOptions = {}): DocumentAssessment {
+  const t = documentThresholds(opts.profile, opts.thresholds);
+  const kind = opts.kind ?? 'any';
+  const issues = new Set<DocumentIssue>();
+  let img = toLuma(frame, SEARCH_WIDTH);
+  let found = findDocumentQuadInLuma(img, { kind, edges: detectEdges(img) });
+  if (!found && img.width > FALLBACK_SEARCH_WIDTH) {
+    // Heavy blur spreads the outline over more pixels than the edge detector looks at; at half the resolution it
+    // is sharp enough again, so a blurred card is reported as BLURRY rather than missing.
+    const small = toLuma(frame, FALLBACK_SEARCH_WIDTH);
+    const again = findDocumentQuadInLuma(small, { kind, edges: detectEdges(small) });
+    if (again) {
+      img = small;
+      found = again;
+    }
+  }
+
+  if (!found) {
+    const exposure = exposureStats(lumaHistogram(img.luma, img.width, img.height));
+    // Without a card only the whole frame can be judged, and a dark desk is normal: flag only clearly bad light.
+    if (exposure.meanLuma < 0.6 * t.minMeanLuma || exposure.darkRatio > 0.9) issues.add('TOO_DARK');
+    // Over-exposure can wash out the card's outline itself: a large blown-out area is reason enough.
+    if (exposure.meanLuma > t.maxMeanLuma || exposure.brightRatio > 0.5 * t.maxBrightRatio)
+      issues.add('TOO_BRIGHT');
+    issues.add('NO_DOCUMENT');
+    return {
+      ok: false,
+      issues: sortIssues(issues),
+      score: 0,
+      metrics: {
+        sharpness: directionalSharpness(img.luma, img.width, img.height),
+        glareRatio: glareStats(img.luma, img.width, img.height).ratio,
+        meanLuma: exposure.meanLuma,
+        darkRatio: exposure.darkRatio,
+        brightRatio: exposure.brightRatio,
+      },
+    };
+  }
+
+  const { width: fw, height: fh } = frame;
+  const quad = found.corners.map((p) => ({ x: p.x * img.scale, y: p.y * img.scale })) as Quad;
+  const fillRatio = Math.abs(polygonArea(quad)) / (fw * fh);
+  const aspect = quadAspect(quad);
+
+  // Placement.
+  const margin = t.edgeMargin * Math.min(fw, fh);
+  const outLeft = quad.some((p) => p.x < margin);
+  const outRight = quad.some((p) => p.x > fw - margin);
+  const outTop = quad.some((p) => p.y < margin);
+  const outBottom = quad.some((p) => p.y > fh - margin);
+  const xs = quad.map((p) => p.x);
+  const ys = quad.map((p) => p.y);
+  const span = Math.max((Math.max(...xs) - Math.min(...xs)) / fw, (Math.max(...ys) - Math.min(...ys)) / fh);
+  const sidesOut = [outLeft, outRight, outTop, outBottom].filter(Boolean).length;
+  // Out on opposite sides, or on several sides while filling most of the frame: moving back fixes both.
+  const tooClose =
+    span > t.maxSpan || (outLeft && outRight) || (outTop && outBottom) || (sidesOut >= 2 && fillRatio > 0.5);
+  const cutOff = found.borderSide || outLeft || outRight || outTop || outBottom;
+  if (tooClose) issues.add('DOCUMENT_TOO_CLOSE');
+  else if (cutOff) issues.add('DOCUMENT_CUT_OFF');
+  if (fillRatio < t.minFill && !cutOff) issues.add('DOCUMENT_TOO_FAR');
+
+  // Perspective: estimated plane angle, skewed corners, or foreshortened aspect.
+  const tiltDeg = perspectiveTiltDeg(quad, fw, fh, FOCAL_PER_LONG_SIDE * Math.max(fw, fh));
+  const [lo, hi] = NOMINAL_ASPECT[kind];
+  const aspectOff = aspect < lo * (1 - t.aspectTolerance) || aspect > hi * (1 + t.aspectTolerance);
+  if (
+    !cutOff &&
+    (tiltDeg > t.maxTiltDeg || maxCornerAngleDeviation(quad) > t.maxCornerAngleDeg || aspectOff)
+  ) {
+    issues.add('TILTED');
+  }
+
+  let motionPx: number | undefined;
+  if (opts.previousQuad) {
+    motionPx = maxCornerDisplacement(quad, opts.previousQuad);
+    if (motionPx > t.maxMotion * Math.max(fw, fh)) issues.add('MOVING');
+  }
+
+  // Pixel quality, on the card itself, rectified so the measures do not depend on distance or perspective.
+  const rw = RECTIFIED_WIDTH;
+  const rh = Math.round(rw / Math.min(1.75, Math.max(1.3, aspect)));
+  const card = rectifyCard(frame, quad, rw, rh);
+  // Inset so the card's own outline (and any background left by a slightly loose quad) is not measured.
+  const inset = { x: Math.round(rw * 0.03), y: Math.round(rh * 0.04), width: 0, height: 0 };
+  inset.width = rw - 2 * inset.x;
+  inset.height = rh - 2 * inset.y;
+  const sharpness = directionalSharpness(card, rw, rh, inset);
+  const glare = glareStats(card, rw, rh, { region: inset });
+  const exposure = exposureStats(lumaHistogram(card, rw, rh, inset));
+  if (exposure.meanLuma < t.minMeanLuma || exposure.darkRatio > t.maxDarkRatio) issues.add('TOO_DARK');
+  if (exposure.meanLuma > t.maxMeanLuma || exposure.brightRatio > t.maxBrightRatio) issues.add('TOO_BRIGHT');
+  if (sharpness < t.minSharpness) issues.add('BLURRY');
+  if (glare.largestCluster > t.maxGlareCluster || glare.ratio > t.maxGlareRatio) issues.add('GLARE');
+
+  if (opts.requireFaceOnDocument && opts.faces) {
+    const onCard = opts.faces.some((f) =>
+      pointInQuad({ x: f.box.x + f.box.width / 2, y: f.box.y + f.box.height / 2 } satisfies Point, quad),
+    );
+    if (!onCard) issues.add('NO_FACE_ON_DOCUMENT');
+  }
+  if (opts.barcodeReadable === false) issues.add('BARCODE_UNREADABLE');
+  if (opts.captureResolution) {
+    const [top, right, bottom, left] = sideLengths(quad);
+    const longSide = Math.max((top + bottom) / 2, (left + right) / 2);
+    if ((longSide * opts.captureResolution.width) / fw < t.minCardWidthPx) issues.add('RESOLUTION_TOO_LOW');
+  }
+
+  // Best-frame score: each factor 1 when comfortably inside its limit, falling towards 0 as it is exceeded.
+  const sharpTerm = Math.min(1, sharpness / (2 * t.minSharpness));
+  const glareTerm = 1 - Math.min(1, glare.largestCluster / (2 * t.maxGlareCluster)) * 0.5;
+  const motionTerm = motionPx === undefined ? 1 : 1 / (1 + motionPx / (t.maxMotion * Math.max(fw, fh)));
+  const exposureTerm = 1 - Math.min(1, Math.abs(exposure.meanLuma - 170) / 170);
+  const issuePenalty = 0.5 ** issues.size;
+  const score =
+    found.confidence * sharpTerm * glareTerm * motionTerm * (0.5 + 0.5 * exposureTerm) * issuePenalty;
+
+  return {
+    ok: issues.size === 0,
+    issues: sortIssues(issues),
+    score,
+    quad,
+    metrics: {
+      sharpness,
+      glareRatio: glare.ratio,
+      meanLuma: exposure.meanLuma,
+      darkRatio: exposure.darkRatio,
+      brightRatio: exposure.brightRatio,
+      fillRatio,
+      aspect,
+      tiltDeg,
+      motionPx,
+    },
+  };
+}

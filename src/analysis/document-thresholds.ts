@@ -1,0 +1,107 @@
+import type { CaptureProfile } from './types.js';
+
+/**
+ * Pass / fail limits of the document checks. Values were tuned on rendered specimens (see
+ * test/node/analysis/document-accuracy.test.ts); desktop webcams are softer, darker and lower-resolution than
+ * phone cameras, so their floors are lower.
+ */
+export interface DocumentThresholds {
+  /**
+   * Smallest card area as a share of the frame area (0..1). Below it: DOCUMENT_TOO_FAR. A card filling less than
+   * ~1/4 of a phone frame has too few pixels for the MRZ and fine print.
+   */
+  minFill: number;
+  /**
+   * Largest share of the frame's width (or height) the card's bounding box may span. Above it:
+   * DOCUMENT_TOO_CLOSE. Leaves a margin round the corners, which must be visible to prove the whole card is there.
+   */
+  maxSpan: number;
+  /**
+   * Distance from the frame edge, as a share of the frame's shorter side, inside which a corner counts as cut
+   * off. Corners touching the edge usually mean a bit of the card is outside.
+   */
+  edgeMargin: number;
+  /** Largest estimated angle (degrees) between card and image plane before TILTED: glare and keystone grow with it. */
+  maxTiltDeg: number;
+  /** Largest deviation of a corner angle from 90° (degrees) before TILTED: a strongly skewed, foreshortened card. */
+  maxCornerAngleDeg: number;
+  /**
+   * Allowed relative deviation of the measured aspect from the document's (ID-1 1.586, passport page 1.42). A
+   * larger deviation means the card is foreshortened (tilted away) even when corner angles look square.
+   */
+  aspectTolerance: number;
+  /**
+   * Sharpness floor: `directionalSharpness` (second-difference variance in the weakest direction, so motion blur
+   * counts) of the card rectified to 320 px wide. Below it: BLURRY. The card, not the frame, is resampled, so the
+   * value tracks legibility whatever the distance; it still grows with print contrast. On rendered specimens
+   * (card 70% of a 640 px frame): sharp 1300–4900, Gaussian σ = 1 px 220–660, σ = 2.5 px 15–50, 12 px motion
+   * smear 45–165, so 200 sits below mild softness and above real blur.
+   */
+  minSharpness: number;
+  /** Largest blob of saturated pixels (≥ 250) as a share of the card area before GLARE: one such blob hides a field. */
+  maxGlareCluster: number;
+  /** Largest share of saturated pixels on the card before GLARE, even when scattered. */
+  maxGlareRatio: number;
+  /** Mean card luma (0..255) below which the frame is TOO_DARK: print contrast collapses into sensor noise. */
+  minMeanLuma: number;
+  /** Mean card luma (0..255) above which the frame is TOO_BRIGHT (over-exposed: light print washes out). */
+  maxMeanLuma: number;
+  /** Share of card pixels at or below luma 40 above which the frame is TOO_DARK, whatever the mean. */
+  maxDarkRatio: number;
+  /** Share of card pixels at or above luma 250 above which the frame is TOO_BRIGHT (a large washed-out area). */
+  maxBrightRatio: number;
+  /**
+   * Largest corner movement between consecutive analysed frames, as a share of the frame's longer side, before
+   * MOVING. Motion blur at capture resolution is worse than in the preview, so hold still first.
+   */
+  maxMotion: number;
+  /**
+   * Smallest card width (long side) in pixels at capture resolution: below it RESOLUTION_TOO_LOW. 1000 px across
+   * an ID-1 card is ~300 dpi, the usual floor for reliable OCR of the MRZ and small print.
+   */
+  minCardWidthPx: number;
+}
+
+export const DOCUMENT_THRESHOLDS: { phone: DocumentThresholds; desktop: DocumentThresholds } = {
+  phone: {
+    minFill: 0.2,
+    maxSpan: 0.94,
+    edgeMargin: 0.01,
+    maxTiltDeg: 25,
+    maxCornerAngleDeg: 12,
+    aspectTolerance: 0.12,
+    minSharpness: 200,
+    maxGlareCluster: 0.004,
+    maxGlareRatio: 0.02,
+    minMeanLuma: 70,
+    maxMeanLuma: 230,
+    maxDarkRatio: 0.5,
+    maxBrightRatio: 0.5,
+    maxMotion: 0.012,
+    minCardWidthPx: 1000,
+  },
+  desktop: {
+    minFill: 0.15,
+    maxSpan: 0.94,
+    edgeMargin: 0.01,
+    maxTiltDeg: 25,
+    maxCornerAngleDeg: 12,
+    aspectTolerance: 0.12,
+    minSharpness: 120,
+    maxGlareCluster: 0.004,
+    maxGlareRatio: 0.02,
+    minMeanLuma: 55,
+    maxMeanLuma: 230,
+    maxDarkRatio: 0.5,
+    maxBrightRatio: 0.5,
+    maxMotion: 0.015,
+    minCardWidthPx: 800,
+  },
+};
+
+export function documentThresholds(
+  profile: CaptureProfile = 'phone',
+  overrides?: Partial<DocumentThresholds>,
+): DocumentThresholds {
+  return { ...DOCUMENT_THRESHOLDS[profile], ...overrides };
+}

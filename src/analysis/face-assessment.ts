@@ -1,0 +1,244 @@
+/** assessFaceFrame: selfie checks on MediaPipe detector / landmarker output plus the frame's pixels. */
+import {
+  eyeOpenness,
+  type HeadPose,
+  faceWidthRatio,
+  headPoseFromLandmarks,
+  headPoseFromMatrix,
+  mouthOpenness,
+} from './face-geometry.js';
+import { exposureStats, lumaHistogram, toLuma } from './luma.js';
+import { directionalSharpness } from './sharpness.js';
+import type { CaptureProfile, FaceIssue, FaceObservation, FrameLike } from './types.js';
+
+/** Pass / fail limits of the selfie checks. */
+export interface FaceThresholds {
+  /** Detections below this confidence (0..1) are ignored: MediaPipe's own default cut-off. */
+  minScore: number;
+  /**
+   * A second face counts for MULTIPLE_FACES when at least this share of the main face's width: a poster far
+   * behind is not a second person in the selfie, a face beside you is.
+   */
+  secondFaceMinRelativeWidth: number;
+  /** Smallest face width as a share of the frame's shorter side: below it FACE_TOO_SMALL (too few pixels to match). */
+  minFaceWidth: number;
+  /** Largest face width share: above it FACE_TOO_CLOSE (wide-angle distortion, chin or hair cut off). */
+  maxFaceWidth: number;
+  /** Largest distance of the face centre from the frame centre, as a share of the frame diagonal half-extents. */
+  maxCenterOffset: number;
+  /** Largest |yaw| in degrees for a frontal selfie (face matching degrades beyond ~20°). */
+  maxYawDeg: number;
+  /** Largest |pitch| in degrees. */
+  maxPitchDeg: number;
+  /** Largest |roll| in degrees. */
+  maxRollDeg: number;
+  /** Mean eye aspect ratio below which the eyes count as closed (open ≈ 0.25–0.35, closed < 0.15). */
+  minEyeOpenness: number;
+  /**
+   * `directionalSharpness` of the face box resampled to 128 px wide and normalised to mean luma 128: below it
+   * BLURRY. The astronaut fixture upscaled 2× measures ~77 sharp, ~45 at Gaussian σ = 1 px, ~20 at σ = 2 px;
+   * the same photo through FaceLandmarker in Chromium (2× canvas upscale) ~38.
+   */
+  minSharpness: number;
+  /** Mean face luma (0..255) below which TOO_DARK: skin texture drowns in sensor noise. */
+  minMeanLuma: number;
+  /** Mean face luma above which TOO_BRIGHT: skin this bright has lost its texture to clipping. */
+  maxMeanLuma: number;
+}
+
+export const FACE_THRESHOLDS: { phone: FaceThresholds; desktop: FaceThresholds } = {
+  phone: {
+    minScore: 0.5,
+    secondFaceMinRelativeWidth: 0.35,
+    minFaceWidth: 0.3,
+    maxFaceWidth: 0.8,
+    maxCenterOffset: 0.2,
+    maxYawDeg: 20,
+    maxPitchDeg: 20,
+    maxRollDeg: 20,
+    minEyeOpenness: 0.17,
+    minSharpness: 25,
+    minMeanLuma: 60,
+    maxMeanLuma: 205,
+  },
+  desktop: {
+    minScore: 0.5,
+    secondFaceMinRelativeWidth: 0.35,
+    minFaceWidth: 0.2,
+    maxFaceWidth: 0.8,
+    maxCenterOffset: 0.25,
+    maxYawDeg: 20,
+    maxPitchDeg: 20,
+    maxRollDeg: 20,
+    minEyeOpenness: 0.17,
+    minSharpness: 15,
+    minMeanLuma: 50,
+    maxMeanLuma: 205,
+  },
+};
+
+export interface FaceAssessment {
+  ok: boolean;
+  /** Ordered by what the user should fix first (see FACE_ISSUE_PRIORITY). */
+  issues: FaceIssue[];
+  /** 0..1, higher is better, for best-frame choice. 0 without exactly one face. */
+  score: number;
+  metrics: {
+    faceCount: number;
+    faceWidthRatio?: number;
+    centerOffset?: number;
+    yaw?: number;
+    pitch?: number;
+    roll?: number;
+    leftEyeOpenness?: number;
+    rightEyeOpenness?: number;
+    mouthOpenness?: number;
+    /** See FaceThresholds.minSharpness. */
+    sharpness: number;
+    /** Mean luma 0..255 of the face box (of the frame when no face). */
+    meanLuma: number;
+  };
+}
+
+export interface FaceAssessOptions {
+  profile?: CaptureProfile;
+  thresholds?: Partial<FaceThresholds>;
+}
+
+export const FACE_ISSUE_PRIORITY: readonly FaceIssue[] = [
+  'TOO_DARK',
+  'TOO_BRIGHT',
+  'NO_FACE',
+  'MULTIPLE_FACES',
+  'FACE_TOO_SMALL',
+  'FACE_TOO_CLOSE',
+  'FACE_NOT_CENTERED',
+  'FACE_NOT_FRONTAL',
+  'EYES_CLOSED',
+  'BLURRY',
+];
+
+/** Face width, in pixels, that sharpness is measured at: fixed so the value does not depend on distance. */
+const FACE_SAMPLE_WIDTH = 128;
+
+/**
+ * Runs the selfie checks on one frame and the faces MediaPipe found in it.
+ *
+ * @example
+ * const faces = landmarker.detect(frame).faceLandmarks.map(toFaceObservation);
+ * const a = assessFaceFrame(frame, faces, { profile: 'desktop' });
+ */
+export function assessFaceFrame(
+  frame: FrameLike,
+  faces: readonly FaceObservation[],
+  opts: FaceAssessOptions = {},
+): FaceAssessment {
+  const t = { ...FACE_THRESHOLDS[opts.profile ?? 'phone'], ...opts.thresholds };
+  const issues = new Set<FaceIssue>();
+  const detected = faces.filter((f) => f.score >= t.minScore);
+  const main = detected.reduce<FaceObservation | undefined>(
+    (best, f) => (!best || f.box.width > best.box.width ? f : best),
+    undefined,
+  );
+  const sorted = (): FaceIssue[] => FACE_ISSUE_PRIORITY.filter((i) => issues.has(i));
+
+  if (!main) {
+    const img = toLuma(frame, 160);
+    const exposure = exposureStats(lumaHistogram(img.luma, img.width, img.height));
+    if (exposure.meanLuma < 0.6 * t.minMeanLuma) issues.add('TOO_DARK');
+    if (exposure.meanLuma > t.maxMeanLuma) issues.add('TOO_BRIGHT');
+    issues.add('NO_FACE');
+    return {
+      ok: false,
+      issues: sorted(),
+      score: 0,
+      metrics: { faceCount: 0, sharpness: 0, meanLuma: exposure.meanLuma },
+    };
+  }
+
+  const others = detected.filter(
+    (f) => f !== main && f.box.width >= t.secondFaceMinRelativeWidth * main.box.width,
+  );
+  if (others.length > 0) issues.add('MULTIPLE_FACES');
+
+  const { width: fw, height: fh } = frame;
+  const widthRatio = faceWidthRatio(main, frame);
+  if (widthRatio < t.minFaceWidth) issues.add('FACE_TOO_SMALL');
+  if (widthRatio > t.maxFaceWidth) issues.add('FACE_TOO_CLOSE');
+  const cx = main.box.x + main.box.width / 2;
+  const cy = main.box.y + main.box.height / 2;
+  const centerOffset = Math.hypot((cx - fw / 2) / fw, (cy - fh / 2) / fh);
+  if (centerOffset > t.maxCenterOffset) issues.add('FACE_NOT_CENTERED');
+
+  const aspect = fw / fh;
+  let pose: HeadPose | undefined;
+  if (main.transformationMatrix && main.transformationMatrix.length >= 12) {
+    pose = headPoseFromMatrix(main.transformationMatrix);
+  } else if (main.landmarks && main.landmarks.length >= 468) {
+    pose = headPoseFromLandmarks(main.landmarks, aspect);
+  }
+  if (
+    pose &&
+    (Math.abs(pose.yaw) > t.maxYawDeg ||
+      Math.abs(pose.pitch) > t.maxPitchDeg ||
+      Math.abs(pose.roll) > t.maxRollDeg)
+  ) {
+    issues.add('FACE_NOT_FRONTAL');
+  }
+  let left: number | undefined;
+  let right: number | undefined;
+  let mouth: number | undefined;
+  if (main.landmarks && main.landmarks.length >= 468) {
+    left = eyeOpenness(main.landmarks, 'left', aspect);
+    right = eyeOpenness(main.landmarks, 'right', aspect);
+    mouth = mouthOpenness(main.landmarks, aspect);
+    if ((left + right) / 2 < t.minEyeOpenness) issues.add('EYES_CLOSED');
+  }
+
+  // Pixels of the face box, resampled so the face is ~128 px wide whatever its distance.
+  const targetWidth = Math.min(
+    fw,
+    Math.max(16, Math.round((fw * FACE_SAMPLE_WIDTH) / Math.max(1, main.box.width))),
+  );
+  const img = toLuma(frame, targetWidth);
+  const region = {
+    x: main.box.x / img.scale,
+    y: main.box.y / img.scale,
+    width: main.box.width / img.scale,
+    height: main.box.height / img.scale,
+  };
+  const exposure = exposureStats(lumaHistogram(img.luma, img.width, img.height, region));
+  // Normalised to a mean luma of 128: a dim but steady face is dark, not blurry (exposure scales contrast).
+  const sharpness =
+    (directionalSharpness(img.luma, img.width, img.height, region) * 128 * 128) /
+    Math.max(16, exposure.meanLuma) ** 2;
+  if (exposure.meanLuma < t.minMeanLuma) issues.add('TOO_DARK');
+  if (exposure.meanLuma > t.maxMeanLuma) issues.add('TOO_BRIGHT');
+  if (sharpness < t.minSharpness) issues.add('BLURRY');
+
+  const poseTerm = pose
+    ? Math.max(0, 1 - (Math.abs(pose.yaw) + Math.abs(pose.pitch) + Math.abs(pose.roll)) / 90)
+    : 0.8;
+  const sharpTerm = Math.min(1, sharpness / (2 * t.minSharpness));
+  const centerTerm = Math.max(0, 1 - centerOffset / (2 * t.maxCenterOffset));
+  const score = main.score * poseTerm * sharpTerm * (0.5 + 0.5 * centerTerm) * 0.5 ** issues.size;
+
+  return {
+    ok: issues.size === 0,
+    issues: sorted(),
+    score,
+    metrics: {
+      faceCount: 1 + others.length,
+      faceWidthRatio: widthRatio,
+      centerOffset,
+      yaw: pose?.yaw,
+      pitch: pose?.pitch,
+      roll: pose?.roll,
+      leftEyeOpenness: left,
+      rightEyeOpenness: right,
+      mouthOpenness: mouth,
+      sharpness,
+      meanLuma: exposure.meanLuma,
+    },
+  };
+}

@@ -1,0 +1,145 @@
+import { clipRegion, type LumaRegion } from './luma.js';
+
+export interface GlareOptions {
+  /** Only look here (luma pixels). */
+  region?: LumaRegion;
+  /** Only count pixels where the mask is non-zero (same size as the luma image). */
+  mask?: Uint8Array;
+  /** Luma at or above which a pixel counts as blown out (default 250: sensor clipping, not just a light card). */
+  level?: number;
+  /**
+   * A boundary pixel of a blob is "soft" when the pixel just outside is within `haloDrop` (default 12) of `level`
+   * and the pixel 4 px further out within 2 × `haloDrop`: a specular highlight fades out gradually, while white
+   * print (an MRZ band, a barcode quiet zone) ends at a sharp step to ink or to the card's tint.
+   */
+  haloDrop?: number;
+}
+
+/** How far past a blob's edge (pixels) its halo is probed. */
+const HALO_DISTANCE = 4;
+
+export interface GlareStats {
+  /** Share of examined pixels inside glare-like blobs. */
+  ratio: number;
+  /** Largest glare-like blob, as a share of the examined pixels. */
+  largestCluster: number;
+  /** Share of examined pixels at or above `level`, glare-like or not. */
+  saturatedRatio: number;
+}
+
+/**
+ * Glare on a luma image: near-saturated pixels grouped into 4-connected blobs, keeping the blobs with a soft rim
+ * (at least half the boundary) that a reflection makes. A reflection is one compact blob that hides a field; its
+ * size is what matters. Known limit: a reflection that merges with a large white print area (an MRZ band) takes
+ * on that area's hard rim and is missed.
+ */
+export function glareStats(
+  source: Uint8Array,
+  width: number,
+  height: number,
+  opts: GlareOptions = {},
+): GlareStats {
+  const level = opts.level ?? 250;
+  const drop = opts.haloDrop ?? 12;
+  const mask = opts.mask;
+  const r = clipRegion(width, height, opts.region);
+  const x0 = r.x;
+  const y0 = r.y;
+  const x1 = r.x + r.width;
+  const y1 = r.y + r.height;
+  // 3×3 mean first: sensor noise must not punch "holes" into a white area, whose rims would look soft.
+  const luma = boxSmooth(source, width, height, r);
+  let examined = 0;
+  let saturated = 0;
+  // 1 = saturated and not yet visited.
+  const hot = new Uint8Array(width * height);
+  for (let y = y0; y < y1; y++) {
+    for (let i = y * width + x0, end = i + r.width; i < end; i++) {
+      if (mask && !mask[i]) continue;
+      examined++;
+      if (luma[i]! >= level) {
+        hot[i] = 1;
+        saturated++;
+      }
+    }
+  }
+  if (examined === 0) return { ratio: 0, largestCluster: 0, saturatedRatio: 0 };
+  let largest = 0;
+  let glarePixels = 0;
+  if (saturated > 0) {
+    const stack = new Int32Array(saturated);
+    for (let start = 0; start < hot.length; start++) {
+      if (!hot[start]) continue;
+      hot[start] = 0;
+      let top = 0;
+      stack[top++] = start;
+      let size = 0;
+      let boundary = 0;
+      let soft = 0;
+      while (top > 0) {
+        const i = stack[--top]!;
+        size++;
+        const x = i % width;
+        const y = (i - x) / width;
+        // Visit the four neighbours inside the region: saturated ones join the blob, the rest are its boundary.
+        for (let k = 0; k < 4; k++) {
+          const nx = k === 0 ? x - 1 : k === 1 ? x + 1 : x;
+          const ny = k === 2 ? y - 1 : k === 3 ? y + 1 : y;
+          if (nx < x0 || nx >= x1 || ny < y0 || ny >= y1) continue;
+          const j = ny * width + nx;
+          if (mask && !mask[j]) continue;
+          if (hot[j]) {
+            hot[j] = 0;
+            stack[top++] = j;
+            continue;
+          }
+          const near = luma[j]!;
+          if (near >= level) continue;
+          boundary++;
+          // Probe further out, past any blur of a printed edge, where a reflection is still bright.
+          const fx = nx + (nx - x) * HALO_DISTANCE;
+          const fy = ny + (ny - y) * HALO_DISTANCE;
+          if (fx < x0 || fx >= x1 || fy < y0 || fy >= y1) continue;
+          if (near >= level - drop && luma[fy * width + fx]! >= level - 2 * drop) soft++;
+        }
+      }
+      if (boundary === 0 || soft >= 0.5 * boundary) {
+        glarePixels += size;
+        if (size > largest) largest = size;
+      }
+    }
+  }
+  return {
+    ratio: glarePixels / examined,
+    largestCluster: largest / examined,
+    saturatedRatio: saturated / examined,
+  };
+}
+
+/** 3×3 box mean inside `r` (edges clamped to the region); pixels outside `r` stay 0. */
+function boxSmooth(src: Uint8Array, width: number, height: number, r: LumaRegion): Uint8Array {
+  const out = new Uint8Array(width * height);
+  const x1 = r.x + r.width - 1;
+  const y1 = r.y + r.height - 1;
+  for (let y = r.y; y <= y1; y++) {
+    const ya = (y > r.y ? y - 1 : y) * width;
+    const yb = y * width;
+    const yc = (y < y1 ? y + 1 : y) * width;
+    for (let x = r.x; x <= x1; x++) {
+      const xa = x > r.x ? x - 1 : x;
+      const xc = x < x1 ? x + 1 : x;
+      const s =
+        src[ya + xa]! +
+        src[ya + x]! +
+        src[ya + xc]! +
+        src[yb + xa]! +
+        src[yb + x]! +
+        src[yb + xc]! +
+        src[yc + xa]! +
+        src[yc + x]! +
+        src[yc + xc]!;
+      out[yb + x] = (s + 4) / 9;
+    }
+  }
+  return out;
+}
