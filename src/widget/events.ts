@@ -24,6 +24,7 @@ export interface IdvEventDetails {
   };
   'idv-upload-progress': { part: string; loaded: number; total: number };
   'idv-complete': { accountId: string; workflowExecutionId: string; status: string };
+  /** `code`: a stable `WidgetErrorCode` (see widget-error.ts); `recoverable: false` ends the flow. */
   'idv-error': { code: string; message: string; recoverable: boolean };
   'idv-cancel': { reason: string };
 }
@@ -33,8 +34,21 @@ export type IdvEventName = keyof IdvEventDetails;
 /** A typed `CustomEvent` for each name; created through {@link idvEvent} so options are always the same. */
 export type IdvEvent<K extends IdvEventName> = CustomEvent<IdvEventDetails[K]>;
 
-export function idvEvent<K extends IdvEventName>(name: K, detail: IdvEventDetails[K]): IdvEvent<K> {
-  return new CustomEvent(name, { detail, bubbles: true, composed: true });
+/**
+ * Bubbling and composed, so the page hears it from outside the shadow root. `idv-complete`, `idv-error` and
+ * `idv-cancel` are cancelable: `preventDefault()` keeps the widget from leaving for the success / error URL.
+ */
+export function idvEvent<K extends IdvEventName>(
+  name: K,
+  detail: IdvEventDetails[K],
+  options: { cancelable?: boolean } = {},
+): IdvEvent<K> {
+  return new CustomEvent(name, {
+    detail,
+    bubbles: true,
+    composed: true,
+    cancelable: options.cancelable ?? false,
+  });
 }
 
 declare global {

@@ -1,0 +1,31 @@
+/**
+ * Writes `custom-elements.json` (the element's public API: attributes, properties, events, CSS parts and custom
+ * properties, read from the JSDoc on the element classes) with @custom-elements-manifest/analyzer.
+ *
+ * Usage: tsx scripts/custom-elements.ts [outdir]   (relative to the repository root; default: dist)
+ */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const outdir = process.argv[2] ?? 'dist';
+const require = createRequire(import.meta.url);
+const analyzerPackage = require.resolve('@custom-elements-manifest/analyzer/package.json');
+const cli = join(dirname(analyzerPackage), 'cem.js');
+
+const result = spawnSync(
+  process.execPath,
+  [
+    cli,
+    'analyze',
+    '--litelement',
+    '--globs',
+    'src/widget/**/*.ts',
+    '--exclude',
+    'src/widget/locales/**',
+    '--outdir',
+    outdir,
+  ],
+  { stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);

@@ -1,0 +1,179 @@
+import type { z } from 'zod';
+import { ApiErrorBody, type PartClassifier } from '../shared/api/common.js';
+import {
+  type CaptureMetadataRequest,
+  CaptureMetadataResponse,
+  type ConsentRequest,
+  ConsentResponse,
+  type DocumentSelectionRequest,
+  DocumentSelectionResponse,
+  FinalizeResponse,
+  PartUploadResponse,
+  SessionResponse,
+  type UploadedPart,
+} from '../shared/api/session.js';
+import { DEFAULT_RETRY_POLICY, type RetryHooks, type RetryPolicy, withRetries } from './backoff.js';
+import { type HttpExchangeRequest, httpExchange } from './http-exchange.js';
+import { TransportError } from './transport-error.js';
+
+export interface SessionClientOptions {
+  /** The workflow token, sent as `Authorization: Bearer …`. */
+  token: string;
+  /** Backend origin (or base URL); `GET {apiBase}/api/v1/session` is the only URL we build ourselves. */
+  apiBase: string;
+  retry?: RetryPolicy;
+}
+
+export type PartLink = SessionResponse['links']['parts'][number];
+
+export interface PartUploadOptions {
+  /** Same key for every retry of the same image: the server replays its first answer. */
+  idempotencyKey: string;
+  onProgress?: (loaded: number, total: number) => void;
+  signal?: AbortSignal;
+  onWait?: RetryHooks['onWait'];
+}
+
+/**
+ * Typed client of the widget-facing API. Reads the session first and follows its links from then on; every answer
+ * is parsed with the shared zod schema, every failure is a {@link TransportError}.
+ *
+ * @example
+ * const client = new SessionClient({ token, apiBase: location.origin });
+ * const session = await client.loadSession();
+ * await client.giveConsent(true);
+ */
+export class SessionClient {
+  private current: SessionResponse | undefined;
+
+  constructor(private readonly options: SessionClientOptions) {}
+
+  get session(): SessionResponse | undefined {
+    return this.current;
+  }
+
+  async loadSession(signal?: AbortSignal): Promise<SessionResponse> {
+    const url = new URL('/api/v1/session', this.options.apiBase).href;
+    this.current = await this.json('GET', this.current?.links.session ?? url, SessionResponse, undefined, {
+      signal,
+    });
+    return this.current;
+  }
+
+  async giveConsent(body: ConsentRequest): Promise<ConsentResponse> {
+    return this.json('POST', this.links().consent, ConsentResponse, body);
+  }
+
+  async chooseDocument(body: DocumentSelectionRequest): Promise<DocumentSelectionResponse> {
+    return this.json('PUT', this.links().document, DocumentSelectionResponse, body);
+  }
+
+  async sendCaptureMetadata(body: CaptureMetadataRequest): Promise<void> {
+    await this.json('POST', this.links().captureMetadata, CaptureMetadataResponse, body);
+  }
+
+  async finalize(): Promise<FinalizeResponse> {
+    return this.json('PUT', this.links().finalize, FinalizeResponse);
+  }
+
+  /** The upload link of a part, from the session. */
+  partLink(classifier: PartClassifier, credentialId?: string): PartLink | undefined {
+    return this.links().parts.find(
+      (link) =>
+        link.classifier === classifier && (credentialId === undefined || link.credentialId === credentialId),
+    );
+  }
+
+  /** Uploads one image as multipart field `file` (PUT: create or replace), retrying network errors and 5xx. */
+  async uploadPart(link: PartLink, image: Blob, options: PartUploadOptions): Promise<UploadedPart> {
+    const answer = await withRetries(
+      () => {
+        const form = new FormData();
+        form.append('file', image, image.type === 'image/png' ? 'image.png' : 'image.jpg');
+        return this.exchange(
+          {
+            method: 'PUT',
+            url: link.href,
+            headers: { 'Idempotency-Key': options.idempotencyKey },
+            body: form,
+            onUploadProgress: options.onProgress,
+            signal: options.signal,
+            timeoutMs: 120_000,
+          },
+          PartUploadResponse,
+        );
+      },
+      this.options.retry ?? DEFAULT_RETRY_POLICY,
+      { signal: options.signal, onWait: options.onWait },
+    );
+    return answer.part;
+  }
+
+  private links(): SessionResponse['links'] {
+    if (!this.current) throw new TransportError('BAD_REQUEST', 'Load the session before using its links');
+    return this.current.links;
+  }
+
+  private json<S extends z.ZodType>(
+    method: HttpExchangeRequest['method'],
+    url: string,
+    schema: S,
+    body?: unknown,
+    hooks: RetryHooks = {},
+  ): Promise<z.infer<S>> {
+    return withRetries(
+      () =>
+        this.exchange(
+          {
+            method,
+            url,
+            headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+            body: body === undefined ? undefined : JSON.stringify(body),
+            signal: hooks.signal,
+          },
+          schema,
+        ),
+      this.options.retry ?? DEFAULT_RETRY_POLICY,
+      hooks,
+    );
+  }
+
+  private async exchange<S extends z.ZodType>(request: HttpExchangeRequest, schema: S): Promise<z.infer<S>> {
+    const answer = await httpExchange({
+      ...request,
+      headers: {
+        Accept: 'application/json',
+        Authorization: `Bearer ${this.options.token}`,
+        ...request.headers,
+      },
+    });
+    let parsed: unknown;
+    try {
+      parsed = answer.text ? JSON.parse(answer.text) : undefined;
+    } catch (cause) {
+      if (answer.status >= 200 && answer.status < 300) {
+        throw new TransportError('INVALID_RESPONSE', 'The server answered with malformed JSON', { cause });
+      }
+    }
+    if (answer.status < 200 || answer.status >= 300) {
+      const error = ApiErrorBody.safeParse(parsed);
+      if (error.success) {
+        throw new TransportError(error.data.error.code, error.data.error.message, {
+          status: answer.status,
+          issues: error.data.error.issues,
+        });
+      }
+      throw new TransportError('HTTP_ERROR', `The server answered ${answer.status}`, {
+        status: answer.status,
+      });
+    }
+    const result = schema.safeParse(parsed);
+    if (!result.success) {
+      throw new TransportError('INVALID_RESPONSE', 'The server answer does not match the API schema', {
+        status: answer.status,
+        cause: result.error,
+      });
+    }
+    return result.data;
+  }
+}

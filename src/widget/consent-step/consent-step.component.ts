@@ -1,0 +1,74 @@
+import { msg } from '@lit/localize';
+import { html } from 'lit';
+import { StepElement } from '../step-element.js';
+import { stepStyles } from '../step-styles.js';
+import { consentStepStyles } from './consent-step.styles.js';
+
+/** Version of the consent text below; sent with the answer so the server records what was agreed to. */
+export const CONSENT_TEXT_VERSION = '2026-11';
+
+/**
+ * First step: what will happen to the user's images, and their answer.
+ *
+ * @event consent-answer - `{accepted: boolean}` (internal to the widget).
+ * @csspart consent-panel - The step's container.
+ */
+export class IdvConsentStep extends StepElement {
+  static override styles = [stepStyles, consentStepStyles];
+
+  static override properties = { busy: { type: Boolean } };
+
+  /** An answer is being sent: buttons are disabled. */
+  declare busy: boolean;
+
+  constructor() {
+    super();
+    this.busy = false;
+  }
+
+  override render() {
+    return html`
+      <section part="consent-panel" aria-labelledby="consent-title">
+        <h2 id="consent-title" tabindex="-1" data-step-heading>
+          ${msg('Verify your identity', { id: 'consent.title' })}
+        </h2>
+        <p>
+          ${msg(
+            'We will ask for a photo of your ID document and a selfie. The photos are checked on this device, then sent securely to verify that the document is genuine and that it belongs to you.',
+            { id: 'consent.body' },
+          )}
+        </p>
+        <ul>
+          <li>${msg('Have your ID document ready.', { id: 'consent.tip.document' })}</li>
+          <li>${msg('Find a well-lit place.', { id: 'consent.tip.light' })}</li>
+          <li>${msg('It takes about two minutes.', { id: 'consent.tip.time' })}</li>
+        </ul>
+        <p class="legal">
+          ${msg(
+            'By continuing you agree that your images and the data on your document are processed for identity verification.',
+            { id: 'consent.legal' },
+          )}
+        </p>
+        <div class="actions">
+          <button
+            class="primary"
+            part="primary-button"
+            type="button"
+            ?disabled=${this.busy}
+            @click=${() => this.emit('consent-answer', { accepted: true })}
+          >
+            ${msg('I agree, continue', { id: 'consent.accept' })}
+          </button>
+          <button
+            type="button"
+            part="secondary-button"
+            ?disabled=${this.busy}
+            @click=${() => this.emit('consent-answer', { accepted: false })}
+          >
+            ${msg('No, thanks', { id: 'consent.decline' })}
+          </button>
+        </div>
+      </section>
+    `;
+  }
+}
