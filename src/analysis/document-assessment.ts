@@ -57,6 +57,7 @@ export interface DocumentAssessOptions {
   kind?: DocumentKind;
   /** Threshold profile (default 'phone'). */
   profile?: CaptureProfile;
+  /** Which side is being captured; the face-on-document check applies to the front only. */
   side?: 'front' | 'back';
   /** Front of a photo ID: require one of `faces` to lie on the card (NO_FACE_ON_DOCUMENT). */
   requireFaceOnDocument?: boolean;
@@ -253,7 +254,7 @@ export function assessDocumentFrame(frame: FrameLike, opts: DocumentAssessOption
   if (sharpness < t.minSharpness) issues.add('BLURRY');
   if (glare.largestCluster > t.maxGlareCluster || glare.ratio > t.maxGlareRatio) issues.add('GLARE');
 
-  if (opts.requireFaceOnDocument && opts.faces) {
+  if (opts.requireFaceOnDocument && opts.faces && opts.side !== 'back') {
     const onCard = opts.faces.some((f) =>
       pointInQuad({ x: f.box.x + f.box.width / 2, y: f.box.y + f.box.height / 2 } satisfies Point, quad),
     );

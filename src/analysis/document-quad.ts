@@ -46,6 +46,43 @@ const MAX_LINES = 30;
 /** Orientation tolerance (degrees) between a side and the edge pixels supporting it. */
 const SIDE_ANGLE_TOLERANCE = 20;
 
+/**
+ * Scratch buffers reused across frames of the same size: the analysis runs on every camera frame, and fresh
+ * megabytes per frame would keep the garbage collector busy. Only intermediates live here, never results.
+ */
+const scratch = {
+  size: 0,
+  tmp: new Uint16Array(0),
+  blur: new Uint16Array(0),
+  gx: new Int32Array(0),
+  gy: new Int32Array(0),
+  mag2: new Float64Array(0),
+  accSize: 0,
+  acc: new Uint16Array(0),
+};
+
+function edgeScratch(size: number) {
+  if (scratch.size !== size) {
+    scratch.size = size;
+    scratch.tmp = new Uint16Array(size);
+    scratch.blur = new Uint16Array(size);
+    scratch.gx = new Int32Array(size);
+    scratch.gy = new Int32Array(size);
+    scratch.mag2 = new Float64Array(size);
+  }
+  return scratch;
+}
+
+function houghScratch(size: number) {
+  if (scratch.accSize !== size) {
+    scratch.accSize = size;
+    scratch.acc = new Uint16Array(size);
+  } else {
+    scratch.acc.fill(0);
+  }
+  return scratch;
+}
+
 const COS = new Float32Array(THETA_BINS);
 const SIN = new Float32Array(THETA_BINS);
 for (let t = 0; t < THETA_BINS; t++) {
@@ -68,8 +105,7 @@ export interface EdgeMap {
 export function detectEdges(img: LumaImage, threshold = EDGE_THRESHOLD): EdgeMap {
   const { luma, width: w, height: h } = img;
   // Separable [1 2 1] blur, kept in 16× units to stay integer.
-  const tmp = new Uint16Array(w * h);
-  const blur = new Uint16Array(w * h);
+  const { tmp, blur, gx: gxs, gy: gys, mag2 } = edgeScratch(w * h);
   for (let y = 0; y < h; y++) {
     const row = y * w;
     for (let x = 0; x < w; x++) {
@@ -85,9 +121,6 @@ export function detectEdges(img: LumaImage, threshold = EDGE_THRESHOLD): EdgeMap
     for (let x = 0; x < w; x++) blur[row + x] = tmp[up + x]! + 2 * tmp[row + x]! + tmp[dn + x]!;
   }
   // Gradients in 16× units (the blur's integer scale) and squared magnitudes: no division or root per pixel.
-  const gxs = new Int32Array(w * h);
-  const gys = new Int32Array(w * h);
-  const mag2 = new Float64Array(w * h);
   const t16 = threshold * 16;
   const t2 = t16 * t16;
   for (let y = 1; y < h - 1; y++) {
@@ -142,18 +175,20 @@ interface Line {
   votes: number;
   /** The frame border standing in for a side that is outside the frame. */
   border: boolean;
+  /** Index in the current search's line list. */
+  id: number;
 }
 
 function makeLine(thetaDeg: number, rho: number, votes: number, border = false): Line {
   const t = (thetaDeg * Math.PI) / 180;
-  return { theta: thetaDeg, rho, nx: Math.cos(t), ny: Math.sin(t), votes, border };
+  return { theta: thetaDeg, rho, nx: Math.cos(t), ny: Math.sin(t), votes, border, id: -1 };
 }
 
 function houghLines(edges: EdgeMap, minVotes: number, maxLines: number): Line[] {
   const { width: w, height: h, pixels, theta } = edges;
   const diag = Math.ceil(Math.hypot(w, h));
   const rhoBins = 2 * diag + 1;
-  const acc = new Uint16Array(THETA_BINS * rhoBins);
+  const { acc } = houghScratch(THETA_BINS * rhoBins);
   for (let k = 0; k < pixels.length; k++) {
     const i = pixels[k]!;
     const x = (i % w) + 0.5;
@@ -166,32 +201,31 @@ function houghLines(edges: EdgeMap, minVotes: number, maxLines: number): Line[] 
       acc[t * rhoBins + r]!++;
     }
   }
-  // Sum each cell with its ρ neighbours: a line whose angle falls between two θ bins spreads its votes over
-  // adjacent ρ bins, and must not lose to axis-aligned text rows because of that.
-  const sm = new Uint16Array(acc.length);
+  // Score each cell with its ρ neighbours: a line whose angle falls between two θ bins spreads its votes over
+  // adjacent ρ bins, and must not lose to axis-aligned text rows because of that. Computed on the fly: almost
+  // every cell is below the vote floor, so neighbours are only summed for the few that are not.
+  const score = (t: number, r: number) => {
+    const i = t * rhoBins + r;
+    return acc[i - 1]! + acc[i]! + acc[i + 1]!;
+  };
+  const cells: number[] = [];
+  const cellScores: number[] = [];
   for (let t = 0; t < THETA_BINS; t++) {
     const row = t * rhoBins;
-    for (let r = 1; r < rhoBins - 1; r++) sm[row + r] = acc[row + r - 1]! + acc[row + r]! + acc[row + r + 1]!;
-  }
-  const cells: number[] = [];
-  for (let t = 0; t < THETA_BINS; t++) {
+    const tp = (t + THETA_BINS - 1) % THETA_BINS;
+    const tn = (t + 1) % THETA_BINS;
     for (let r = 2; r < rhoBins - 2; r++) {
-      const v = sm[t * rhoBins + r]!;
+      if (acc[row + r]! === 0 && acc[row + r - 1]! === 0) continue;
+      const v = acc[row + r - 1]! + acc[row + r]! + acc[row + r + 1]!;
       if (v < minVotes) continue;
-      const tp = ((t + THETA_BINS - 1) % THETA_BINS) * rhoBins;
-      const tn = ((t + 1) % THETA_BINS) * rhoBins;
-      if (
-        v < sm[t * rhoBins + r - 1]! ||
-        v <= sm[t * rhoBins + r + 1]! ||
-        v < sm[tp + r]! ||
-        v <= sm[tn + r]!
-      ) {
-        continue;
-      }
-      cells.push(t * rhoBins + r);
+      if (v < score(t, r - 1) || v <= score(t, r + 1) || v < score(tp, r) || v <= score(tn, r)) continue;
+      cells.push(row + r);
+      cellScores.push(v);
     }
   }
-  cells.sort((a, b) => sm[b]! - sm[a]!);
+  const cellVotes = new Map<number, number>();
+  for (let k = 0; k < cells.length; k++) cellVotes.set(cells[k]!, cellScores[k]!);
+  cells.sort((a, b) => cellVotes.get(b)! - cellVotes.get(a)!);
   const lines: Line[] = [];
   for (const c of cells) {
     const t = Math.floor(c / rhoBins);
@@ -206,7 +240,7 @@ function houghLines(edges: EdgeMap, minVotes: number, maxLines: number): Line[] 
       return dt <= 5 && dr <= 6;
     });
     if (near) continue;
-    lines.push(makeLine(t, rho, sm[c]!));
+    lines.push(makeLine(t, rho, cellVotes.get(c)!));
     if (lines.length >= maxLines) break;
   }
   return lines;
@@ -368,7 +402,7 @@ function refineLine(edges: EdgeMap, line: Line, a: Point, b: Point): Line | unde
   const rho = nx * mx + ny * my;
   let deg = (Math.atan2(ny, nx) * 180) / Math.PI;
   if (deg < 0) deg += 360;
-  return { theta: deg, rho, nx, ny, votes: line.votes, border: false };
+  return { theta: deg, rho, nx, ny, votes: line.votes, border: false, id: -1 };
 }
 
 /**
@@ -489,8 +523,7 @@ export function findDocumentQuadInLuma(
   // Every crossing once, up front: the quad loop below runs thousands of times and must not allocate.
   const n = all.length;
   const crossings: Array<Point | undefined> = new Array(n * n);
-  const index = new Map<Line, number>();
-  for (let i = 0; i < n; i++) index.set(all[i]!, i);
+  for (let i = 0; i < n; i++) all[i]!.id = i;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       let p = intersect(all[i]!, all[j]!);
@@ -500,7 +533,7 @@ export function findDocumentQuadInLuma(
       crossings[j * n + i] = p;
     }
   }
-  const cross = (a: Line, b: Line) => crossings[index.get(a)! * n + index.get(b)!];
+  const cross = (a: Line, b: Line) => crossings[a.id * n + b.id];
   const pairs: Array<[Line, Line]> = [];
   for (let i = 0; i < all.length; i++) {
     for (let j = i + 1; j < all.length; j++) {
@@ -516,8 +549,7 @@ export function findDocumentQuadInLuma(
       pairs.push([a, b]);
     }
   }
-  const profiles = new Map<Line, LineProfile>();
-  for (const l of lines) profiles.set(l, lineProfile(edges, l));
+  const profiles: LineProfile[] = lines.map((l) => lineProfile(edges, l));
   const frameArea = w * h;
   let best: Candidate | undefined;
   let bestBorder: Candidate | undefined;
@@ -553,7 +585,7 @@ export function findDocumentQuadInLuma(
       for (let s = 0; s < 4; s++) {
         if (sideLines[s]!.border) continue;
         const { support, inFrame } = segmentSupport(
-          profiles.get(sideLines[s]!)!,
+          profiles[sideLines[s]!.id]!,
           corners[s]!,
           corners[(s + 1) % 4]!,
         );
@@ -569,18 +601,18 @@ export function findDocumentQuadInLuma(
       const mean = sum / visible;
       if (borderCount === 0) {
         if (min < 0.45 || mean < 0.6) continue;
-        if (sidesRunPastCorners(img, corners)) continue;
         const rank = mean * mean * Math.sqrt(area);
-        if (!best || rank > best.rank)
-          best = { corners, lines: sideLines, support: mean, rank, border: false };
+        // The pixel checks cost more than everything above: run them only for a would-be winner.
+        if (best && rank <= best.rank) continue;
+        if (sidesRunPastCorners(img, corners)) continue;
+        best = { corners, lines: sideLines, support: mean, rank, border: false };
       } else {
         // The visible sides must be clearly there before the frame border may stand in for the missing ones.
         if (min < (borderCount === 2 ? 0.85 : 0.7)) continue;
-        if (!borderCandidateHolds(img, corners, sideLines)) continue;
         const rank = 0.9 * mean * mean * Math.sqrt(area);
-        if (!bestBorder || rank > bestBorder.rank) {
-          bestBorder = { corners, lines: sideLines, support: mean, rank, border: true };
-        }
+        if (bestBorder && rank <= bestBorder.rank) continue;
+        if (!borderCandidateHolds(img, corners, sideLines)) continue;
+        bestBorder = { corners, lines: sideLines, support: mean, rank, border: true };
       }
     }
   }

@@ -121,6 +121,25 @@ export const FACE_ISSUE_PRIORITY: readonly FaceIssue[] = [
 /** Face width, in pixels, that sharpness is measured at: fixed so the value does not depend on distance. */
 const FACE_SAMPLE_WIDTH = 128;
 
+/** Copies the box (clipped to the frame, at least 1 px) out of the frame. */
+function cropFrame(
+  frame: FrameLike,
+  box: { x: number; y: number; width: number; height: number },
+): FrameLike {
+  const x0 = Math.max(0, Math.min(frame.width - 1, Math.floor(box.x)));
+  const y0 = Math.max(0, Math.min(frame.height - 1, Math.floor(box.y)));
+  const x1 = Math.max(x0 + 1, Math.min(frame.width, Math.ceil(box.x + box.width)));
+  const y1 = Math.max(y0 + 1, Math.min(frame.height, Math.ceil(box.y + box.height)));
+  const width = x1 - x0;
+  const height = y1 - y0;
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    const from = ((y0 + y) * frame.width + x0) * 4;
+    data.set(frame.data.subarray(from, from + width * 4), y * width * 4);
+  }
+  return { data, width, height };
+}
+
 /**
  * Runs the selfie checks on one frame and the faces MediaPipe found in it.
  *
@@ -195,18 +214,10 @@ export function assessFaceFrame(
     if ((left + right) / 2 < t.minEyeOpenness) issues.add('EYES_CLOSED');
   }
 
-  // Pixels of the face box, resampled so the face is ~128 px wide whatever its distance.
-  const targetWidth = Math.min(
-    fw,
-    Math.max(16, Math.round((fw * FACE_SAMPLE_WIDTH) / Math.max(1, main.box.width))),
-  );
-  const img = toLuma(frame, targetWidth);
-  const region = {
-    x: main.box.x / img.scale,
-    y: main.box.y / img.scale,
-    width: main.box.width / img.scale,
-    height: main.box.height / img.scale,
-  };
+  // Pixels of the face box only, resampled so the face is ~128 px wide whatever its distance.
+  const crop = cropFrame(frame, main.box);
+  const img = toLuma(crop, Math.min(crop.width, FACE_SAMPLE_WIDTH));
+  const region = { x: 0, y: 0, width: img.width, height: img.height };
   const exposure = exposureStats(lumaHistogram(img.luma, img.width, img.height, region));
   // Normalised to a mean luma of 128: a dim but steady face is dark, not blurry (exposure scales contrast).
   const sharpness =
