@@ -28,6 +28,8 @@ import { createLogger } from './logger.js';
 import { JobQueue, WebhookOutbox } from './queue/index.js';
 import { accountRoutes } from './routes/accounts.js';
 import { type DemoClientCredentials, demoRoutes, seedDemoClient } from './routes/demo.js';
+import { handoffRoutes } from './routes/handoff.js';
+import { hostedRoutes } from './routes/hosted.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { opsRoutes, packageVersion } from './routes/ops.js';
 import { sessionRoutes } from './routes/session.js';
@@ -159,6 +161,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
   app.route('/', oauthRoutes(ctx));
   app.route('/', accountRoutes(ctx));
   app.route('/', sessionRoutes(ctx));
+  app.route('/', handoffRoutes(ctx));
+  app.route('/', hostedRoutes(ctx));
   app.route('/', opsRoutes(ctx, metrics));
   if (options.demo) app.route('/', demoRoutes(ctx));
   app.route('/', staticRoutes(ctx));

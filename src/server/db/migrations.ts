@@ -1,4 +1,4 @@
-/** Core schema migrations. Names start with `0xx_` so they sort before the queue's `100_…` migrations. */
+/** Core schema migrations. `0xx_` sort before the queue's `100_…` migrations; later additions sort after them. */
 // biome-ignore-all lint/suspicious/noExplicitAny: migrations run before the typed schema exists
 import type { Kysely, Migration } from 'kysely';
 
@@ -133,6 +133,41 @@ export const coreMigrations: Record<string, Migration> = {
       ]) {
         await db.schema.dropTable(table).ifExists().execute();
       }
+    },
+  },
+  // Named after the queue's `100_…` so databases that already ran it still migrate in order.
+  '200_handoff': {
+    async up(db: Kysely<any>) {
+      // Single-use codes behind the "continue on your phone" link; only the hash is stored.
+      await db.schema
+        .createTable('handoff_codes')
+        .addColumn('code_hash', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('execution_id', 'varchar(64)', (c) => c.notNull().references('workflow_executions.id'))
+        .addColumn('expires_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('redeemed_at', 'varchar(40)')
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('handoff_codes_execution_idx')
+        .on('handoff_codes')
+        .column('execution_id')
+        .execute();
+      // Extra workflow tokens for the same execution (one per redeemed handoff); the original keeps working.
+      await db.schema
+        .createTable('execution_device_tokens')
+        .addColumn('token_hash', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('execution_id', 'varchar(64)', (c) => c.notNull().references('workflow_executions.id'))
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('execution_device_tokens_execution_idx')
+        .on('execution_device_tokens')
+        .column('execution_id')
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('execution_device_tokens').ifExists().execute();
+      await db.schema.dropTable('handoff_codes').ifExists().execute();
     },
   },
 };

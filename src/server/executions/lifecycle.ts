@@ -9,6 +9,7 @@ import type { ServerContext } from '../context.js';
 import type { WorkflowExecutionsTable } from '../db/schema.js';
 import { ApiError } from '../errors.js';
 import type { ExecutionInput, StoredPart } from '../pipeline/index.js';
+import { executionIdOfDeviceToken } from './handoff.js';
 import { credentialFromRow, INACTIVITY_TIMEOUT_MS, requiredClassifiers } from './model.js';
 import { PublicUrls } from './urls.js';
 
@@ -27,6 +28,31 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
+/**
+ * The execution a workflow token opens: its own token from account creation, or a device token minted by a
+ * cross-device handoff. Both share the execution's lifetime, so the same expiry rules apply. No side effects.
+ */
+export async function findExecutionByToken(
+  ctx: ServerContext,
+  token: string,
+): Promise<ExecutionRow | undefined> {
+  const tokenHash = hashToken(token);
+  const own = await ctx.db
+    .selectFrom('workflow_executions')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
+  if (own) return own;
+  const executionId = await executionIdOfDeviceToken(ctx, tokenHash);
+  if (!executionId) return undefined;
+  return ctx.db
+    .selectFrom('workflow_executions')
+    .selectAll()
+    .where('id', '=', executionId)
+    .where('wiped_out_at', 'is', null)
+    .executeTakeFirst();
+}
+
 export async function authenticateWorkflowToken(
   ctx: ServerContext,
   authorization: string | undefined,
@@ -34,11 +60,7 @@ export async function authenticateWorkflowToken(
 ): Promise<ExecutionRow> {
   const token = bearerToken(authorization);
   if (!token) throw new ApiError(401, 'UNAUTHORIZED', 'Bearer workflow token required');
-  const row = await ctx.db
-    .selectFrom('workflow_executions')
-    .selectAll()
-    .where('token_hash', '=', hashToken(token))
-    .executeTakeFirst();
+  const row = await findExecutionByToken(ctx, token);
   if (!row) throw new ApiError(401, 'INVALID_TOKEN', 'Unknown workflow token');
   const now = ctx.clock.now();
   if (row.status === 'TOKEN_EXPIRED') throw new ApiError(401, 'TOKEN_EXPIRED', 'Workflow token expired');

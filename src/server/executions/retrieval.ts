@@ -13,6 +13,7 @@ import type {
 import type { ApiClient } from '../auth/clients.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
+import { forgetHandoffs } from './handoff.js';
 import type { ExecutionRow } from './lifecycle.js';
 import { loadCredentials } from './widget-session.js';
 import { PublicUrls } from './urls.js';
@@ -177,6 +178,7 @@ export async function wipeExecution(ctx: ServerContext, row: ExecutionRow): Prom
   await ctx.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('parts').where('execution_id', '=', row.id).execute();
     await trx.deleteFrom('idempotency_keys').where('execution_id', '=', row.id).execute();
+    await forgetHandoffs(trx, row.id);
     await trx
       .updateTable('workflow_executions')
       .set({

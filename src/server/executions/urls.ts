@@ -19,6 +19,9 @@ export class PublicUrls {
   session(suffix = ''): string {
     return `${this.base}/api/v1/session${suffix}`;
   }
+  handoff(code: string): string {
+    return `${this.base}/web/v1/handoff/${code}`;
+  }
   hostedApp(token: string, locale: string): string {
     const query = new URLSearchParams({ authorizationToken: token, locale });
     return `${this.base}/web/v1/app?${query}`;

@@ -1,11 +1,15 @@
-/** Static files: the demo page, the SDK bundle and its assets, and the hosted capture page. */
+/** Static files: the demo page, the SDK bundle and its assets, and the hosted page's script. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type MiddlewareHandler } from 'hono';
+import { compress } from 'hono/compress';
 import type { AppEnv, ServerContext } from '../context.js';
+import { widgetCors } from '../http/cors.js';
+import { packageVersion } from './ops.js';
 
 const LONG_CACHE = 'public, max-age=31536000, immutable';
+const SHORT_CACHE = 'public, max-age=300';
 
 interface DirectoryOptions {
   root: string;
@@ -46,6 +50,23 @@ function servedDirectory(options: DirectoryOptions): MiddlewareHandler<AppEnv> {
 export function staticRoutes(ctx: ServerContext) {
   const router = new Hono<AppEnv>();
   const root = ctx.config.staticRoot;
+  const version = packageVersion(root);
+  const versioned = `/sdk/v${version}`;
+  const modelType = (path: string): Record<string, string> =>
+    // Model files have no registered type; say plainly they are opaque bytes.
+    /\.(task|tflite|bin)$/.test(path) ? { 'Content-Type': 'application/octet-stream' } : {};
+  // Other origins load these as module scripts, workers and fetches (CORS mode): the client's registered origins may.
+  const sdkCors = widgetCors(ctx);
+  router.use('/sdk/*', sdkCors);
+  // Scripts and styles shrink to about a third; wasm and models are left alone (big, cached for a year, and their
+  // Content-Length drives the widget's download progress).
+  const compressScripts = compress({ contentTypeFilter: /^(text\/css|(application|text)\/javascript)\b/ });
+  router.use('/sdk/*', compressScripts);
+  router.use('/web/v1/assets/*', compressScripts);
+  router.use('/sdk/*', async (c, next) => {
+    await next();
+    if (c.res.status < 300) c.header('Cross-Origin-Resource-Policy', 'cross-origin');
+  });
 
   router.get('/', (c) => c.redirect('/demo/', 302));
   router.get('/demo', (c) => c.redirect('/demo/', 301));
@@ -57,33 +78,51 @@ export function staticRoutes(ctx: ServerContext) {
       headers: () => ({ 'Cache-Control': 'no-cache' }),
     }),
   );
+  // `/sdk/v<version>/…` never changes for a version: cached for a year. The unversioned URLs follow upgrades.
+  router.get(
+    `${versioned}/assets/*`,
+    servedDirectory({
+      root: join(root, 'dist', 'assets'),
+      prefix: `${versioned}/assets`,
+      headers: (path) => ({ 'Cache-Control': LONG_CACHE, ...modelType(path) }),
+    }),
+  );
+  for (const directory of ['sdk', 'hosted']) {
+    router.get(
+      `${versioned}/*`,
+      servedDirectory({
+        root: join(root, 'dist', directory),
+        prefix: versioned,
+        headers: () => ({ 'Cache-Control': LONG_CACHE }),
+      }),
+    );
+  }
   router.get(
     '/sdk/assets/*',
     servedDirectory({
       root: join(root, 'dist', 'assets'),
       prefix: '/sdk/assets',
-      headers: (path) => ({
-        'Cache-Control': LONG_CACHE,
-        // Model files have no registered type; say plainly they are opaque bytes.
-        ...(/\.(task|tflite|bin)$/.test(path) ? { 'Content-Type': 'application/octet-stream' } : {}),
-      }),
+      headers: (path) => ({ 'Cache-Control': LONG_CACHE, ...modelType(path) }),
     }),
   );
+  // dist/sdk first; what it lacks comes from dist/hosted: the iframe helper (/sdk/embed.js, `idv-capture/embed`
+  // for bundler users), `<idv-handoff>` (/sdk/handoff.js) and their shared chunks.
+  const sdkCache = (path: string) => ({
+    // Chunk names carry a content hash; only the entries' URLs are reused across releases.
+    'Cache-Control': /\/chunks\/|-[\w-]{8}\.js$/.test(path) ? LONG_CACHE : SHORT_CACHE,
+  });
+  for (const directory of ['sdk', 'hosted']) {
+    router.get(
+      '/sdk/*',
+      servedDirectory({ root: join(root, 'dist', directory), prefix: '/sdk', headers: sdkCache }),
+    );
+  }
   router.get(
-    '/sdk/*',
-    servedDirectory({
-      root: join(root, 'dist', 'sdk'),
-      prefix: '/sdk',
-      headers: () => ({ 'Cache-Control': 'public, max-age=300' }),
-    }),
-  );
-  router.get(
-    '/web/v1/app',
+    '/web/v1/assets/*',
     servedDirectory({
       root: join(root, 'dist', 'hosted'),
-      file: 'index.html',
-      // The workflow token is in this page's query string: never leak it through Referer or caches.
-      headers: () => ({ 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store' }),
+      prefix: '/web/v1/assets',
+      headers: () => ({ 'Cache-Control': SHORT_CACHE }),
     }),
   );
   return router;

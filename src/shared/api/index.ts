@@ -4,3 +4,4 @@ export * from './oauth.js';
 export * from './operations.js';
 export * from './retrieval.js';
 export * from './session.js';
+export * from './handoff.js';
