@@ -28,6 +28,9 @@ export interface AnalysisClientOptions {
   createWorker?: () => Worker;
 }
 
+/** Runtimes that load on demand and can be fetched ahead of time. */
+export type PreloadTarget = 'faces' | 'barcode';
+
 type Pending = { resolve: (v: never) => void; reject: (e: unknown) => void };
 
 /**
@@ -42,9 +45,11 @@ export class AnalysisClient {
   private readonly worker: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private facesReady: Promise<void> | undefined;
-  private resolveFacesReady: (() => void) | undefined;
-  private rejectFacesReady: ((e: unknown) => void) | undefined;
+  /** One pending preload per kind of asset: resolves when the worker reports it ready. */
+  private readonly preloads = new Map<
+    PreloadTarget,
+    { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void }
+  >();
   /** Set once the worker died: every later request fails at once instead of waiting forever. */
   private failure: AnalysisError | undefined;
 
@@ -65,15 +70,34 @@ export class AnalysisClient {
     });
   }
 
+  /**
+   * Starts loading an on-demand runtime in the background: `faces` (MediaPipe detector + landmarker, for the
+   * selfie and the face on the card) or `barcode` (zxing, for licence backs). Resolves when it is ready; frames
+   * sent meanwhile are still answered (document checks never wait for it). Idempotent.
+   *
+   * @example
+   * analysis.preload('faces').catch(() => {}); // while the user reads the consent screen
+   */
+  preload(target: PreloadTarget): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    let entry = this.preloads.get(target);
+    if (!entry) {
+      let resolve!: () => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      entry = { promise, resolve, reject };
+      this.preloads.set(target, entry);
+      this.send({ type: target === 'faces' ? 'preload-faces' : 'preload-barcode' });
+    }
+    return entry.promise;
+  }
+
   /** Starts loading the face runtime in the background; resolves when both face tasks are ready. */
   preloadFaces(): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    this.facesReady ??= new Promise<void>((resolve, reject) => {
-      this.resolveFacesReady = resolve;
-      this.rejectFacesReady = reject;
-      this.send({ type: 'preload-faces' });
-    });
-    return this.facesReady;
+    return this.preload('faces');
   }
 
   document(frame: ImageBitmap, options: DocumentFrameOptions = {}): Promise<DocumentFrameResult> {
@@ -113,12 +137,15 @@ export class AnalysisClient {
         this.options.onProgress?.(msg.stage, msg.done, msg.total);
         return;
       case 'faces-ready':
-        this.resolveFacesReady?.();
+        this.preloads.get('faces')?.resolve();
+        return;
+      case 'barcode-ready':
+        this.preloads.get('barcode')?.resolve();
         return;
       case 'error': {
         const err = new AnalysisError(msg.code, msg.message);
         if (msg.id !== undefined) this.settle(msg.id, undefined, err);
-        else this.rejectFacesReady?.(err);
+        else this.failPreload(msg.preload ?? 'faces', err);
         return;
       }
       default:
@@ -137,6 +164,14 @@ export class AnalysisClient {
   private failAll(err: unknown): void {
     for (const [, p] of this.pending) p.reject(err);
     this.pending.clear();
-    this.rejectFacesReady?.(err);
+    for (const target of [...this.preloads.keys()]) this.failPreload(target, err);
+  }
+
+  /** A failed preload is forgotten, so a later `preload()` (e.g. after the network is back) tries again. */
+  private failPreload(target: PreloadTarget, err: unknown): void {
+    const entry = this.preloads.get(target);
+    if (!entry) return;
+    this.preloads.delete(target);
+    entry.reject(err);
   }
 }

@@ -5,6 +5,7 @@
 import { assessDocumentFrame, assessFaceFrame } from '../analysis/index.js';
 import type { CaptureProfile, FaceObservation, FrameLike, Quad } from '../analysis/types.js';
 import type { DocumentFrameOptions, DocumentFrameResult, FaceFrameResult } from './analysis-protocol.js';
+import { BarcodeReader, type BarcodeReadResult } from './barcode.js';
 import { FaceRuntime, type FaceRuntimeStage } from './face-runtime.js';
 
 export interface AnalysisEngineOptions {
@@ -17,6 +18,10 @@ export interface AnalysisEngineOptions {
 
 export class AnalysisEngine {
   readonly faces: FaceRuntime;
+  /** zxing, imported and instantiated on the first licence back only. */
+  readonly barcodes: BarcodeReader;
+  /** The background load started by the first licence-back frame (not retried per frame when it fails). */
+  private barcodeWarmUp: Promise<unknown> | undefined;
   private canvas: OffscreenCanvas | undefined;
   private tile: OffscreenCanvas | undefined;
   private readonly profile: CaptureProfile;
@@ -26,6 +31,7 @@ export class AnalysisEngine {
     this.profile = options.profile ?? 'phone';
     this.analysisWidth = options.analysisWidth ?? 640;
     this.faces = new FaceRuntime({ assetBase: options.assetBase, onProgress: options.onProgress });
+    this.barcodes = new BarcodeReader({ assetBase: options.assetBase });
   }
 
   /** Draws the frame scaled to the analysis width and reads its pixels. */
@@ -61,6 +67,25 @@ export class AnalysisEngine {
       faces = await this.facesOnCard(canvas, a.quad);
       a = assessDocumentFrame(image, { ...base, requireFaceOnDocument: true, faces });
     }
+    // Same rule for the barcode: a decode costs tens of ms, and a frame failing other checks needs no verdict on it.
+    let barcode: BarcodeReadResult | undefined;
+    const wantBarcode = options.barcode === 'pdf417';
+    const runBarcode =
+      wantBarcode && a.ok && a.quad !== undefined && (options.barcodeCheck === 'wait' || this.barcodes.ready);
+    if (wantBarcode && !runBarcode && !this.barcodes.ready) {
+      // Warm up in the background, once; a load failure surfaces when a read has to wait for it.
+      this.barcodeWarmUp ??= this.barcodes.load().catch(() => undefined);
+    }
+    if (runBarcode && a.quad) {
+      const sourceQuad = a.quad.map((p) => ({ x: p.x * scale, y: p.y * scale })) as Quad;
+      barcode = await this.barcodes.readCard(frame, sourceQuad);
+      a = assessDocumentFrame(image, {
+        ...base,
+        requireFaceOnDocument: runFace,
+        faces,
+        barcodeReadable: barcode.status === 'decoded',
+      });
+    }
     return {
       ok: a.ok,
       issues: a.issues,
@@ -69,6 +94,8 @@ export class AnalysisEngine {
       metrics: { ...a.metrics },
       faces,
       faceCheck: runFace ? 'done' : 'skipped',
+      barcode,
+      barcodeCheck: runBarcode ? 'done' : 'skipped',
       scale,
       analysisWidth: image.width,
       analysisHeight: image.height,
@@ -121,6 +148,39 @@ export class AnalysisEngine {
       scale,
       ms: performance.now() - t0,
     };
+  }
+
+  /**
+   * Runs the document checks on a synthetic card frame so the first camera frame meets compiled code: cold, the
+   * first analysis costs ~10× a warm one. Called by the worker right after `configure`, while the camera starts.
+   */
+  warmUp(): void {
+    const canvas = new OffscreenCanvas(640, 480);
+    const ctx = canvas.getContext('2d')!;
+    ctx.fillStyle = '#3a3f46';
+    ctx.fillRect(0, 0, 640, 480);
+    ctx.fillStyle = '#e8ecef';
+    ctx.fillRect(120, 114, 400, 252);
+    ctx.fillStyle = '#1c2430';
+    for (let line = 0; line < 8; line++) ctx.fillRect(300, 150 + line * 24, 180 - (line % 3) * 40, 8);
+    ctx.fillRect(140, 150, 130, 160);
+    // Synchronous and on its own canvas: a real frame cannot interleave with it or see its pixels.
+    const image = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    for (let run = 0; run < 2; run++) assessDocumentFrame(image, { profile: this.profile, side: 'front' });
+  }
+
+  /**
+   * Loads both face tasks and runs each once on a blank frame: MediaPipe sets up its inference graph on the first
+   * call, which would otherwise land on the user's first selfie frame.
+   */
+  async preloadFaces(): Promise<void> {
+    await Promise.all([this.faces.getDetector(), this.faces.getLandmarker()]);
+    const blank = new OffscreenCanvas(this.analysisWidth, Math.round((this.analysisWidth * 3) / 4));
+    const ctx = blank.getContext('2d')!;
+    ctx.fillStyle = '#808080';
+    ctx.fillRect(0, 0, blank.width, blank.height);
+    await this.faces.detectFaces(blank, blank);
+    await this.faces.landmarks(blank, blank, 0);
   }
 
   async dispose(): Promise<void> {

@@ -11,6 +11,7 @@ import type {
   FaceObservation,
   Quad,
 } from '../analysis/types.js';
+import type { BarcodeReadResult } from './barcode.js';
 import type { FaceRuntimeStage } from './face-runtime.js';
 
 /** Document options that can cross the worker boundary (plain data). */
@@ -22,6 +23,17 @@ export interface DocumentFrameOptions {
    * already loaded, so live feedback never waits for a download), `wait` (load it: used at capture time).
    */
   faceCheck?: 'skip' | 'if-ready' | 'wait';
+  /**
+   * Barcode that must decode (back of US / CA driving licences: `pdf417`, AAMVA payload); runs only on frames
+   * that pass every other check, and adds BARCODE_UNREADABLE when it does not decode. The barcode is read from
+   * the frame as sent (not the analysis-width copy), so send the capture-resolution still when it matters.
+   */
+  barcode?: 'pdf417';
+  /**
+   * `if-ready` (default): read only when the reader is already loaded, and start loading it otherwise, so live
+   * feedback never waits for the download; `wait`: load it and read (used at capture time).
+   */
+  barcodeCheck?: 'if-ready' | 'wait';
   /** The previous frame's quad, in analysis pixels, for the steadiness check. */
   previousQuad?: Quad;
   /** Size of the full-resolution still this frame stands for, when a downscaled copy is sent (default: the frame). */
@@ -37,6 +49,9 @@ export interface DocumentFrameResult {
   /** Faces found on the card (when the face check ran), analysis pixels. */
   faces?: FaceObservation[];
   faceCheck: 'skipped' | 'done';
+  /** What the barcode reader found, when it ran (`barcode` option). Its text is personal data: never log it. */
+  barcode?: BarcodeReadResult;
+  barcodeCheck: 'skipped' | 'done';
   /** Source pixels per analysis pixel. */
   scale: number;
   analysisWidth: number;
@@ -57,6 +72,7 @@ export interface FaceFrameResult {
 export type AnalysisRequest =
   | { type: 'configure'; assetBase: string; profile: CaptureProfile; analysisWidth: number }
   | { type: 'preload-faces' }
+  | { type: 'preload-barcode' }
   | { type: 'document'; id: number; frame: ImageBitmap; options: DocumentFrameOptions }
   | { type: 'face'; id: number; frame: ImageBitmap; timestampMs: number }
   | { type: 'dispose' };
@@ -66,6 +82,14 @@ export type AnalysisErrorCode = 'ASSET_LOAD_FAILED' | 'ANALYSIS_FAILED';
 export type AnalysisResponse =
   | { type: 'progress'; stage: FaceRuntimeStage; done: number; total: number }
   | { type: 'faces-ready' }
+  | { type: 'barcode-ready' }
   | { type: 'document'; id: number; result: DocumentFrameResult }
   | { type: 'face'; id: number; result: FaceFrameResult }
-  | { type: 'error'; id?: number; code: AnalysisErrorCode; message: string };
+  | {
+      type: 'error';
+      id?: number;
+      /** Set when a preload failed (no request id): which one. */
+      preload?: 'faces' | 'barcode';
+      code: AnalysisErrorCode;
+      message: string;
+    };

@@ -1,7 +1,8 @@
 /// <reference lib="webworker" />
 /**
  * The analysis worker: one engine, requests answered in order. Document checks need no download; the face
- * runtime loads on the first face request or on `preload-faces`, reporting progress as it goes.
+ * runtime loads on the first face request or on `preload-faces`, reporting progress as it goes; the barcode
+ * reader on the first licence back or on `preload-barcode`.
  */
 import type { AnalysisRequest, AnalysisResponse } from './analysis-protocol.js';
 import { AnalysisEngine } from './analysis-engine.js';
@@ -30,10 +31,20 @@ scope.addEventListener('message', async (event: MessageEvent<AnalysisRequest>) =
           analysisWidth: msg.analysisWidth,
           onProgress: (stage, done, total) => post({ type: 'progress', stage, done, total }),
         });
+        // While the camera starts, so the first real frame runs compiled code.
+        try {
+          engine.warmUp();
+        } catch {
+          // Only a speed-up: the first real frame then simply runs cold.
+        }
         break;
       case 'preload-faces':
-        await Promise.all([requireEngine().faces.getDetector(), requireEngine().faces.getLandmarker()]);
+        await requireEngine().preloadFaces();
         post({ type: 'faces-ready' });
+        break;
+      case 'preload-barcode':
+        await requireEngine().barcodes.load();
+        post({ type: 'barcode-ready' });
         break;
       case 'document':
         try {
@@ -60,10 +71,14 @@ scope.addEventListener('message', async (event: MessageEvent<AnalysisRequest>) =
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
+    const typed = (err as { code?: unknown } | undefined)?.code;
     const code =
-      /fetch|load|wasm|model|Failed to/i.test(message) && msg.type !== 'document'
+      typed === 'BARCODE_READER_LOAD_FAILED' ||
+      (/fetch|load|wasm|model|Failed to/i.test(message) && msg.type !== 'document')
         ? 'ASSET_LOAD_FAILED'
         : 'ANALYSIS_FAILED';
-    post({ type: 'error', id, code, message });
+    const preload =
+      msg.type === 'preload-faces' ? 'faces' : msg.type === 'preload-barcode' ? 'barcode' : undefined;
+    post({ type: 'error', id, preload, code, message });
   }
 });

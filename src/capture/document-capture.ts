@@ -23,6 +23,11 @@ export interface DocumentCaptureOptions {
   analysis: AnalysisClient;
   side: 'front' | 'back';
   kind?: DocumentKind;
+  /**
+   * Barcode that must decode before the side is accepted: `pdf417` on the back of US / CA driving licences
+   * (BARCODE_UNREADABLE otherwise). zxing loads in the background when this step starts.
+   */
+  barcode?: 'pdf417';
   /** Frames in a row that must pass before auto-capture (default 3). */
   requiredConsecutive?: number;
   /** The manual shutter appears after this long without an auto-capture (default 8 s). */
@@ -69,6 +74,7 @@ export class DocumentCapture {
 
   start(): void {
     this.done = false;
+    if (this.options.barcode) this.options.analysis.preload('barcode').catch(() => undefined);
     this.gate.reset();
     this.loop = new FrameLoop({
       video: this.options.video,
@@ -120,14 +126,17 @@ export class DocumentCapture {
   private async analyseFrame(video: HTMLVideoElement, id: number): Promise<void> {
     if (this.done) return;
     const full = await createImageBitmap(video);
+    // The worker checks a 640-wide copy either way; a licence back goes larger because the barcode is read from
+    // the frame as sent, and PDF417 modules need ~2 px each.
     const small = await createImageBitmap(full, {
-      resizeWidth: Math.min(640, full.width),
+      resizeWidth: Math.min(this.options.barcode ? 1280 : 640, full.width),
       resizeQuality: 'medium',
     });
     const result = await this.options.analysis.document(small, {
       side: this.options.side,
       kind: this.options.kind,
       faceCheck: 'if-ready',
+      barcode: this.options.barcode,
       previousQuad: this.previousQuad,
       captureResolution: { width: full.width, height: full.height },
     });
@@ -135,13 +144,15 @@ export class DocumentCapture {
     result.scale = full.width / result.analysisWidth;
     this.previousQuad = result.quad;
     this.options.onFeedback?.(result);
-    const gate = this.gate.push(id, { ok: result.ok, score: result.score });
-    if (result.ok && (!this.best || gate.bestFrameId === id)) {
+    // While zxing is still loading the barcode is unchecked: such frames give feedback but do not count.
+    const passing = result.ok && (!this.options.barcode || result.barcodeCheck === 'done');
+    const gate = this.gate.push(id, { ok: passing, score: result.score });
+    if (passing && (!this.best || gate.bestFrameId === id)) {
       this.best?.bitmap.close();
       this.best = { id, bitmap: full, result };
     } else {
       full.close();
-      if (!result.ok) {
+      if (!passing) {
         this.best?.bitmap.close();
         this.best = undefined;
       }
@@ -157,14 +168,20 @@ export class DocumentCapture {
   private async finish(bitmap: ImageBitmap, method: CaptureMethod): Promise<CapturedImage> {
     this.done = true;
     this.stop();
-    const check = await createImageBitmap(bitmap, {
-      resizeWidth: Math.min(640, bitmap.width),
-      resizeQuality: 'medium',
-    });
+    // The barcode is read from the frame as sent, so a licence back goes at full resolution (the worker still
+    // runs the other checks on a 640-wide copy).
+    const check = this.options.barcode
+      ? await createImageBitmap(bitmap)
+      : await createImageBitmap(bitmap, {
+          resizeWidth: Math.min(640, bitmap.width),
+          resizeQuality: 'medium',
+        });
     const assessment = await this.options.analysis.document(check, {
       side: this.options.side,
       kind: this.options.kind,
       faceCheck: 'wait',
+      barcode: this.options.barcode,
+      barcodeCheck: 'wait',
     });
     assessment.scale = bitmap.width / assessment.analysisWidth;
     const capture: CapturedImage = {
