@@ -66,10 +66,16 @@ export default defineConfig(({ mode }) => {
     // Relative URLs (worker, chunks) resolve against the module's own URL, wherever /sdk/ or /sdk/v<version>/ is.
     // With the default '/' the analysis worker would be looked up at the site root (`/chunks/…`).
     base: './',
+    // ES-module worker: MediaPipe and zxing stay separate chunks the worker imports only when a step needs them.
+    worker: { format: 'es' },
     build: {
       outDir: resolve(root, 'dist/sdk'),
       // lazily loaded chunks and the worker; `/sdk/assets/` is where the models and wasm are served from
       assetsDir: 'chunks',
+      // Lib mode minifies ES output only partly (mangled, but whitespace and formatting kept, so that consumers'
+      // bundlers can tree-shake it). The embed bundle goes to browsers as it is: minify it fully.
+      minify: 'oxc',
+      rolldownOptions: { output: { minify: true } },
       emptyOutDir: true,
       sourcemap: true,
       target: 'es2022',

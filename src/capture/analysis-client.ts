@@ -9,6 +9,25 @@ import type {
 } from './analysis-protocol.js';
 import type { FaceRuntimeStage } from './face-runtime.js';
 
+const NativeWorker = (globalThis.Worker ?? class {}) as typeof globalThis.Worker;
+
+/**
+ * Browsers refuse a worker script from another origin, which is where the SDK lives when a customer page embeds it
+ * from idv-server. Then a same-origin blob module imports the real (CORS-served) worker script. Named `Worker` so
+ * bundlers still recognise `new Worker(new URL(…, import.meta.url))` and emit the worker chunk.
+ */
+class Worker extends NativeWorker {
+  constructor(url: string | URL, options?: WorkerOptions) {
+    const target = new URL(url, globalThis.location?.href);
+    if (globalThis.location && target.origin !== globalThis.location.origin && target.protocol !== 'blob:') {
+      const loader = new Blob([`import ${JSON.stringify(target.href)};`], { type: 'text/javascript' });
+      super(URL.createObjectURL(loader), options);
+    } else {
+      super(target, options);
+    }
+  }
+}
+
 export class AnalysisError extends Error {
   override readonly name = 'AnalysisError';
   constructor(
@@ -59,9 +78,10 @@ export class AnalysisClient {
       // `.ts` on purpose: bundlers (vite) and the test dev server resolve worker URLs literally, not through TS mapping.
       new Worker(new URL('./analysis.worker.ts', import.meta.url), { type: 'module', name: 'idv-analysis' });
     this.worker.addEventListener('message', (e: MessageEvent<AnalysisResponse>) => this.receive(e.data));
-    this.worker.addEventListener('error', (e) =>
-      this.failAll(new AnalysisError('WORKER_FAILED', e.message || 'analysis worker failed')),
-    );
+    this.worker.addEventListener('error', (e) => {
+      this.failure = new AnalysisError('WORKER_FAILED', e.message || 'analysis worker failed');
+      this.failAll(this.failure);
+    });
     this.send({
       type: 'configure',
       assetBase: options.assetBase,
