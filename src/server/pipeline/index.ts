@@ -15,6 +15,7 @@ import type {
   ExecutionDecision,
   ExecutionInput,
 } from './types.js';
+import { similarityCapability } from './similarity.js';
 import { usabilityCapability } from './usability.js';
 
 export type {
@@ -26,6 +27,7 @@ export type {
   ExecutionInput,
   StoredPart,
 } from './types.js';
+export { similarityCapability } from './similarity.js';
 export {
   assessUsability,
   type UsabilityIssue,
@@ -34,7 +36,7 @@ export {
 } from './usability.js';
 
 /** Capabilities run by default, in order. */
-export const DEFAULT_CAPABILITIES: readonly Capability[] = [usabilityCapability];
+export const DEFAULT_CAPABILITIES: readonly Capability[] = [usabilityCapability, similarityCapability];
 
 interface UnperformedCapability {
   name: string;

@@ -11,6 +11,7 @@ import {
   PipelineError,
   riskScore,
   runPipeline,
+  usabilityCapability,
 } from '../../../src/server/pipeline/index.js';
 
 const ASTRONAUT = new URL('../../fixtures/astronaut.png', import.meta.url);
@@ -70,6 +71,8 @@ describe('runPipeline', () => {
           read: read(selfie),
         },
       ]),
+      // usability only: the two photos are different people, which is the similarity capability's business
+      [usabilityCapability],
     );
     assert.deepEqual(
       outcome.capabilities.usability!.map((r) => [
