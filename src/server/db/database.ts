@@ -25,6 +25,9 @@ export function openDatabase(opts: { dataDir: string; databaseUrl?: string }): K
   // WAL lets readers (retrieval) run while a writer (upload, job) holds the lock; the busy timeout covers
   // the CLI writing while the server runs.
   database.pragma('journal_mode = WAL');
+  // In WAL mode NORMAL is still crash-safe (a power loss may drop the last commits, never corrupt); FULL would fsync
+  // on every commit, which blocks the event loop for milliseconds per upload.
+  database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });

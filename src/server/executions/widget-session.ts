@@ -237,27 +237,32 @@ export async function storePart(
     sha256: image.sha256,
     uploaded_at: ctx.clock.now().toISOString(),
   };
-  const previous = await ctx.db
-    .selectFrom('parts')
-    .select(['blob_key'])
-    .where('credential_id', '=', target.credential.id)
-    .where('classifier', '=', target.classifier)
-    .executeTakeFirst();
-  await ctx.db
-    .insertInto('parts')
-    .values(values)
-    .onConflict((oc) =>
-      oc.columns(['credential_id', 'classifier']).doUpdateSet({
-        blob_key: values.blob_key,
-        mime: values.mime,
-        width: values.width,
-        height: values.height,
-        bytes: values.bytes,
-        sha256: values.sha256,
-        uploaded_at: values.uploaded_at,
-      }),
-    )
-    .execute();
+  // Read the replaced row and write the new one in one transaction, so two racing uploads of the same part agree
+  // on which blob they replaced (SQLite serialises transactions; the blob itself is written before, outside).
+  const previous = await ctx.db.transaction().execute(async (trx) => {
+    const replaced = await trx
+      .selectFrom('parts')
+      .select(['blob_key'])
+      .where('credential_id', '=', target.credential.id)
+      .where('classifier', '=', target.classifier)
+      .executeTakeFirst();
+    await trx
+      .insertInto('parts')
+      .values(values)
+      .onConflict((oc) =>
+        oc.columns(['credential_id', 'classifier']).doUpdateSet({
+          blob_key: values.blob_key,
+          mime: values.mime,
+          width: values.width,
+          height: values.height,
+          bytes: values.bytes,
+          sha256: values.sha256,
+          uploaded_at: values.uploaded_at,
+        }),
+      )
+      .execute();
+    return replaced;
+  });
   if (previous && previous.blob_key !== key) await ctx.blobs.delete(previous.blob_key);
   return { part: uploadedPart(values), created: !previous };
 }

@@ -28,6 +28,7 @@ import {
   storePart,
 } from '../executions/widget-session.js';
 import { errorResponses, jsonBody, jsonResponse } from '../http/openapi-helpers.js';
+import { extractMultipartFile } from '../media/multipart-file.js';
 import { bearerSecurity, newRouter } from '../http/router.js';
 
 export const PART_PATH =
@@ -124,25 +125,29 @@ const deleteDoc = createRoute({
   responses: { 204: { description: 'Removed' }, ...errorResponses(401, 403, 404, 409) },
 });
 
-/** Multipart field `file`, or the raw image as the body. */
-async function readUpload(c: Context<AppEnv>): Promise<Uint8Array> {
+/**
+ * Multipart field `file`, or the raw image as the body. The body is read once into a Buffer and the file is a view
+ * of it: no copy on the way to validation.
+ */
+async function readUpload(c: Context<AppEnv>): Promise<Buffer> {
   const type = c.req.header('content-type') ?? '';
   if (type.startsWith('multipart/form-data')) {
-    let form: Record<string, string | File | (string | File)[]>;
-    try {
-      form = await c.req.parseBody();
-    } catch (error) {
-      if (error instanceof ApiError) throw error;
-      throw new ApiError(400, 'BAD_REQUEST', 'Malformed multipart body', undefined, { cause: error });
-    }
-    const file = form.file;
-    if (!(file instanceof File))
-      throw new ApiError(422, 'MISSING_FILE', 'Multipart field `file` is required');
-    return new Uint8Array(await file.arrayBuffer());
+    const file = extractMultipartFile(await readBody(c), type, 'file');
+    if (!file) throw new ApiError(422, 'MISSING_FILE', 'Multipart field `file` is required');
+    return file;
   }
-  if (/^(image\/|application\/(pdf|octet-stream))/.test(type))
-    return new Uint8Array(await c.req.arrayBuffer());
+  if (/^(image\/|application\/(pdf|octet-stream))/.test(type)) return readBody(c);
   throw new ApiError(422, 'MISSING_FILE', 'Send the image as multipart field `file`');
+}
+
+async function readBody(c: Context<AppEnv>): Promise<Buffer> {
+  try {
+    return Buffer.from(await c.req.arrayBuffer());
+  } catch (error) {
+    // The body limit answers with its own ApiError; anything else is a client that broke off mid-body.
+    if (error instanceof ApiError) throw error;
+    throw new ApiError(400, 'BAD_REQUEST', 'The request body could not be read', undefined, { cause: error });
+  }
 }
 
 interface StoredAnswer {
