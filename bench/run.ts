@@ -25,7 +25,12 @@ const SECTIONS: Section[] = [
   },
   { id: 'models', title: 'Model load in headless Chromium', module: './model-load.ts', fn: 'benchModelLoad' },
   { id: 'capture', title: 'Capture engine in headless Chromium', module: './capture.ts', fn: 'benchCapture' },
-  { id: 'accuracy', title: 'On-device checks: accuracy on the labelled set', module: './accuracy.ts', fn: 'benchAccuracy' },
+  {
+    id: 'accuracy',
+    title: 'On-device checks: accuracy on the labelled set',
+    module: './accuracy.ts',
+    fn: 'benchAccuracy',
+  },
   { id: 'widget', title: 'Widget: bundle budget and flow timings', module: './widget.ts', fn: 'benchWidget' },
   { id: 'embed', title: 'Hosted page load', module: './embed.ts', fn: 'benchEmbed' },
   { id: 'server', title: 'Server throughput (loopback)', module: './server.ts', fn: 'benchServer' },

@@ -17,6 +17,8 @@ export class ApiError extends Error {
   }
 
   toJSON(): { error: { code: ApiErrorCode; message: string; issues?: unknown[] } } {
-    return { error: { code: this.code, message: this.message, ...(this.issues ? { issues: this.issues } : {}) } };
+    return {
+      error: { code: this.code, message: this.message, ...(this.issues ? { issues: this.issues } : {}) },
+    };
   }
 }

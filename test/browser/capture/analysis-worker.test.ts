@@ -85,7 +85,10 @@ describe('AnalysisClient (module worker)', () => {
     const ctx = canvas.getContext('2d')!;
     ctx.drawImage(scene, 0, 0);
     // cover the portrait (left part of the card in this scene) with the card's own background colour
-    ctx.fillStyle = ctx.getImageData(260, 360, 1, 1).data.join(',').replace(/^(.*),\d+$/, 'rgb($1)');
+    ctx.fillStyle = ctx
+      .getImageData(260, 360, 1, 1)
+      .data.join(',')
+      .replace(/^(.*),\d+$/, 'rgb($1)');
     ctx.fillRect(110, 160, 145, 180);
     const bitmap = await createImageBitmap(canvas, { resizeWidth: 1920, resizeHeight: 1440 });
     const result = await client.document(bitmap, { side: 'front', faceCheck: 'wait' });
