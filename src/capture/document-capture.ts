@@ -182,6 +182,8 @@ export class DocumentCapture {
       faceCheck: 'wait',
       barcode: this.options.barcode,
       barcodeCheck: 'wait',
+      // the check copy is downscaled: judge resolution on the still that will be uploaded
+      captureResolution: { width: bitmap.width, height: bitmap.height },
     });
     assessment.scale = bitmap.width / assessment.analysisWidth;
     const capture: CapturedImage = {

@@ -1,19 +1,18 @@
-import type { z } from 'zod';
-import { ApiErrorBody, type PartClassifier } from '../shared/api/common.js';
-import {
-  type CaptureMetadataRequest,
-  CaptureMetadataResponse,
-  type ConsentRequest,
+import type * as z from 'zod/mini';
+import type { PartClassifier } from '../shared/api/common.js';
+import type {
+  CaptureMetadataRequest,
+  ConsentRequest,
   ConsentResponse,
-  type DocumentSelectionRequest,
+  DocumentSelectionRequest,
   DocumentSelectionResponse,
   FinalizeResponse,
-  PartUploadResponse,
   SessionResponse,
-  type UploadedPart,
+  UploadedPart,
 } from '../shared/api/session.js';
 import { DEFAULT_RETRY_POLICY, type RetryHooks, type RetryPolicy, withRetries } from './backoff.js';
 import { type HttpExchangeRequest, httpExchange } from './http-exchange.js';
+import * as schemas from './session-schemas.js';
 import { TransportError } from './transport-error.js';
 
 export interface SessionClientOptions {
@@ -36,7 +35,8 @@ export interface PartUploadOptions {
 
 /**
  * Typed client of the widget-facing API. Reads the session first and follows its links from then on; every answer
- * is parsed with the shared zod schema, every failure is a {@link TransportError}.
+ * is parsed with the shared API schemas (their `zod/mini` twins in `session-schemas.ts`, kept identical by a test),
+ * every failure is a {@link TransportError}.
  *
  * @example
  * const client = new SessionClient({ token, apiBase: location.origin });
@@ -54,26 +54,32 @@ export class SessionClient {
 
   async loadSession(signal?: AbortSignal): Promise<SessionResponse> {
     const url = new URL('/api/v1/session', this.options.apiBase).href;
-    this.current = await this.json('GET', this.current?.links.session ?? url, SessionResponse, undefined, {
-      signal,
-    });
+    this.current = await this.json(
+      'GET',
+      this.current?.links.session ?? url,
+      schemas.SessionResponse,
+      undefined,
+      {
+        signal,
+      },
+    );
     return this.current;
   }
 
   async giveConsent(body: ConsentRequest): Promise<ConsentResponse> {
-    return this.json('POST', this.links().consent, ConsentResponse, body);
+    return this.json('POST', this.links().consent, schemas.ConsentResponse, body);
   }
 
   async chooseDocument(body: DocumentSelectionRequest): Promise<DocumentSelectionResponse> {
-    return this.json('PUT', this.links().document, DocumentSelectionResponse, body);
+    return this.json('PUT', this.links().document, schemas.DocumentSelectionResponse, body);
   }
 
   async sendCaptureMetadata(body: CaptureMetadataRequest): Promise<void> {
-    await this.json('POST', this.links().captureMetadata, CaptureMetadataResponse, body);
+    await this.json('POST', this.links().captureMetadata, schemas.CaptureMetadataResponse, body);
   }
 
   async finalize(): Promise<FinalizeResponse> {
-    return this.json('PUT', this.links().finalize, FinalizeResponse);
+    return this.json('PUT', this.links().finalize, schemas.FinalizeResponse);
   }
 
   /** The upload link of a part, from the session. */
@@ -100,7 +106,7 @@ export class SessionClient {
             signal: options.signal,
             timeoutMs: 120_000,
           },
-          PartUploadResponse,
+          schemas.PartUploadResponse,
         );
       },
       this.options.retry ?? DEFAULT_RETRY_POLICY,
@@ -114,7 +120,7 @@ export class SessionClient {
     return this.current.links;
   }
 
-  private json<S extends z.ZodType>(
+  private json<S extends z.ZodMiniType>(
     method: HttpExchangeRequest['method'],
     url: string,
     schema: S,
@@ -138,7 +144,10 @@ export class SessionClient {
     );
   }
 
-  private async exchange<S extends z.ZodType>(request: HttpExchangeRequest, schema: S): Promise<z.infer<S>> {
+  private async exchange<S extends z.ZodMiniType>(
+    request: HttpExchangeRequest,
+    schema: S,
+  ): Promise<z.infer<S>> {
     const answer = await httpExchange({
       ...request,
       headers: {
@@ -156,7 +165,7 @@ export class SessionClient {
       }
     }
     if (answer.status < 200 || answer.status >= 300) {
-      const error = ApiErrorBody.safeParse(parsed);
+      const error = schemas.ApiErrorBody.safeParse(parsed);
       if (error.success) {
         throw new TransportError(error.data.error.code, error.data.error.message, {
           status: answer.status,

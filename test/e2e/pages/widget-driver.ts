@@ -1,0 +1,89 @@
+/**
+ * Shared by the widget's end-to-end test and its benchmark: the test page served on the idv-server's own origin,
+ * the generated scenes, and a scripted camera installed before any page script that shows the scene of the
+ * current step (switching on `idv-step-change`).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import type { BrowserContext } from 'playwright';
+import { WIDGET_SCENES } from '../../../scripts/make-widget-fixtures.js';
+import { REPO_ROOT } from '../../support/server.js';
+
+/** The scripted camera's resolution: the document checks want the card ≥ ~1000 px wide at capture resolution. */
+export const SCRIPTED_CAMERA = { width: 1920, height: 1440, fps: 10 } as const;
+
+/** Which scene the camera shows on which step. */
+export const SCENE_OF_STEP = {
+  'document-front': WIDGET_SCENES.front.file,
+  'document-back': WIDGET_SCENES.back.file,
+  selfie: WIDGET_SCENES.face.file,
+} as const;
+
+const PAGE_HTML = readFileSync(join(REPO_ROOT, 'test/e2e/pages/widget-flow.html'), 'utf8');
+
+/** `test/support/scripted-camera.ts` as a classic script, so it can run before any page script. */
+export async function scriptedCameraBundle(): Promise<string> {
+  const result = await build({
+    entryPoints: [join(REPO_ROOT, 'test/support/scripted-camera.ts')],
+    bundle: true,
+    format: 'iife',
+    globalName: 'IdvScriptedCamera',
+    target: 'es2022',
+    write: false,
+  });
+  return result.outputFiles[0]!.text;
+}
+
+/**
+ * The init script: the camera shows the current step's scene; `failWith` makes getUserMedia reject. Setting
+ * `window.idvSceneShift` (e.g. 0.4) in the page slides the scene sideways so the checks fail until it is reset:
+ * time to take a picture of the live screen before auto-capture.
+ */
+export function cameraInitScript(bundle: string, failWith?: 'NotAllowedError'): string {
+  const config = { ...SCRIPTED_CAMERA, failWith, scenes: SCENE_OF_STEP };
+  return `${bundle}
+(() => {
+  const config = ${JSON.stringify(config)};
+  let scene;
+  IdvScriptedCamera.installScriptedCamera({
+    width: config.width,
+    height: config.height,
+    fps: config.fps,
+    failWith: config.failWith,
+    draw(ctx) {
+      ctx.fillStyle = '#3a3f4a';
+      ctx.fillRect(0, 0, config.width, config.height);
+      // window.idvSceneShift (fraction of the width) slides the scene sideways: a card half out of the frame.
+      const shift = (globalThis.idvSceneShift ?? 0) * config.width;
+      if (scene) ctx.drawImage(scene, shift, 0, config.width, config.height);
+    },
+  });
+  document.addEventListener('idv-step-change', (event) => {
+    scene = undefined;
+    const file = config.scenes[event.detail.step];
+    if (file) IdvScriptedCamera.loadImageBitmap('/__e2e/scenes/' + file).then((bitmap) => { scene = bitmap; });
+  });
+})();`;
+}
+
+/** Serves the test page at `/__e2e/widget-flow.html` and the scenes at `/__e2e/scenes/` on the server's origin. */
+export async function routeWidgetPage(
+  context: BrowserContext,
+  serverUrl: string,
+  scenesDir: string,
+): Promise<void> {
+  await context.route(`${serverUrl}/__e2e/widget-flow.html*`, (route) =>
+    route.fulfill({ contentType: 'text/html', body: PAGE_HTML }),
+  );
+  await context.route(`${serverUrl}/__e2e/scenes/*`, (route) => {
+    const file = new URL(route.request().url()).pathname.split('/').pop() ?? '';
+    return route.fulfill({ contentType: 'image/png', body: readFileSync(join(scenesDir, file)) });
+  });
+}
+
+export function widgetPageUrl(serverUrl: string, token: string, retry?: object): string {
+  const query = new URLSearchParams({ token });
+  if (retry) query.set('retry', JSON.stringify(retry));
+  return `${serverUrl}/__e2e/widget-flow.html?${query}`;
+}
