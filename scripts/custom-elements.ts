@@ -5,6 +5,7 @@
  * Usage: tsx scripts/custom-elements.ts [outdir]   (relative to the repository root; default: dist)
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -13,6 +14,10 @@ const require = createRequire(import.meta.url);
 const analyzerPackage = require.resolve('@custom-elements-manifest/analyzer/package.json');
 const cli = join(dirname(analyzerPackage), 'cem.js');
 
+// The analyzer also rewrites package.json's `customElements` field to wherever it wrote; ours is fixed
+// (`dist/custom-elements.json`), so put package.json back as it was.
+const packageJson = join(import.meta.dirname, '..', 'package.json');
+const packageJsonBefore = readFileSync(packageJson, 'utf8');
 const result = spawnSync(
   process.execPath,
   [
@@ -28,4 +33,5 @@ const result = spawnSync(
   ],
   { stdio: 'inherit' },
 );
+if (readFileSync(packageJson, 'utf8') !== packageJsonBefore) writeFileSync(packageJson, packageJsonBefore);
 process.exit(result.status ?? 1);
