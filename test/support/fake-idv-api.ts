@@ -19,6 +19,7 @@ import {
   type UploadedPart,
 } from '../../src/shared/api/session.js';
 import type { ApiErrorCode } from '../../src/shared/error-codes.js';
+import { HandoffResponse } from '../../src/shared/api/handoff.js';
 
 export interface FakeIdvApiOptions {
   token?: string;
@@ -121,6 +122,7 @@ export function installFakeIdvApi(options: FakeIdvApiOptions = {}): FakeIdvApi {
   let unavailableUploads = options.unavailableUploads ?? 0;
   const rejectUploads = [...(options.rejectUploads ?? [])];
   let offline = false;
+  let handoffLinks = 0;
 
   const partHref = (category: keyof typeof CREDENTIAL_IDS, classifier: string) =>
     `${origin}/api/v1/accounts/${ACCOUNT_ID}/workflow-executions/${EXECUTION_ID}/credentials/${CREDENTIAL_IDS[category]}/parts/${classifier}`;
@@ -205,6 +207,15 @@ export function installFakeIdvApi(options: FakeIdvApiOptions = {}): FakeIdvApi {
       }
       state.document = choice;
       return { status: 200, body: DocumentSelectionResponse.parse({ document: choice }) };
+    }
+    if (method === 'POST' && path === '/api/v1/session/handoff') {
+      // A fresh single-use link per request, as the real server does; the phone side is not faked.
+      handoffLinks += 1;
+      const link = HandoffResponse.parse({
+        url: `${origin}/web/v1/handoff/fake-code-${handoffLinks}`,
+        expiresAt: new Date(Date.now() + 10 * 60_000).toISOString(),
+      });
+      return { status: 201, body: link };
     }
     if (method === 'POST' && path === '/api/v1/session/capture-metadata') {
       state.metadata = body;

@@ -17,6 +17,14 @@ import { captureStepStyles } from './capture-step.styles.js';
 
 type Screen = 'live' | 'checking' | 'review' | 'camera-error';
 
+/** Camera problems where another device is the obvious way out. */
+const HANDOFF_CODES: ReadonlySet<WidgetErrorCode> = new Set([
+  'CAMERA_NOT_FOUND',
+  'CAMERA_DENIED',
+  'CAMERA_UNSUPPORTED',
+  'CAMERA_IN_USE',
+]);
+
 /** Longest wait for the checks of one still (the face runtime may still be downloading on a slow line). */
 const CHECK_TIMEOUT_MS = 45_000;
 type Captured = CapturedImage | CapturedFace;
@@ -46,6 +54,7 @@ function coarsePointer(): boolean {
  *
  * @event capture-accepted - The user accepted a photo, compressed for upload: `AcceptedCapture` (internal).
  * @event camera-failed - The camera cannot be used: `{code, message}` (internal); the step offers upload.
+ * @event handoff-requested - The user chose "Continue on your phone" on the camera error screen (internal).
  * @csspart capture-panel - The step's container.
  * @csspart viewfinder - The video and its guide.
  * @csspart guide - The card outline or face oval.
@@ -61,6 +70,7 @@ export class IdvCaptureStep extends StepElement {
     assetBase: { attribute: false },
     manualAfterMs: { attribute: false },
     notice: { attribute: false },
+    offerHandoff: { attribute: false },
     screen: { state: true },
     hint: { state: true },
     ready: { state: true },
@@ -80,6 +90,8 @@ export class IdvCaptureStep extends StepElement {
   declare manualAfterMs: number | undefined;
   /** Why the user is here again (the server refused the last photo). */
   declare notice: WidgetErrorCode | undefined;
+  /** Offer "Continue on your phone" when the camera cannot be used (off on the phone side of a handoff). */
+  declare offerHandoff: boolean;
 
   declare private screen: Screen;
   declare private hint: string;
@@ -107,6 +119,7 @@ export class IdvCaptureStep extends StepElement {
     this.manualAvailable = false;
     this.cameraCount = 0;
     this.accepting = false;
+    this.offerHandoff = false;
   }
 
   private get selfie(): boolean {
@@ -405,6 +418,13 @@ export class IdvCaptureStep extends StepElement {
           canRetry
             ? html`<button type="button" part="secondary-button" @click=${() => void this.startLive(false)}>
               ${msg('Try the camera again', { id: 'capture.camera-retry' })}
+            </button>`
+            : nothing
+        }
+        ${
+          this.offerHandoff && HANDOFF_CODES.has(code)
+            ? html`<button type="button" part="secondary-button" @click=${() => this.emit('handoff-requested')}>
+              ${msg('Continue on your phone', { id: 'handoff.offer' })}
             </button>`
             : nothing
         }

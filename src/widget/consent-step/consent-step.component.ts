@@ -1,5 +1,5 @@
 import { msg } from '@lit/localize';
-import { html } from 'lit';
+import { html, nothing } from 'lit';
 import { StepElement } from '../step-element.js';
 import { stepStyles } from '../step-styles.js';
 import { consentStepStyles } from './consent-step.styles.js';
@@ -11,19 +11,23 @@ export const CONSENT_TEXT_VERSION = '2026-11';
  * First step: what will happen to the user's images, and their answer.
  *
  * @event consent-answer - `{accepted: boolean}` (internal to the widget).
+ * @event handoff-requested - The user would rather continue on their phone (internal).
  * @csspart consent-panel - The step's container.
  */
 export class IdvConsentStep extends StepElement {
   static override styles = [stepStyles, consentStepStyles];
 
-  static override properties = { busy: { type: Boolean } };
+  static override properties = { busy: { type: Boolean }, offerHandoff: { attribute: false } };
 
   /** An answer is being sent: buttons are disabled. */
   declare busy: boolean;
+  /** Show "Continue on your phone" (off on phones and on the phone side of a handoff). */
+  declare offerHandoff: boolean;
 
   constructor() {
     super();
     this.busy = false;
+    this.offerHandoff = false;
   }
 
   override render() {
@@ -67,6 +71,18 @@ export class IdvConsentStep extends StepElement {
           >
             ${msg('No, thanks', { id: 'consent.decline' })}
           </button>
+          ${
+            this.offerHandoff
+              ? html`<button
+                type="button"
+                part="secondary-button"
+                ?disabled=${this.busy}
+                @click=${() => this.emit('handoff-requested')}
+              >
+                ${msg('Continue on your phone', { id: 'handoff.offer' })}
+              </button>`
+              : nothing
+          }
         </div>
       </section>
     `;

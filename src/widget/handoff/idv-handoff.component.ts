@@ -75,6 +75,12 @@ export class IdvHandoff extends LitElement {
     if (this.handoff.phase === 'idle') void this.handoff.start();
   }
 
+  /** Lets a host move focus here when it shows this view (the panel stays while its content changes). */
+  async focusHeading(): Promise<void> {
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>('[part=panel]')?.focus();
+  }
+
   private emit<K extends keyof IdvHandoffEventDetails>(name: K, detail: IdvHandoffEventDetails[K]): void {
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
   }
@@ -85,7 +91,7 @@ export class IdvHandoff extends LitElement {
   }
 
   override render() {
-    return html`<section part="panel" aria-labelledby="handoff-title">${this.renderPhase()}</section>`;
+    return html`<section part="panel" tabindex="-1" aria-labelledby="handoff-title">${this.renderPhase()}</section>`;
   }
 
   private renderPhase() {

@@ -31,6 +31,10 @@ export const handoffStyles = css`
     padding: var(--idv-panel-padding, clamp(1rem, 4vw, 1.5rem));
     text-align: center;
   }
+  /* Focused only by script, when the view opens, so screen readers announce it. */
+  [part='panel']:focus {
+    outline: none;
+  }
   h2 {
     margin: 0 0 0.75rem;
     font-size: 1.25rem;

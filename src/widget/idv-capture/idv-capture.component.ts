@@ -44,6 +44,19 @@ type Phase = 'loading' | 'flow' | 'error' | 'cancelled';
 
 const CAPTURE_STEPS: ReadonlySet<FlowStep> = new Set(['document-front', 'document-back', 'selfie']);
 
+/** Handoff failures that end the verification itself (any other failure leaves this device usable). */
+const SESSION_ENDED_CODES: ReadonlySet<string> = new Set([
+  'TOKEN_EXPIRED',
+  'SESSION_EXPIRED',
+  'INVALID_TOKEN',
+  'EXECUTION_NOT_ACTIVE',
+]);
+
+/** Phones and tablets: "continue on your phone" by choice makes no sense there. */
+function coarsePointer(): boolean {
+  return typeof matchMedia === 'function' && matchMedia('(pointer: coarse)').matches;
+}
+
 /** Where the script was served from: the default backend and asset origin. */
 function scriptUrl(): URL {
   return new URL(import.meta.url);
@@ -67,6 +80,9 @@ function scriptUrl(): URL {
  *   fatal error from going to the error URL.
  * @event idv-cancel - The user left the flow (declined consent): `{reason}`. Cancelable like `idv-error`.
  *
+ * "Continue on your phone" (consent step, and camera error screens) shows `<idv-handoff>` (a lazy chunk) in place
+ * of the step; when the phone finishes, `idv-complete` fires here as for a normal completion. `no-handoff` hides it.
+ *
  * @csspart panel - The card that holds every step.
  * @csspart progress-indicator - "Step n of m".
  * @csspart primary-button - The main action of a step.
@@ -83,6 +99,10 @@ function scriptUrl(): URL {
  * @csspart progress - A part's upload progress bar.
  * @csspart done-panel - The last step.
  * @csspart error-panel - An error screen.
+ * @csspart handoff-panel - The "continue on your phone" view.
+ * @csspart qr-code - Its QR code.
+ * @csspart link - Its link as text.
+ * @csspart status - Its live progress line.
  *
  * @cssproperty --idv-color-primary - Accent colour of actions. Default `#1f5eff` (dark: `#8fb0ff`).
  * @cssproperty --idv-color-on-primary - Text on the accent colour. Default `#ffffff` (dark: `#0b1530`).
@@ -111,6 +131,7 @@ export class IdvCapture extends LitElement {
     errorUrl: { type: String, attribute: 'error-url' },
     theme: { type: String, reflect: true },
     manualAfterMs: { type: Number, attribute: 'manual-after-ms' },
+    noHandoff: { type: Boolean, attribute: 'no-handoff' },
     retryPolicy: { attribute: false },
     navigateTo: { attribute: false },
     phase: { state: true },
@@ -119,6 +140,7 @@ export class IdvCapture extends LitElement {
     uploadPhase: { state: true },
     captureScreensLoaded: { state: true },
     captureNotice: { state: true },
+    handoffOpen: { state: true },
   };
 
   /** The workflow token (`sdk.token` of account creation). Required. */
@@ -137,6 +159,8 @@ export class IdvCapture extends LitElement {
   declare theme: 'light' | 'dark' | 'auto' | undefined;
   /** How long live capture waits before offering the manual shutter (default 8000 ms). */
   declare manualAfterMs: number | undefined;
+  /** Never offer "continue on your phone" (set on the phone side of a handoff). */
+  declare noHandoff: boolean;
   /** Backoff of backend calls and uploads. */
   declare retryPolicy: RetryPolicy | undefined;
   /** How the widget leaves the page for the success / error URL; replace to route in a single-page app. */
@@ -148,6 +172,8 @@ export class IdvCapture extends LitElement {
   declare private uploadPhase: UploadPhase;
   declare private captureScreensLoaded: boolean;
   declare private captureNotice: WidgetErrorCode | undefined;
+  /** `<idv-handoff>` is shown in place of the current step, which comes back when it closes. */
+  declare private handoffOpen: boolean;
 
   private readonly flow = new FlowController(this, (position) => void this.stepChanged(position));
   private client: SessionClient | undefined;
@@ -165,6 +191,8 @@ export class IdvCapture extends LitElement {
     this.busy = false;
     this.uploadPhase = 'uploading';
     this.captureScreensLoaded = false;
+    this.noHandoff = false;
+    this.handoffOpen = false;
     this.navigateTo = (url) => window.location.assign(url);
   }
 
@@ -196,7 +224,7 @@ export class IdvCapture extends LitElement {
     return html`
       <div part="panel">
         ${
-          this.phase === 'flow' && position && position.step !== 'done'
+          this.phase === 'flow' && position && position.step !== 'done' && !this.handoffOpen
             ? html`<p part="progress-indicator">
               ${msg(str`Step ${position.index + 1} of ${position.total}`, { id: 'flow.progress' })}
             </p>`
@@ -244,12 +272,15 @@ export class IdvCapture extends LitElement {
     const state = this.flow.state;
     const position = this.flow.position;
     if (!state || !position) return this.renderLoading();
+    if (this.handoffOpen) return this.renderHandoff();
     switch (position.step) {
       case 'consent':
         return html`<idv-consent-step
           data-step
           exportparts="consent-panel, primary-button, secondary-button"
           .busy=${this.busy}
+          .offerHandoff=${!this.noHandoff && !coarsePointer()}
+          @handoff-requested=${() => void this.openHandoff()}
           @consent-answer=${(e: CustomEvent<{ accepted: boolean }>) => void this.answerConsent(e.detail.accepted)}
         ></idv-consent-step>`;
       case 'document-type':
@@ -276,6 +307,8 @@ export class IdvCapture extends LitElement {
           .assetBase=${this.effectiveAssetBase()}
           .manualAfterMs=${this.manualAfterMs}
           .notice=${this.captureNotice}
+          .offerHandoff=${!this.noHandoff}
+          @handoff-requested=${() => void this.openHandoff()}
           @capture-accepted=${(e: CustomEvent<AcceptedCapture>) => this.acceptCapture(e.detail)}
           @camera-failed=${(e: CustomEvent<{ code: WidgetErrorCode; message: string }>) =>
             this.emitError(new IdvError(e.detail.code, e.detail.message))}
@@ -299,6 +332,29 @@ export class IdvCapture extends LitElement {
       case 'done':
         return html`<idv-done-step data-step exportparts="done-panel"></idv-done-step>`;
     }
+  }
+
+  private renderHandoff() {
+    return html`<idv-handoff
+      data-step
+      exportparts="panel: handoff-panel, qr-code, link, status, primary-button, secondary-button"
+      token=${this.token}
+      api-base=${this.apiBase ?? scriptUrl().origin}
+      locale=${this.getAttribute('lang') ?? 'en'}
+      theme=${this.theme && this.theme !== 'auto' ? this.theme : nothing}
+      @idv-handoff-complete=${(e: CustomEvent<IdvEventDetails['idv-complete']>) => {
+        e.stopPropagation();
+        this.completeOnPhone(e.detail);
+      }}
+      @idv-handoff-error=${(e: CustomEvent<{ code: string }>) => {
+        e.stopPropagation();
+        this.handoffFailed(e.detail.code);
+      }}
+      @idv-handoff-close=${(e: Event) => {
+        e.stopPropagation();
+        void this.closeHandoff();
+      }}
+    ></idv-handoff>`;
   }
 
   private uploadRows(): Pick<PartUpload, 'classifier' | 'status' | 'loaded' | 'total'>[] {
@@ -420,6 +476,45 @@ export class IdvCapture extends LitElement {
     }
   }
 
+  // ── continue on the phone ──────────────────────────────────────────────────────────────────────────────
+
+  /** Loaded on demand: the QR code generator stays out of the first download. */
+  private async openHandoff(): Promise<void> {
+    if (this.handoffOpen || !this.token) return;
+    try {
+      await import('../handoff/idv-handoff.js');
+    } catch (error) {
+      // The step stays as it was: the user can still go on here.
+      this.emitError(
+        idvErrorFrom(
+          new TransportError('NETWORK_ERROR', 'Could not load the handoff view', { cause: error }),
+        ),
+      );
+      return;
+    }
+    this.handoffOpen = true;
+    await this.focusStep();
+  }
+
+  private async closeHandoff(): Promise<void> {
+    this.handoffOpen = false;
+    await this.focusStep();
+  }
+
+  /** The phone finalized: this device finishes too, exactly as after its own finalize. */
+  private completeOnPhone(detail: IdvEventDetails['idv-complete']): void {
+    this.handoffOpen = false;
+    this.flow.dispatch({ type: 'finalized' });
+    this.announceCompletion(detail);
+  }
+
+  private handoffFailed(code: string): void {
+    // A link that could not be made is not the end: the handoff view says so and offers the way back.
+    if (!SESSION_ENDED_CODES.has(code)) return;
+    this.handoffOpen = false;
+    this.fail(new IdvError(code as WidgetErrorCode, `The session ended during the handoff (${code})`));
+  }
+
   // ── step actions ───────────────────────────────────────────────────────────────────────────────────────
 
   private async answerConsent(accepted: boolean): Promise<void> {
@@ -526,26 +621,11 @@ export class IdvCapture extends LitElement {
     try {
       const result = await client.finalize();
       this.flow.dispatch({ type: 'finalized' });
-      const event = idvEvent(
-        'idv-complete',
-        {
-          accountId: result.account.id,
-          workflowExecutionId: result.workflowExecution.id,
-          status: result.workflowExecution.status,
-        },
-        { cancelable: true },
-      );
-      this.dispatchEvent(event);
-      const successUrl = this.successUrl ?? this.flow.state?.session.web.successUrl;
-      if (successUrl && !event.defaultPrevented) {
-        this.navigateTo(
-          withQuery(successUrl, {
-            acquisitionStatus: 'SUCCESS',
-            accountId: result.account.id,
-            workflowExecutionId: result.workflowExecution.id,
-          }),
-        );
-      }
+      this.announceCompletion({
+        accountId: result.account.id,
+        workflowExecutionId: result.workflowExecution.id,
+        status: result.workflowExecution.status,
+      });
     } catch (error) {
       if (error instanceof TransportError && error.code === 'MISSING_PARTS') {
         // The server is missing something we thought was done: resync with it and capture what it lacks.
@@ -559,6 +639,22 @@ export class IdvCapture extends LitElement {
       } else {
         this.fail(failure);
       }
+    }
+  }
+
+  /** `idv-complete`, then the success URL unless the page prevents it. */
+  private announceCompletion(detail: IdvEventDetails['idv-complete']): void {
+    const event = idvEvent('idv-complete', detail, { cancelable: true });
+    this.dispatchEvent(event);
+    const successUrl = this.successUrl ?? this.flow.state?.session.web.successUrl;
+    if (successUrl && !event.defaultPrevented) {
+      this.navigateTo(
+        withQuery(successUrl, {
+          acquisitionStatus: 'SUCCESS',
+          accountId: detail.accountId,
+          workflowExecutionId: detail.workflowExecutionId,
+        }),
+      );
     }
   }
 

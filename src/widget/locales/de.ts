@@ -123,4 +123,25 @@ export const templates = {
   'done.title': 'Fertig',
   'done.body':
     'Vielen Dank. Ihre Fotos wurden gesendet und wir prüfen Ihre Identität. Sie können diese Seite schließen.',
+  'handoff.offer': 'Auf dem Smartphone fortfahren',
+  'handoff.title': 'Auf dem Smartphone fortfahren',
+  'handoff.preparing': 'Code wird vorbereitet…',
+  'handoff.done.title': 'Auf dem Smartphone abgeschlossen',
+  'handoff.done.body': 'Ihre Fotos wurden von Ihrem Smartphone gesendet. Sie können hier fortfahren.',
+  'handoff.failed.title': 'Fortfahren auf einem Smartphone ist nicht möglich',
+  'handoff.back': 'Zurück',
+  'handoff.status.progress': str`Ihr Smartphone ist dabei: ${0} von ${1} Fotos empfangen.`,
+  'handoff.status.expired': 'Der Code ist abgelaufen, bevor er verwendet wurde.',
+  'handoff.status.waiting': 'Warten auf Ihr Smartphone…',
+  'handoff.instructions':
+    'Scannen Sie diesen Code mit der Kamera Ihres Smartphones oder öffnen Sie den Link unten auf Ihrem Smartphone. Lassen Sie diese Seite geöffnet.',
+  'handoff.qr.label': 'QR-Code des Links unten',
+  'handoff.expiry': str`Der Link funktioniert einmal, bis ${0}.`,
+  'handoff.renew': 'Neuen Code anzeigen',
+  'handoff.stay': 'Stattdessen dieses Gerät verwenden',
+  'handoff.failed.expired':
+    'Diese Verifizierung ist abgelaufen. Beginnen Sie erneut auf der Website, die Sie hierher geschickt hat.',
+  'handoff.failed.closed': 'Diese Verifizierung ist bereits abgeschlossen.',
+  'handoff.failed.other':
+    'Wir konnten gerade keinen Code erstellen. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
 };

@@ -120,4 +120,25 @@ export const templates = {
   'done.title': 'Listo',
   'done.body':
     'Gracias. Tus fotos se han enviado y estamos verificando tu identidad. Puedes cerrar esta página.',
+  'handoff.offer': 'Continuar en tu teléfono',
+  'handoff.title': 'Continuar en tu teléfono',
+  'handoff.preparing': 'Preparando un código…',
+  'handoff.done.title': 'Terminado en tu teléfono',
+  'handoff.done.body': 'Tus fotos se enviaron desde tu teléfono. Puedes continuar aquí.',
+  'handoff.failed.title': 'No es posible continuar en un teléfono',
+  'handoff.back': 'Volver',
+  'handoff.status.progress': str`Tu teléfono está en ello: ${0} de ${1} fotos recibidas.`,
+  'handoff.status.expired': 'El código caducó antes de usarse.',
+  'handoff.status.waiting': 'Esperando a tu teléfono…',
+  'handoff.instructions':
+    'Escanea este código con la cámara de tu teléfono o abre el enlace de abajo en tu teléfono. Mantén esta página abierta.',
+  'handoff.qr.label': 'Código QR del enlace de abajo',
+  'handoff.expiry': str`El enlace funciona una sola vez, hasta las ${0}.`,
+  'handoff.renew': 'Mostrar un código nuevo',
+  'handoff.stay': 'Usar este dispositivo',
+  'handoff.failed.expired':
+    'Esta verificación ha caducado. Vuelve a empezar desde el sitio que te envió aquí.',
+  'handoff.failed.closed': 'Esta verificación ya ha terminado.',
+  'handoff.failed.other':
+    'No hemos podido crear un código ahora. Comprueba tu conexión y vuelve a intentarlo.',
 };

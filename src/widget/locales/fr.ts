@@ -122,4 +122,24 @@ export const templates = {
   'done.title': 'C’est terminé',
   'done.body':
     'Merci. Vos photos ont été envoyées et nous vérifions votre identité. Vous pouvez fermer cette page.',
+  'handoff.offer': 'Continuer sur votre téléphone',
+  'handoff.title': 'Continuer sur votre téléphone',
+  'handoff.preparing': 'Préparation d’un code…',
+  'handoff.done.title': 'Terminé sur votre téléphone',
+  'handoff.done.body': 'Vos photos ont été envoyées depuis votre téléphone. Vous pouvez continuer ici.',
+  'handoff.failed.title': 'Impossible de continuer sur un téléphone',
+  'handoff.back': 'Retour',
+  'handoff.status.progress': str`Votre téléphone s’en occupe : ${0} photo(s) reçue(s) sur ${1}.`,
+  'handoff.status.expired': 'Le code a expiré avant d’être utilisé.',
+  'handoff.status.waiting': 'En attente de votre téléphone…',
+  'handoff.instructions':
+    'Scannez ce code avec l’appareil photo de votre téléphone, ou ouvrez le lien ci-dessous sur votre téléphone. Gardez cette page ouverte.',
+  'handoff.qr.label': 'Code QR du lien ci-dessous',
+  'handoff.expiry': str`Le lien fonctionne une seule fois, jusqu’à ${0}.`,
+  'handoff.renew': 'Afficher un nouveau code',
+  'handoff.stay': 'Utiliser plutôt cet appareil',
+  'handoff.failed.expired': 'Cette vérification a expiré. Recommencez depuis le site qui vous a envoyé ici.',
+  'handoff.failed.closed': 'Cette vérification est déjà terminée.',
+  'handoff.failed.other':
+    'Impossible de créer un code pour le moment. Vérifiez votre connexion et réessayez.',
 };

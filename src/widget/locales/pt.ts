@@ -120,4 +120,25 @@ export const templates = {
   'done.title': 'Concluído',
   'done.body':
     'Obrigado. As suas fotos foram enviadas e estamos a verificar a sua identidade. Pode fechar esta página.',
+  'handoff.offer': 'Continuar no seu telemóvel',
+  'handoff.title': 'Continuar no seu telemóvel',
+  'handoff.preparing': 'A preparar um código…',
+  'handoff.done.title': 'Concluído no seu telemóvel',
+  'handoff.done.body': 'As suas fotos foram enviadas a partir do telemóvel. Pode continuar aqui.',
+  'handoff.failed.title': 'Não é possível continuar num telemóvel',
+  'handoff.back': 'Voltar',
+  'handoff.status.progress': str`O seu telemóvel está a tratar disso: ${0} de ${1} fotos recebidas.`,
+  'handoff.status.expired': 'O código expirou antes de ser usado.',
+  'handoff.status.waiting': 'À espera do seu telemóvel…',
+  'handoff.instructions':
+    'Digitalize este código com a câmara do seu telemóvel ou abra a ligação abaixo no telemóvel. Mantenha esta página aberta.',
+  'handoff.qr.label': 'Código QR da ligação abaixo',
+  'handoff.expiry': str`A ligação funciona uma vez, até às ${0}.`,
+  'handoff.renew': 'Mostrar um novo código',
+  'handoff.stay': 'Usar antes este dispositivo',
+  'handoff.failed.expired':
+    'Esta verificação expirou. Comece de novo a partir do site que o enviou para aqui.',
+  'handoff.failed.closed': 'Esta verificação já está concluída.',
+  'handoff.failed.other':
+    'Não foi possível criar um código agora. Verifique a sua ligação e tente novamente.',
 };

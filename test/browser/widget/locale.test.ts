@@ -11,6 +11,7 @@ const SOURCES_WITH_MESSAGES = [
   'document-type-step/document-type-step.component.ts',
   'done-step/done-step.component.ts',
   'error-step/error-step.component.ts',
+  'handoff/idv-handoff.component.ts',
   'idv-capture/idv-capture.component.ts',
   'liveness-step/liveness-step.component.ts',
   'part-labels.ts',
