@@ -252,7 +252,11 @@ export function assessDocumentFrame(frame: FrameLike, opts: DocumentAssessOption
   if (exposure.meanLuma < t.minMeanLuma || exposure.darkRatio > t.maxDarkRatio) issues.add('TOO_DARK');
   if (exposure.meanLuma > t.maxMeanLuma || exposure.brightRatio > t.maxBrightRatio) issues.add('TOO_BRIGHT');
   if (sharpness < t.minSharpness) issues.add('BLURRY');
-  if (glare.largestCluster > t.maxGlareCluster || glare.ratio > t.maxGlareRatio) issues.add('GLARE');
+  // A card blown out as a whole is TOO_BRIGHT; its solid white is not a local reflection.
+  const glareCore = !issues.has('TOO_BRIGHT') && glare.solidCore > t.maxGlareCore * inset.width;
+  if (glare.largestCluster > t.maxGlareCluster || glare.ratio > t.maxGlareRatio || glareCore) {
+    issues.add('GLARE');
+  }
 
   if (opts.requireFaceOnDocument && opts.faces && opts.side !== 'back') {
     const onCard = opts.faces.some((f) =>

@@ -486,6 +486,9 @@ function borderCandidateHolds(img: LumaImage, corners: Point[], sideLines: Line[
     if (sideLines[(s + 1) % 4]!.border) parts.push([0.8, 0.98]);
     for (const [from, to] of parts) {
       const c = sideContrast(img, a, b, inward, from, to);
+      // A side hugging the frame edge (a page overflowing left and right) has no outside pixels near the corner:
+      // unmeasurable there is not evidence against it, as long as the side's middle shows the step.
+      if (Number.isNaN(c) && from !== 0.1) continue;
       if (!(Math.abs(c) >= 12)) return false;
       if (sign !== 0 && Math.sign(c) !== sign) return false;
       sign = Math.sign(c);

@@ -42,6 +42,12 @@ export interface DocumentThresholds {
   maxGlareCluster: number;
   /** Largest share of saturated pixels on the card before GLARE, even when scattered. */
   maxGlareRatio: number;
+  /**
+   * Largest solid blown-out patch (`GlareStats.solidCore`, half-side of a square, as a share of the card's width)
+   * before GLARE, whatever its rim. On rendered specimens white print reaches 0.03 (MRZ band between text rows),
+   * a highlight 0.05 and more.
+   */
+  maxGlareCore: number;
   /** Mean card luma (0..255) below which the frame is TOO_DARK: print contrast collapses into sensor noise. */
   minMeanLuma: number;
   /** Mean card luma (0..255) above which the frame is TOO_BRIGHT (over-exposed: light print washes out). */
@@ -73,6 +79,7 @@ export const DOCUMENT_THRESHOLDS: { phone: DocumentThresholds; desktop: Document
     minSharpness: 200,
     maxGlareCluster: 0.004,
     maxGlareRatio: 0.02,
+    maxGlareCore: 0.04,
     minMeanLuma: 70,
     maxMeanLuma: 230,
     maxDarkRatio: 0.5,
@@ -90,6 +97,7 @@ export const DOCUMENT_THRESHOLDS: { phone: DocumentThresholds; desktop: Document
     minSharpness: 120,
     maxGlareCluster: 0.004,
     maxGlareRatio: 0.02,
+    maxGlareCore: 0.04,
     minMeanLuma: 55,
     maxMeanLuma: 230,
     maxDarkRatio: 0.5,

@@ -25,13 +25,19 @@ export interface GlareStats {
   largestCluster: number;
   /** Share of examined pixels at or above `level`, glare-like or not. */
   saturatedRatio: number;
+  /**
+   * Half-side (pixels) of the largest solid square of saturated pixels: a reflection washes out the print under
+   * it, while white print areas (MRZ band, barcode quiet zone) are broken up by characters every few pixels.
+   * Catches a highlight merged with such an area, whose rim the soft-rim test no longer sees.
+   */
+  solidCore: number;
 }
 
 /**
  * Glare on a luma image: near-saturated pixels grouped into 4-connected blobs, keeping the blobs with a soft rim
  * (at least half the boundary) that a reflection makes. A reflection is one compact blob that hides a field; its
- * size is what matters. Known limit: a reflection that merges with a large white print area (an MRZ band) takes
- * on that area's hard rim and is missed.
+ * size is what matters. A reflection that merges with a large white print area (an MRZ band) takes on that
+ * area's hard rim; `solidCore` still shows it, as print is broken up by characters and a reflection is not.
  */
 export function glareStats(
   source: Uint8Array,
@@ -63,7 +69,8 @@ export function glareStats(
       }
     }
   }
-  if (examined === 0) return { ratio: 0, largestCluster: 0, saturatedRatio: 0 };
+  if (examined === 0) return { ratio: 0, largestCluster: 0, saturatedRatio: 0, solidCore: 0 };
+  const solidCore = saturated > 0 ? largestSolidCore(hot, width, x0, y0, x1, y1) : 0;
   let largest = 0;
   let glarePixels = 0;
   if (saturated > 0) {
@@ -113,7 +120,51 @@ export function glareStats(
     ratio: glarePixels / examined,
     largestCluster: largest / examined,
     saturatedRatio: saturated / examined,
+    solidCore,
   };
+}
+
+/**
+ * Largest chessboard distance from a set pixel of `mask` to the nearest unset pixel (or the region's edge),
+ * inside the region [x0, x1) × [y0, y1): two-pass distance transform.
+ */
+function largestSolidCore(
+  mask: Uint8Array,
+  width: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+): number {
+  const d = new Uint16Array(mask.length);
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const i = y * width + x;
+      if (!mask[i]) continue;
+      const up = y > y0;
+      const left = x > x0 ? d[i - 1]! : 0;
+      const top = up ? d[i - width]! : 0;
+      const topLeft = up && x > x0 ? d[i - width - 1]! : 0;
+      const topRight = up && x < x1 - 1 ? d[i - width + 1]! : 0;
+      d[i] = Math.min(left, top, topLeft, topRight) + 1;
+    }
+  }
+  let best = 0;
+  for (let y = y1 - 1; y >= y0; y--) {
+    for (let x = x1 - 1; x >= x0; x--) {
+      const i = y * width + x;
+      if (!mask[i]) continue;
+      const down = y < y1 - 1;
+      const right = x < x1 - 1 ? d[i + 1]! : 0;
+      const bottom = down ? d[i + width]! : 0;
+      const bottomRight = down && x < x1 - 1 ? d[i + width + 1]! : 0;
+      const bottomLeft = down && x > x0 ? d[i + width - 1]! : 0;
+      const v = Math.min(d[i]!, Math.min(right, bottom, bottomRight, bottomLeft) + 1);
+      d[i] = v;
+      if (v > best) best = v;
+    }
+  }
+  return best;
 }
 
 /** 3×3 box mean inside `r` (edges clamped to the region); pixels outside `r` stay 0. */

@@ -32,16 +32,7 @@ function explain(report: AccuracyReport, rows: AccuracyRow[]): string {
  */
 const OPEN_SHORTFALLS: Partial<
   Record<`${AccuracyRow['check']}:${string}`, { measured: number; why: string }>
-> = {
-  'document:GLARE': {
-    measured: 8 / 12,
-    why: 'a saturated highlight over the security print or the barcode panel of card backs is not flagged',
-  },
-  'document:DOCUMENT_TOO_CLOSE': {
-    measured: 9 / 12,
-    why: 'a passport page overflowing the frame is taken for an inner, smaller quad (reported as TOO_FAR)',
-  },
-};
+> = {};
 
 function assertTargets(report: AccuracyReport, check: AccuracyRow['check']): void {
   const rows = report.rows.filter((r) => r.check === check);
