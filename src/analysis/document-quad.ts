@@ -56,7 +56,8 @@ const scratch = {
   blur: new Uint16Array(0),
   gx: new Int32Array(0),
   gy: new Int32Array(0),
-  mag2: new Float64Array(0),
+  mag2: new Int32Array(0),
+  edgeList: new Int32Array(0),
   accSize: 0,
   acc: new Uint16Array(0),
 };
@@ -68,7 +69,8 @@ function edgeScratch(size: number) {
     scratch.blur = new Uint16Array(size);
     scratch.gx = new Int32Array(size);
     scratch.gy = new Int32Array(size);
-    scratch.mag2 = new Float64Array(size);
+    scratch.mag2 = new Int32Array(size);
+    scratch.edgeList = new Int32Array(size);
   }
   return scratch;
 }
@@ -105,14 +107,15 @@ export interface EdgeMap {
 export function detectEdges(img: LumaImage, threshold = EDGE_THRESHOLD): EdgeMap {
   const { luma, width: w, height: h } = img;
   // Separable [1 2 1] blur, kept in 16× units to stay integer.
-  const { tmp, blur, gx: gxs, gy: gys, mag2 } = edgeScratch(w * h);
+  // Squared magnitudes stay integer: |g| ≤ 4·16·255 per axis, so gx² + gy² < 2^31 fits an Int32Array.
+  const { tmp, blur, gx: gxs, gy: gys, mag2, edgeList } = edgeScratch(w * h);
   for (let y = 0; y < h; y++) {
     const row = y * w;
-    for (let x = 0; x < w; x++) {
-      const l = luma[row + (x > 0 ? x - 1 : x)]!;
-      const r = luma[row + (x < w - 1 ? x + 1 : x)]!;
-      tmp[row + x] = l + 2 * luma[row + x]! + r;
-    }
+    const last = row + w - 1;
+    // Edge columns repeat their own pixel; the interior loop then needs no clamping.
+    tmp[row] = 3 * luma[row]! + luma[Math.min(row + 1, last)]!;
+    for (let i = row + 1; i < last; i++) tmp[i] = luma[i - 1]! + 2 * luma[i]! + luma[i + 1]!;
+    if (last > row) tmp[last] = luma[last - 1]! + 3 * luma[last]!;
   }
   for (let y = 0; y < h; y++) {
     const up = (y > 0 ? y - 1 : y) * w;
@@ -139,7 +142,7 @@ export function detectEdges(img: LumaImage, threshold = EDGE_THRESHOLD): EdgeMap
   }
   const magnitude = new Float32Array(w * h);
   const theta = new Uint8Array(w * h).fill(255);
-  const list: number[] = [];
+  let count = 0;
   for (let y = 1; y < h - 1; y++) {
     let i = y * w + 1;
     for (let x = 1; x < w - 1; x++, i++) {
@@ -159,10 +162,10 @@ export function detectEdges(img: LumaImage, threshold = EDGE_THRESHOLD): EdgeMap
       if (deg < 0) deg += 180;
       theta[i] = Math.round(deg) % 180;
       magnitude[i] = Math.sqrt(m) / 16;
-      list.push(i);
+      edgeList[count++] = i;
     }
   }
-  return { width: w, height: h, magnitude, theta, pixels: Int32Array.from(list) };
+  return { width: w, height: h, magnitude, theta, pixels: edgeList.slice(0, count) };
 }
 
 /** A line x·cosθ + y·sinθ = ρ in working pixels (pixel centres at i + 0.5). */
@@ -191,12 +194,15 @@ function houghLines(edges: EdgeMap, minVotes: number, maxLines: number): Line[] 
   const { acc } = houghScratch(THETA_BINS * rhoBins);
   for (let k = 0; k < pixels.length; k++) {
     const i = pixels[k]!;
-    const x = (i % w) + 0.5;
-    const y = Math.floor(i / w) + 0.5;
+    const yi = (i / w) | 0;
+    const x = i - yi * w + 0.5;
+    const y = yi + 0.5;
     const t0 = theta[i]!;
     // Vote only near the pixel's own gradient direction: cheap and keeps texture from flooding the space.
     for (let d = -2; d <= 2; d++) {
-      const t = (t0 + d + THETA_BINS) % THETA_BINS;
+      let t = t0 + d;
+      if (t < 0) t += THETA_BINS;
+      else if (t >= THETA_BINS) t -= THETA_BINS;
       const r = Math.round(x * COS[t]! + y * SIN[t]!) + diag;
       acc[t * rhoBins + r]!++;
     }
@@ -204,22 +210,25 @@ function houghLines(edges: EdgeMap, minVotes: number, maxLines: number): Line[] 
   // Score each cell with its ρ neighbours: a line whose angle falls between two θ bins spreads its votes over
   // adjacent ρ bins, and must not lose to axis-aligned text rows because of that. Computed on the fly: almost
   // every cell is below the vote floor, so neighbours are only summed for the few that are not.
-  const score = (t: number, r: number) => {
-    const i = t * rhoBins + r;
-    return acc[i - 1]! + acc[i]! + acc[i + 1]!;
-  };
   const cells: number[] = [];
   const cellScores: number[] = [];
   for (let t = 0; t < THETA_BINS; t++) {
     const row = t * rhoBins;
-    const tp = (t + THETA_BINS - 1) % THETA_BINS;
-    const tn = (t + 1) % THETA_BINS;
+    const prevRow = ((t + THETA_BINS - 1) % THETA_BINS) * rhoBins;
+    const nextRow = ((t + 1) % THETA_BINS) * rhoBins;
     for (let r = 2; r < rhoBins - 2; r++) {
-      if (acc[row + r]! === 0 && acc[row + r - 1]! === 0) continue;
-      const v = acc[row + r - 1]! + acc[row + r]! + acc[row + r + 1]!;
+      const i = row + r;
+      const a0 = acc[i]!;
+      const am = acc[i - 1]!;
+      if (a0 === 0 && am === 0) continue;
+      const ap = acc[i + 1]!;
+      const v = am + a0 + ap;
       if (v < minVotes) continue;
-      if (v < score(t, r - 1) || v <= score(t, r + 1) || v < score(tp, r) || v <= score(tn, r)) continue;
-      cells.push(row + r);
+      if (v < acc[i - 2]! + am + a0 || v <= a0 + ap + acc[i + 2]!) continue;
+      const p = prevRow + r;
+      const n = nextRow + r;
+      if (v < acc[p - 1]! + acc[p]! + acc[p + 1]! || v <= acc[n - 1]! + acc[n]! + acc[n + 1]!) continue;
+      cells.push(i);
       cellScores.push(v);
     }
   }
