@@ -240,6 +240,44 @@ describe('three ways to embed (idv-server --demo)', () => {
       // The consent went through the API from the other origin (CORS) and the flow moved on.
       await widget.getByRole('heading', { name: 'Choose your document' }).waitFor();
       assert.equal((await session(sdk.token)).consent.given, true);
+      // The capture step's analysis worker comes from idv-server's origin: it must start (through a same-origin
+      // blob module) and answer frames of the (fake) camera.
+      const workerStarted = page.waitForEvent('worker');
+      await widget.getByRole('radio', { name: 'Identity card' }).check();
+      await widget.locator('select').selectOption('DEU');
+      await widget.getByRole('button', { name: 'Continue' }).click();
+      await widget.getByRole('heading', { name: 'Front of your document' }).waitFor();
+      const worker = await workerStarted;
+      assert.match(
+        worker.url(),
+        /^blob:/,
+        'the cross-origin worker script is started through a same-origin blob',
+      );
+      // Ask the running worker to assess an empty frame and catch its answer: proof that the analysis module
+      // (imported from idv-server's origin) loaded and works.
+      const answer = await worker.evaluate(async () => {
+        const canvas = new OffscreenCanvas(640, 480);
+        const ctx = canvas.getContext('2d')!;
+        ctx.fillStyle = '#3b3026';
+        ctx.fillRect(0, 0, 640, 480);
+        const frame = canvas.transferToImageBitmap();
+        const scope = self as unknown as { postMessage: (m: unknown, t?: Transferable[]) => void };
+        return new Promise<string>((resolve) => {
+          const original = scope.postMessage.bind(self);
+          scope.postMessage = (m: unknown, t?: Transferable[]) => {
+            const message = m as { type: string; id?: number; result?: { issues: string[] } };
+            if (message.id !== 424242) return original(m, t);
+            scope.postMessage = original;
+            resolve(`${message.type}:${message.result?.issues.join(',')}`);
+          };
+          self.dispatchEvent(
+            new MessageEvent('message', {
+              data: { type: 'document', id: 424242, frame, options: { side: 'front' } },
+            }),
+          );
+        });
+      });
+      assert.equal(answer, 'document:NO_DOCUMENT');
       assert.deepEqual(errors, []);
       assert.deepEqual(cspViolations, []);
       assert.deepEqual(guard.thirdParty, []);
