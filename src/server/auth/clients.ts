@@ -18,7 +18,7 @@ export class ClientInputError extends Error {
   readonly code = 'INVALID_CLIENT_INPUT';
 }
 
-/** `https://shop.example/path` → `https://shop.example`; refuses anything that is not an http(s) origin. */
+/** `https://shop.example.com/path` → `https://shop.example.com`; refuses anything that is not an http(s) origin. */
 export function normalizeOrigin(value: string): string {
   let url: URL;
   try {

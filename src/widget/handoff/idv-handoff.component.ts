@@ -16,7 +16,7 @@ export interface IdvHandoffEventDetails {
  * may still come back and finish here ("Use this device instead").
  *
  * @example
- * <idv-handoff token="…" api-base="https://idv.example"></idv-handoff>
+ * <idv-handoff token="…" api-base="https://idv.example.com"></idv-handoff>
  *
  * @event idv-handoff-complete - The phone finalized the capture: `{accountId, workflowExecutionId, status}`.
  * @event idv-handoff-error - The session ended or the link could not be made: `{code}`.

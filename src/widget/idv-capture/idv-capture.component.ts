@@ -68,7 +68,7 @@ function scriptUrl(): URL {
  * user left off. Capture screens and the camera / analysis code load only when the first capture step starts.
  *
  * @example
- * <idv-capture token="…" locale="es" error-url="https://shop.example/verify-failed"></idv-capture>
+ * <idv-capture token="…" locale="es" error-url="https://shop.example.com/verify-failed"></idv-capture>
  *
  * @event idv-ready - The session is loaded; the first `idv-step-change` follows.
  * @event idv-step-change - The flow moved to another step: `{step, index, total}`.
