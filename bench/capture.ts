@@ -6,14 +6,11 @@
  * from localhost by a static server over the repo root (assets from dist/assets, fake-camera videos from
  * test/fixtures/generated/camera).
  */
+import { type StaticServer, startStaticServer } from './static-server.js';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { serve } from '@hono/node-server';
-import { serveStatic } from '@hono/node-server/serve-static';
 import { build, type Plugin } from 'esbuild';
-import { Hono } from 'hono';
 import type { Browser, BrowserContext } from 'playwright';
 import type { AnalysisClient } from '../src/capture/analysis-client.js';
 import type { Camera } from '../src/capture/camera.js';
@@ -74,30 +71,13 @@ export async function bundleForBrowser(entries: Record<string, string>): Promise
 }
 
 /** Serves `files`, a blank page at `/`, and the repo root read-only, on 127.0.0.1 and a free port. */
-export async function startBenchServer(
-  files: ServedFiles,
-): Promise<{ origin: string; close: () => Promise<void> }> {
-  const app = new Hono();
-  app.get('/', (c) => c.html(BLANK_PAGE));
-  app.get(`${BUILD_PREFIX}/*`, (c) => {
-    const f = files.get(new URL(c.req.url).pathname);
-    return f ? c.body(f.body as Uint8Array<ArrayBuffer>, 200, { 'content-type': f.type }) : c.notFound();
-  });
-  app.use('/*', serveStatic({ root: ROOT }));
-  const port = await new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
+export async function startBenchServer(files: ServedFiles): Promise<StaticServer> {
+  return startStaticServer(ROOT, BLANK_PAGE, (app) => {
+    app.get(`${BUILD_PREFIX}/*`, (c) => {
+      const f = files.get(new URL(c.req.url).pathname);
+      return f ? c.body(f.body as Uint8Array<ArrayBuffer>, 200, { 'content-type': f.type }) : c.notFound();
     });
   });
-  const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  return {
-    origin: `http://localhost:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }
 
 /** Gzip size (level 6, a typical server setting) of what a URL served. */

@@ -3,11 +3,8 @@
  * create FaceDetector and FaceLandmarker from our built assets (wasm fetch + compile + model + graph), and run
  * the first detections on a 512×512 photo. Headless system Chromium, CPU delegate, served from localhost.
  */
-import { type AddressInfo, createServer } from 'node:net';
+import { type StaticServer, startStaticServer } from './static-server.js';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
-import { serveStatic } from '@hono/node-server/serve-static';
-import { Hono } from 'hono';
 import { buildOfflineAssets } from '../scripts/assets/build-offline-assets.js';
 import { assetUrl, mediapipeWasmBase } from '../src/capture/asset-manifest.js';
 import { guardRequests, launchChromium } from '../test/support/browser.js';
@@ -31,24 +28,8 @@ interface ColdRun {
 }
 
 /** Serves the project root read-only (tasks-vision bundle from node_modules, dist/assets, test fixtures). */
-async function startStaticServer(): Promise<{ origin: string; close: () => Promise<void> }> {
-  const app = new Hono();
-  app.get('/', (c) => c.html('<!doctype html><meta charset="utf-8"><title>model-load bench</title>'));
-  app.use('/*', serveStatic({ root: ROOT }));
-  const port = await new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-  const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  return {
-    origin: `http://localhost:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+function startModelServer(): Promise<StaticServer> {
+  return startStaticServer(ROOT, '<!doctype html><meta charset="utf-8"><title>model-load bench</title>');
 }
 
 const median = (xs: number[]) => {
@@ -59,7 +40,7 @@ const round = (x: number) => Math.round(x * 10) / 10;
 
 export async function benchModelLoad(): Promise<{ rows: Row[] }> {
   buildOfflineAssets({ outDir: join(ROOT, 'dist/assets') });
-  const server = await startStaticServer();
+  const server = await startModelServer();
   const browser = await launchChromium({ fakeCamera: false });
   const runs: ColdRun[] = [];
   try {
