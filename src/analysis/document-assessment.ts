@@ -4,7 +4,6 @@ import { type DocumentThresholds, documentThresholds } from './document-threshol
 import { glareStats } from './glare.js';
 import { exposureStats, lumaHistogram, toLuma } from './luma.js';
 import {
-  homographyFromPoints,
   maxCornerAngleDeviation,
   maxCornerDisplacement,
   perspectiveTiltDeg,
@@ -14,6 +13,7 @@ import {
   sideLengths,
 } from './quad-geometry.js';
 import { directionalSharpness } from './sharpness.js';
+import { rectifyQuadLuma } from './rectify.js';
 import type {
   CaptureProfile,
   DocumentIssue,
@@ -104,49 +104,6 @@ const SEARCH_WIDTH = 320;
 const FALLBACK_SEARCH_WIDTH = 160;
 /** Typical phone / webcam horizontal field of view (~65°) as a focal length in units of the frame's long side. */
 const FOCAL_PER_LONG_SIDE = 0.8;
-
-/** Samples the card out of the full-resolution frame into a fronto-parallel luma image (bilinear). */
-function rectifyCard(frame: FrameLike, quad: Quad, width: number, height: number): Uint8Array {
-  const h = homographyFromPoints(
-    [
-      { x: 0, y: 0 },
-      { x: width, y: 0 },
-      { x: width, y: height },
-      { x: 0, y: height },
-    ],
-    quad,
-  );
-  const out = new Uint8Array(width * height);
-  if (!h) return out;
-  const { data, width: fw, height: fh } = frame;
-  const [h0, h1, h2, h3, h4, h5, h6, h7, h8] = h as unknown as number[];
-  for (let y = 0; y < height; y++) {
-    const v = y + 0.5;
-    for (let x = 0; x < width; x++) {
-      // H·(u, v, 1), inlined: this runs once per rectified pixel.
-      const u = x + 0.5;
-      const wz = h6 * u + h7 * v + h8;
-      const sx = Math.min(fw - 1.001, Math.max(0, (h0 * u + h1 * v + h2) / wz - 0.5));
-      const sy = Math.min(fh - 1.001, Math.max(0, (h3 * u + h4 * v + h5) / wz - 0.5));
-      const x0 = Math.floor(sx);
-      const y0 = Math.floor(sy);
-      const ax = sx - x0;
-      const ay = sy - y0;
-      const i00 = (y0 * fw + x0) * 4;
-      const i10 = i00 + 4;
-      const i01 = i00 + fw * 4;
-      const i11 = i01 + 4;
-      const l00 = 77 * data[i00]! + 150 * data[i00 + 1]! + 29 * data[i00 + 2]!;
-      const l10 = 77 * data[i10]! + 150 * data[i10 + 1]! + 29 * data[i10 + 2]!;
-      const l01 = 77 * data[i01]! + 150 * data[i01 + 1]! + 29 * data[i01 + 2]!;
-      const l11 = 77 * data[i11]! + 150 * data[i11 + 1]! + 29 * data[i11 + 2]!;
-      const top = l00 + (l10 - l00) * ax;
-      const bottom = l01 + (l11 - l01) * ax;
-      out[y * width + x] = (top + (bottom - top) * ay + 128) >> 8;
-    }
-  }
-  return out;
-}
 
 function sortIssues(issues: Set<DocumentIssue>): DocumentIssue[] {
   return DOCUMENT_ISSUE_PRIORITY.filter((i) => issues.has(i));
@@ -241,7 +198,7 @@ export function assessDocumentFrame(frame: FrameLike, opts: DocumentAssessOption
   // Pixel quality, on the card itself, rectified so the measures do not depend on distance or perspective.
   const rw = RECTIFIED_WIDTH;
   const rh = Math.round(rw / Math.min(1.75, Math.max(1.3, aspect)));
-  const card = rectifyCard(frame, quad, rw, rh);
+  const card = rectifyQuadLuma(frame, quad, rw, rh) ?? new Uint8Array(rw * rh);
   // Inset so the card's own outline (and any background left by a slightly loose quad) is not measured.
   const inset = { x: Math.round(rw * 0.03), y: Math.round(rh * 0.04), width: 0, height: 0 };
   inset.width = rw - 2 * inset.x;

@@ -53,6 +53,7 @@ export {
   lumaHistogram,
   toLuma,
 } from './luma.js';
+export { rectifyQuadLuma } from './rectify.js';
 export { directionalSharpness, laplacianVariance } from './sharpness.js';
 export { type GlareOptions, type GlareStats, glareStats } from './glare.js';
 export {

@@ -4,8 +4,8 @@
  * unreadable barcode is caught before upload. The reader is imported and instantiated on first use only: pages
  * that never show a licence back never download it.
  */
-import type { Point, Quad } from '../analysis/types.js';
-import { applyHomography, homographyFromPoints } from '../analysis/quad-geometry.js';
+import type { Quad } from '../analysis/types.js';
+import { rectifyQuadLuma } from '../analysis/rectify.js';
 import { assetUrl } from './asset-manifest.js';
 
 /** What a barcode read of one frame found. */
@@ -74,40 +74,13 @@ export function warpQuadToRectangle(
   width: number,
   height: number,
 ): ImageData {
-  const target: Point[] = [
-    { x: 0, y: 0 },
-    { x: width, y: 0 },
-    { x: width, y: height },
-    { x: 0, y: height },
-  ];
-  const toSource = homographyFromPoints(target, quad);
   const out = new Uint8ClampedArray(width * height * 4).fill(255);
-  if (!toSource) return new ImageData(out, width, height);
-  const { data, width: sw, height: sh } = image;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const p = applyHomography(toSource, x + 0.5, y + 0.5);
-      const sx = Math.min(sw - 1.001, Math.max(0, p.x - 0.5));
-      const sy = Math.min(sh - 1.001, Math.max(0, p.y - 0.5));
-      const x0 = Math.floor(sx);
-      const y0 = Math.floor(sy);
-      const ax = sx - x0;
-      const ay = sy - y0;
-      const i00 = (y0 * sw + x0) * 4;
-      const i10 = i00 + 4;
-      const i01 = i00 + sw * 4;
-      const i11 = i01 + 4;
-      const l00 = 77 * data[i00]! + 150 * data[i00 + 1]! + 29 * data[i00 + 2]!;
-      const l10 = 77 * data[i10]! + 150 * data[i10 + 1]! + 29 * data[i10 + 2]!;
-      const l01 = 77 * data[i01]! + 150 * data[i01 + 1]! + 29 * data[i01 + 2]!;
-      const l11 = 77 * data[i11]! + 150 * data[i11 + 1]! + 29 * data[i11 + 2]!;
-      const top = l00 + (l10 - l00) * ax;
-      const bottom = l01 + (l11 - l01) * ax;
-      const luma = (top + (bottom - top) * ay) / 256;
-      const o = (y * width + x) * 4;
-      out[o] = luma;
-      out[o + 1] = luma;
-      out[o + 2] = luma;
+  const luma = rectifyQuadLuma(image, quad, width, height);
+  if (luma) {
+    for (let i = 0, o = 0; i < luma.length; i++, o += 4) {
+      out[o] = luma[i]!;
+      out[o + 1] = luma[i]!;
+      out[o + 2] = luma[i]!;
     }
   }
   return new ImageData(out, width, height);
