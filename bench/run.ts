@@ -35,6 +35,18 @@ const SECTIONS: Section[] = [
   { id: 'embed', title: 'Hosted page load', module: './embed.ts', fn: 'benchEmbed' },
   { id: 'server', title: 'Server throughput (loopback)', module: './server.ts', fn: 'benchServer' },
   { id: 'faces', title: 'Server-side face analysis', module: './faces.ts', fn: 'benchFaces' },
+  {
+    id: 'liveness-server',
+    title: 'Liveness: server verification',
+    module: './liveness-server.ts',
+    fn: 'benchLivenessServer',
+  },
+  {
+    id: 'liveness-device',
+    title: 'Liveness: on-device guidance in headless Chromium',
+    module: './liveness-device.ts',
+    fn: 'benchLivenessDevice',
+  },
 ];
 
 function markdownTable(rows: Row[]): string {

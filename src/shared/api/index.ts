@@ -5,3 +5,4 @@ export * from './operations.js';
 export * from './retrieval.js';
 export * from './session.js';
 export * from './handoff.js';
+export * from './liveness.js';

@@ -10,6 +10,7 @@ import {
   Timestamp,
   WorkflowDefinitionKey,
 } from './common.js';
+import { LivenessStatus } from './liveness.js';
 
 export const UploadedPart = z
   .object({
@@ -47,7 +48,11 @@ export const SessionResponse = z
       allowedCountries: z.array(CountryCode).nullable(),
       chosen: z.object({ type: DocumentType, country: CountryCode }).nullable(),
     }),
-    liveness: z.object({ mode: LivenessMode }),
+    liveness: z.object({
+      mode: LivenessMode,
+      /** Whether this session has a liveness step and whether it is done (see `liveness.ts`). */
+      status: LivenessStatus,
+    }),
     locale: z.string(),
     web: z.object({ successUrl: z.url().optional(), errorUrl: z.url().optional() }),
     consent: z.object({ given: z.boolean(), version: z.string().optional(), at: Timestamp.optional() }),
@@ -61,6 +66,8 @@ export const SessionResponse = z
       document: z.url(),
       captureMetadata: z.url(),
       finalize: z.url(),
+      /** `POST` here for a liveness challenge (present when `liveness.status` is not `NOT_REQUIRED`). */
+      liveness: z.url().optional(),
       parts: z.array(z.object({ credentialId: z.string(), classifier: PartClassifier, href: z.url() })),
     }),
   })
