@@ -204,7 +204,9 @@ async function initialiseMesh(): Promise<Human> {
         enabled: true,
         detector: { rotation: false, maxDetected: 10, minConfidence: 0.3, return: false },
         mesh: { enabled: true },
-        iris: off,
+        // The iris model also refines the eyelid points of the mesh: without it a closed eye reads only ~30 % less
+        // open than an open one, with it ~60–70 % (measured on the liveness fixtures), enough to verify a blink.
+        iris: { enabled: true },
         description: off,
         emotion: off,
         antispoof: off,
