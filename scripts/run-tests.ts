@@ -77,7 +77,12 @@ function prepare(): void {
   ensureChromium();
   const steps: [string, string[]][] = [['npm', ['run', '--silent', 'build']]];
   // Generated test media (each script skips its work when its outputs are up to date).
-  for (const script of ['make-fixtures.ts', 'make-accuracy-set.ts', 'make-widget-fixtures.ts']) {
+  for (const script of [
+    'make-fixtures.ts',
+    'make-accuracy-set.ts',
+    'make-widget-fixtures.ts',
+    'make-liveness-fixtures.ts',
+  ]) {
     if (existsSync(join(ROOT, 'scripts', script)))
       steps.push([process.execPath, ['--import', 'tsx', join('scripts', script)]]);
   }
