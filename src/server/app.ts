@@ -6,6 +6,7 @@ import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { LIVENESS_FRAME_MAX_BYTES } from '../shared/api/liveness.js';
 import type { BlobStore } from './blobs/blob-store.js';
 import { FileSystemBlobStore } from './blobs/fs-blob-store.js';
 import { type Clock, systemClock } from './clock.js';
@@ -14,6 +15,7 @@ import type { AppEnv, ServerContext } from './context.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
 import type { IdvDatabase } from './db/schema.js';
 import { ApiError } from './errors.js';
+import type { LivenessOptions } from './liveness/liveness-options.js';
 import {
   JOB_PROCESS_EXECUTION,
   processExecution,
@@ -30,6 +32,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { type DemoClientCredentials, demoRoutes, seedDemoClient } from './routes/demo.js';
 import { handoffRoutes } from './routes/handoff.js';
 import { hostedRoutes } from './routes/hosted.js';
+import { livenessRoutes } from './routes/liveness.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { opsRoutes, packageVersion } from './routes/ops.js';
 import { sessionRoutes } from './routes/session.js';
@@ -53,6 +56,8 @@ export interface CreateAppOptions {
   demo?: boolean;
   /** Outbox HTTP client (tests may intercept). */
   fetch?: typeof fetch;
+  /** Liveness challenge options over the defaults and `IDV_LIVENESS_ACTIONS` (tests pin the action draw). */
+  liveness?: Partial<LivenessOptions>;
 }
 
 export interface IdvApp {
@@ -70,6 +75,13 @@ export interface IdvApp {
 function isUpload(method: string, path: string): boolean {
   return (method === 'POST' || method === 'PUT') && /\/credentials\/[^/]+\/parts\/[^/]+$/.test(path);
 }
+
+function isLivenessFrame(method: string, path: string): boolean {
+  return method === 'POST' && /\/session\/liveness\/[^/]+\/frames$/.test(path);
+}
+
+/** A liveness frame is ≤ 80 KB; the multipart envelope and the JSON meta fit in the rest. */
+const LIVENESS_FRAME_BODY_LIMIT_BYTES = LIVENESS_FRAME_MAX_BYTES + 16 * 1024;
 
 export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp> {
   const config = options.config ?? loadConfig();
@@ -142,9 +154,17 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
     maxSize: JSON_BODY_LIMIT_BYTES,
     onError: tooLarge('PAYLOAD_TOO_LARGE', JSON_BODY_LIMIT_BYTES),
   });
+  const frameLimit = bodyLimit({
+    maxSize: LIVENESS_FRAME_BODY_LIMIT_BYTES,
+    onError: tooLarge('IMAGE_TOO_LARGE', LIVENESS_FRAME_BODY_LIMIT_BYTES),
+  });
   for (const prefix of ['/api/*', '/oauth2/*', '/demo/api/*']) {
     app.use(prefix, (c, next) =>
-      isUpload(c.req.method, c.req.path) ? uploadLimit(c, next) : jsonLimit(c, next),
+      isUpload(c.req.method, c.req.path)
+        ? uploadLimit(c, next)
+        : isLivenessFrame(c.req.method, c.req.path)
+          ? frameLimit(c, next)
+          : jsonLimit(c, next),
     );
   }
   app.use('/api/*', async (c, next) => {
@@ -161,6 +181,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
   app.route('/', oauthRoutes(ctx));
   app.route('/', accountRoutes(ctx));
   app.route('/', sessionRoutes(ctx));
+  app.route('/', livenessRoutes(ctx, options.liveness));
   app.route('/', handoffRoutes(ctx));
   app.route('/', hostedRoutes(ctx));
   app.route('/', opsRoutes(ctx, metrics));

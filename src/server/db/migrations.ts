@@ -170,4 +170,55 @@ export const coreMigrations: Record<string, Migration> = {
       await db.schema.dropTable('handoff_codes').ifExists().execute();
     },
   },
+  // Liveness challenges (issue #6) and the frames uploaded for them. Frames are blobs under
+  // `executions/<id>/liveness/`, so PII deletion's prefix delete removes them; rows keep numbers and labels only.
+  '300_liveness': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('liveness_challenges')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('execution_id', 'varchar(64)', (c) => c.notNull().references('workflow_executions.id'))
+        .addColumn('mode', 'varchar(32)', (c) => c.notNull())
+        .addColumn('nonce', 'varchar(128)', (c) => c.notNull())
+        .addColumn('actions', 'text', (c) => c.notNull())
+        .addColumn('burst_frames', 'integer')
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('issued_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('expires_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('completed_at', 'varchar(40)')
+        .addColumn('label', 'varchar(64)')
+        .addColumn('measures', 'text')
+        .execute();
+      await db.schema
+        .createIndex('liveness_challenges_execution_idx')
+        .on('liveness_challenges')
+        .columns(['execution_id', 'issued_at'])
+        .execute();
+      await db.schema
+        .createTable('liveness_frames')
+        .addColumn('challenge_id', 'varchar(64)', (c) => c.notNull().references('liveness_challenges.id'))
+        .addColumn('frame_index', 'integer', (c) => c.notNull())
+        .addColumn('execution_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+        .addColumn('step', 'integer', (c) => c.notNull())
+        .addColumn('action', 'varchar(32)')
+        .addColumn('captured_at_ms', 'double precision', (c) => c.notNull())
+        .addColumn('blob_key', 'text', (c) => c.notNull())
+        .addColumn('mime', 'varchar(64)', (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('sha256', 'varchar(64)', (c) => c.notNull())
+        .addColumn('received_at', 'varchar(40)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('liveness_frames_pk', ['challenge_id', 'frame_index'])
+        .execute();
+      await db.schema
+        .createIndex('liveness_frames_execution_idx')
+        .on('liveness_frames')
+        .column('execution_id')
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('liveness_frames').ifExists().execute();
+      await db.schema.dropTable('liveness_challenges').ifExists().execute();
+    },
+  },
 };

@@ -97,6 +97,44 @@ export interface IdempotencyKeysTable {
   created_at: string;
 }
 
+/**
+ * One liveness challenge. `status`: `ISSUED` (open), `VERIFYING` (complete is running), `PASSED`, `FAILED`
+ * (verified and rejected), `EXPIRED` (ran out unused), `ABANDONED` (superseded by a newer challenge). All but
+ * `ISSUED`, `VERIFYING` and `PASSED` count as failed attempts.
+ */
+export interface LivenessChallengesTable {
+  id: string;
+  execution_id: string;
+  mode: string;
+  nonce: string;
+  /** JSON array of LivenessAction, in the order the user must do them (empty for a passive burst). */
+  actions: string;
+  burst_frames: number | null;
+  status: string;
+  issued_at: string;
+  expires_at: string;
+  completed_at: string | null;
+  /** Verdict label (`OK` when passed), see src/server/liveness/liveness-labels.ts. */
+  label: string | null;
+  /** JSON of the numbers behind the verdict (distances, progress, timings); never images or descriptors. */
+  measures: string | null;
+}
+
+export interface LivenessFramesTable {
+  challenge_id: string;
+  frame_index: number;
+  execution_id: string;
+  kind: string;
+  step: number;
+  action: string | null;
+  captured_at_ms: number;
+  blob_key: string;
+  mime: string;
+  bytes: number;
+  sha256: string;
+  received_at: string;
+}
+
 export interface Database {
   clients: ClientsTable;
   access_tokens: AccessTokensTable;
@@ -105,6 +143,8 @@ export interface Database {
   credentials: CredentialsTable;
   parts: PartsTable;
   idempotency_keys: IdempotencyKeysTable;
+  liveness_challenges: LivenessChallengesTable;
+  liveness_frames: LivenessFramesTable;
 }
 
 export type IdvDatabase = Kysely<Database>;

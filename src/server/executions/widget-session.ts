@@ -17,6 +17,7 @@ import {
 import type { ServerContext } from '../context.js';
 import type { PartsTable } from '../db/schema.js';
 import { ApiError } from '../errors.js';
+import { livenessStatus } from '../liveness/liveness-challenges.js';
 import { validateImage } from '../media/validate-image.js';
 import { type ExecutionRow, JOB_PROCESS_EXECUTION, processingDedupeKey } from './lifecycle.js';
 import {
@@ -66,6 +67,7 @@ export async function readSession(ctx: ServerContext, row: ExecutionRow): Promis
     : undefined;
   const expiresAt =
     inactivityDeadline && inactivityDeadline < tokenExpiresAt ? inactivityDeadline : tokenExpiresAt;
+  const liveness = await livenessStatus(ctx, row);
   return {
     account: { id: row.account_id },
     workflowExecution: {
@@ -86,7 +88,7 @@ export async function readSession(ctx: ServerContext, row: ExecutionRow): Promis
           ? { type: row.document_type as DocumentType, country: row.document_country }
           : null,
     },
-    liveness: { mode: row.liveness_mode as LivenessMode },
+    liveness: { mode: row.liveness_mode as LivenessMode, status: liveness },
     locale: row.locale,
     web: {
       ...(row.success_url ? { successUrl: row.success_url } : {}),
@@ -106,6 +108,7 @@ export async function readSession(ctx: ServerContext, row: ExecutionRow): Promis
       document: urls.session('/document'),
       captureMetadata: urls.session('/capture-metadata'),
       finalize: urls.execution(row.account_id, row.id),
+      ...(liveness === 'NOT_REQUIRED' ? {} : { liveness: urls.session('/liveness') }),
       parts: credentials.flatMap((credential) =>
         CLASSIFIERS_BY_CATEGORY[credential.category].map((classifier) => ({
           credentialId: credential.id,

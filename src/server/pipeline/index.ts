@@ -2,7 +2,8 @@
  * The verification pipeline: runs capabilities in order on a finalized execution and aggregates one decision.
  *
  * Capabilities the workflow implies but this server does not perform are reported as `NOT_EXECUTED` with a label
- * saying why (`NOT_SUPPORTED`: out of scope for a self-hosted server; `NOT_IMPLEMENTED`: planned, not built yet),
+ * saying why (`NOT_SUPPORTED`: out of scope for a self-hosted server; `NOT_IMPLEMENTED`: planned, not built yet;
+ * `NOT_REQUESTED`: the workflow does not ask for it, e.g. liveness outside 10013),
  * so a customer never mistakes a skipped check for a passed one. A placeholder disappears by itself once a
  * capability of that name is added to the list.
  */
@@ -15,6 +16,7 @@ import type {
   ExecutionDecision,
   ExecutionInput,
 } from './types.js';
+import { livenessCapability } from './liveness.js';
 import { similarityCapability } from './similarity.js';
 import { usabilityCapability } from './usability.js';
 
@@ -25,8 +27,10 @@ export type {
   DecisionType,
   ExecutionDecision,
   ExecutionInput,
+  LivenessEvidence,
   StoredPart,
 } from './types.js';
+export { livenessCapability } from './liveness.js';
 export { similarityCapability } from './similarity.js';
 export {
   assessUsability,
@@ -36,11 +40,15 @@ export {
 } from './usability.js';
 
 /** Capabilities run by default, in order. */
-export const DEFAULT_CAPABILITIES: readonly Capability[] = [usabilityCapability, similarityCapability];
+export const DEFAULT_CAPABILITIES: readonly Capability[] = [
+  usabilityCapability,
+  livenessCapability,
+  similarityCapability,
+];
 
 interface UnperformedCapability {
   name: string;
-  label: 'NOT_SUPPORTED' | 'NOT_IMPLEMENTED';
+  label: 'NOT_SUPPORTED' | 'NOT_IMPLEMENTED' | 'NOT_REQUESTED';
   /** Credentials the capability would have looked at. */
   categories: CredentialCategory[];
 }
@@ -50,9 +58,15 @@ const PLANNED: UnperformedCapability[] = [
   { name: 'imageChecks', label: 'NOT_IMPLEMENTED', categories: ['ID'] },
   { name: 'extraction', label: 'NOT_IMPLEMENTED', categories: ['ID'] },
   { name: 'dataChecks', label: 'NOT_IMPLEMENTED', categories: ['ID'] },
-  { name: 'liveness', label: 'NOT_IMPLEMENTED', categories: ['SELFIE', 'FACEMAP'] },
   { name: 'similarity', label: 'NOT_IMPLEMENTED', categories: ['ID', 'SELFIE'] },
 ];
+
+/** Only 10013 has a liveness step; the `liveness` capability answers nothing for 10011, so this says why. */
+const LIVENESS_NOT_REQUESTED: UnperformedCapability = {
+  name: 'liveness',
+  label: 'NOT_REQUESTED',
+  categories: ['SELFIE', 'FACEMAP'],
+};
 
 /** Part of workflow 10013 that need third-party data sources a self-hosted server does not have. */
 const OUT_OF_SCOPE_10013: UnperformedCapability[] = [
@@ -62,7 +76,7 @@ const OUT_OF_SCOPE_10013: UnperformedCapability[] = [
 ];
 
 export function unperformedCapabilities(definitionKey: 10011 | 10013): UnperformedCapability[] {
-  return definitionKey === 10013 ? [...PLANNED, ...OUT_OF_SCOPE_10013] : PLANNED;
+  return definitionKey === 10013 ? [...PLANNED, ...OUT_OF_SCOPE_10013] : [...PLANNED, LIVENESS_NOT_REQUESTED];
 }
 
 /** A capability crashed (not a verdict about the user): the caller retries the whole execution later. */
@@ -89,7 +103,8 @@ export async function runPipeline(
     } catch (cause) {
       throw new PipelineError(capability.name, { cause });
     }
-    byName[capability.name] = [...(byName[capability.name] ?? []), ...results];
+    // A capability with nothing to say (e.g. liveness outside 10013) leaves its name to the placeholder below.
+    if (results.length > 0) byName[capability.name] = [...(byName[capability.name] ?? []), ...results];
   }
   for (const skipped of unperformedCapabilities(input.definitionKey)) {
     if (byName[skipped.name]) continue;

@@ -14,6 +14,17 @@ export interface StoredPart {
   read(): Promise<Buffer>;
 }
 
+/** What the liveness step left behind (workflow 10013); read by the `liveness` capability. */
+export interface LivenessEvidence {
+  mode: 'passive' | 'passive_active';
+  /** As the session reports it: `REQUIRED` (never passed, attempts left), `DONE`, `EXHAUSTED`. */
+  status: 'REQUIRED' | 'DONE' | 'EXHAUSTED';
+  /** Challenges that ended (passed, failed, expired, abandoned), oldest first; labels only, no numbers. */
+  challenges: Array<{ id: string; passed: boolean; label: string; completedAt?: string }>;
+  /** The passed challenge's first neutral (or burst) frame, to bind liveness to the selfie. */
+  referenceFrame?: { mime: string; read(): Promise<Buffer> };
+}
+
 export interface ExecutionInput {
   executionId: string;
   definitionKey: 10011 | 10013;
@@ -21,6 +32,8 @@ export interface ExecutionInput {
   country?: string;
   credentials: Array<{ id: string; category: CredentialCategory; requiredClassifiers: string[] }>;
   parts: StoredPart[];
+  /** Present when the workflow has a liveness step (10013). */
+  liveness?: LivenessEvidence;
 }
 
 export interface CapabilityResult {

@@ -110,7 +110,7 @@ describe('runPipeline', () => {
       imageChecks: ['NOT_EXECUTED NOT_IMPLEMENTED'],
       extraction: ['NOT_EXECUTED NOT_IMPLEMENTED'],
       dataChecks: ['NOT_EXECUTED NOT_IMPLEMENTED'],
-      liveness: ['NOT_EXECUTED NOT_IMPLEMENTED'],
+      liveness: ['NOT_EXECUTED NOT_REQUESTED'],
       similarity: ['NOT_EXECUTED NOT_IMPLEMENTED'],
     });
     assert.deepEqual(
@@ -134,15 +134,31 @@ describe('runPipeline', () => {
         name,
       );
     }
-    for (const name of ['liveness', 'similarity', 'extraction', 'dataChecks']) {
+    for (const name of ['similarity', 'extraction', 'dataChecks']) {
       assert.equal(outcome.capabilities[name]![0]!.decision.details.label, 'NOT_IMPLEMENTED', name);
     }
+    // 10013 asks for liveness and its capability always answers, so there is no placeholder to stand in for it.
+    assert.equal(outcome.capabilities.liveness, undefined);
     assert.equal(outcome.decision.type, 'PASSED');
     const tenEleven = await runPipeline(input(10011), [stub('usability', [result('PASSED', 'OK')])]);
     assert.ok(
       outcome.decision.risk.score > tenEleven.decision.risk.score,
       'more unverified checks, more risk',
     );
+  });
+
+  it('rejects a 10013 execution whose user never passed liveness', async () => {
+    const outcome = await runPipeline(input(10013));
+    const [liveness, ...rest] = outcome.capabilities.liveness!;
+    assert.deepEqual(
+      [liveness!.decision.type, liveness!.decision.details.label, rest.length],
+      ['REJECTED', 'LIVENESS_UNDETERMINED', 0],
+    );
+    assert.deepEqual(
+      liveness!.credentials.map((c) => c.id),
+      ['selfie-1'],
+    );
+    assert.equal(outcome.decision.type, 'REJECTED');
   });
 
   it('runs capabilities in order, and a real capability replaces its placeholder', async () => {
