@@ -178,6 +178,9 @@ export async function wipeExecution(ctx: ServerContext, row: ExecutionRow): Prom
   await ctx.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('parts').where('execution_id', '=', row.id).execute();
     await trx.deleteFrom('idempotency_keys').where('execution_id', '=', row.id).execute();
+    // The frames' images went with the blobs; their rows (checksums, blob keys, timings) go too. The challenges stay:
+    // they hold only actions, verdicts and labels, which are the liveness decision's audit trail.
+    await trx.deleteFrom('liveness_frames').where('execution_id', '=', row.id).execute();
     await forgetHandoffs(trx, row.id);
     await trx
       .updateTable('workflow_executions')

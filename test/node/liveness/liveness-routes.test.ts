@@ -442,6 +442,12 @@ for (const target of testDatabases()) {
       const wiped = await app.request(executionPath, { method: 'DELETE', headers: client.auth });
       assert.equal(wiped.status, 204);
       assert.deepEqual(liveFiles(blobs), []);
+      const rows = await app.idv.ctx.db
+        .selectFrom('liveness_frames')
+        .select('frame_index')
+        .where('execution_id', '=', created.workflowExecution.id)
+        .execute();
+      assert.deepEqual(rows, [], 'the frame rows go with the images');
     });
   });
 }
