@@ -1,6 +1,13 @@
 import type * as z from 'zod/mini';
 import type { PartClassifier } from '../shared/api/common.js';
 import type {
+  LivenessChallenge,
+  LivenessCompleteRequest,
+  LivenessCompleteResponse,
+  LivenessFrameMeta,
+  LivenessFrameResponse,
+} from '../shared/api/liveness.js';
+import type {
   CaptureMetadataRequest,
   ConsentRequest,
   ConsentResponse,
@@ -113,6 +120,53 @@ export class SessionClient {
       { signal: options.signal, onWait: options.onWait },
     );
     return answer.part;
+  }
+
+  /**
+   * Asks for a new liveness challenge (each "try again" asks for a fresh one). Fails with
+   * `LIVENESS_ATTEMPTS_EXHAUSTED` or `LIVENESS_NOT_REQUIRED` when there is nothing to do.
+   */
+  async requestLivenessChallenge(signal?: AbortSignal): Promise<LivenessChallenge> {
+    const href = this.links().liveness;
+    if (!href) throw new TransportError('LIVENESS_NOT_REQUIRED', 'This session has no liveness step');
+    const answer = await this.json('POST', href, schemas.LivenessChallengeResponse, undefined, { signal });
+    return answer.challenge;
+  }
+
+  /**
+   * Uploads one liveness frame (multipart `file` + `meta` JSON), retrying network errors and 5xx like part uploads.
+   * `link` is the challenge's `links.frames`; the frame index in `meta` makes a retried upload harmless.
+   */
+  async uploadLivenessFrame(
+    link: string,
+    image: Blob,
+    meta: LivenessFrameMeta,
+    signal?: AbortSignal,
+  ): Promise<LivenessFrameResponse['frame']> {
+    const answer = await withRetries(
+      () => {
+        const form = new FormData();
+        form.append('file', image, `frame-${meta.index}.jpg`);
+        form.append('meta', JSON.stringify(meta));
+        return this.exchange(
+          { method: 'POST', url: link, body: form, signal, timeoutMs: 30_000 },
+          schemas.LivenessFrameResponse,
+        );
+      },
+      this.options.retry ?? DEFAULT_RETRY_POLICY,
+      { signal },
+    );
+    return answer.frame;
+  }
+
+  /** Ends a challenge; the server answers DONE, RETRY (ask for a new challenge) or EXHAUSTED. */
+  async completeLiveness(
+    link: string,
+    body: LivenessCompleteRequest,
+    signal?: AbortSignal,
+  ): Promise<LivenessCompleteResponse['liveness']> {
+    const answer = await this.json('POST', link, schemas.LivenessCompleteResponse, body, { signal });
+    return answer.liveness;
   }
 
   private links(): SessionResponse['links'] {

@@ -8,6 +8,7 @@
  * Only runtime-free imports from `shared/` here: importing a shared schema module would pull full zod back in.
  */
 import * as z from 'zod/mini';
+import type * as SharedLiveness from '../shared/api/liveness.js';
 import type * as Shared from '../shared/api/session.js';
 import { API_ERROR_CODES } from '../shared/error-codes.js';
 
@@ -19,6 +20,8 @@ const WorkflowDefinitionKey = z.union([z.literal(10011), z.literal(10013)]);
 const PartClassifier = z.enum(['FRONT', 'BACK', 'FACE']);
 const LivenessMode = z.enum(['passive', 'passive_active']);
 const ExecutionStatus = z.enum(['INITIATED', 'ACQUIRED', 'PROCESSED', 'SESSION_EXPIRED', 'TOKEN_EXPIRED']);
+const LivenessStatus = z.enum(['NOT_REQUIRED', 'REQUIRED', 'DONE', 'EXHAUSTED']);
+const LivenessAction = z.enum(['turn-left', 'turn-right', 'look-up', 'move-closer', 'blink']);
 
 export const ApiErrorBody = z.object({
   error: z.object({
@@ -54,7 +57,7 @@ export const SessionResponse = z.object({
     allowedCountries: z.nullable(z.array(CountryCode)),
     chosen: z.nullable(z.object({ type: DocumentType, country: CountryCode })),
   }),
-  liveness: z.object({ mode: LivenessMode }),
+  liveness: z.object({ mode: LivenessMode, status: LivenessStatus }),
   locale: z.string(),
   web: z.object({ successUrl: z.optional(z.url()), errorUrl: z.optional(z.url()) }),
   consent: z.object({ given: z.boolean(), version: z.optional(z.string()), at: z.optional(Timestamp) }),
@@ -67,6 +70,7 @@ export const SessionResponse = z.object({
     document: z.url(),
     captureMetadata: z.url(),
     finalize: z.url(),
+    liveness: z.optional(z.url()),
     parts: z.array(z.object({ credentialId: z.string(), classifier: PartClassifier, href: z.url() })),
   }),
 });
@@ -88,6 +92,31 @@ export const FinalizeResponse = z.object({
   workflowExecution: z.object({ id: z.string(), status: ExecutionStatus, acquiredAt: Timestamp }),
 });
 
+export const LivenessChallengeResponse = z.object({
+  challenge: z.object({
+    id: z.string(),
+    mode: LivenessMode,
+    nonce: z.string(),
+    actions: z.array(LivenessAction),
+    burstFrames: z.optional(z.int().check(z.positive())),
+    issuedAt: Timestamp,
+    expiresAt: Timestamp,
+    attemptsLeft: z.int().check(z.minimum(0)),
+    links: z.object({ frames: z.url(), complete: z.url() }),
+  }),
+});
+
+export const LivenessFrameResponse = z.object({
+  frame: z.object({ index: z.int(), sha256: z.string(), bytes: z.int() }),
+});
+
+export const LivenessCompleteResponse = z.object({
+  liveness: z.object({
+    status: z.enum(['DONE', 'RETRY', 'EXHAUSTED']),
+    attemptsLeft: z.int().check(z.minimum(0)),
+  }),
+});
+
 /** Compile-time half of the contract: each mini schema parses to exactly the shared type. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Expect<T extends true> = T;
@@ -97,4 +126,7 @@ export type SessionSchemasMatchShared = [
   Expect<Same<z.infer<typeof DocumentSelectionResponse>, Shared.DocumentSelectionResponse>>,
   Expect<Same<z.infer<typeof PartUploadResponse>, Shared.PartUploadResponse>>,
   Expect<Same<z.infer<typeof FinalizeResponse>, Shared.FinalizeResponse>>,
+  Expect<Same<z.infer<typeof LivenessChallengeResponse>, SharedLiveness.LivenessChallengeResponse>>,
+  Expect<Same<z.infer<typeof LivenessFrameResponse>, SharedLiveness.LivenessFrameResponse>>,
+  Expect<Same<z.infer<typeof LivenessCompleteResponse>, SharedLiveness.LivenessCompleteResponse>>,
 ];

@@ -20,6 +20,14 @@ import {
 } from '../../src/shared/api/session.js';
 import type { ApiErrorCode } from '../../src/shared/error-codes.js';
 import { HandoffResponse } from '../../src/shared/api/handoff.js';
+import {
+  type LivenessAction,
+  LivenessChallengeResponse,
+  LivenessCompleteResponse,
+  LivenessFrameMeta,
+  LivenessFrameResponse,
+  type LivenessStatus,
+} from '../../src/shared/api/liveness.js';
 
 export interface FakeIdvApiOptions {
   token?: string;
@@ -46,6 +54,12 @@ export interface FakeIdvApiOptions {
   sessionError?: { status: number; code: ApiErrorCode };
   /** Answer part uploads with this error (e.g. 422 IMAGE_TOO_SMALL), once per listed entry. */
   rejectUploads?: Array<{ status: number; code: ApiErrorCode }>;
+  /** The session's liveness: `NOT_REQUIRED` (default) leaves the step out of the flow. */
+  liveness?: { mode: 'passive' | 'passive_active'; status: LivenessStatus };
+  /** Actions of the challenges handed out, in order (the last one repeats); default `['turn-left']`. */
+  livenessChallenges?: LivenessAction[][];
+  /** The server's answers to `complete`, in order (the last one repeats); default `DONE`. */
+  livenessAnswers?: Array<'DONE' | 'RETRY' | 'EXHAUSTED'>;
   /** Upload progress events per request (default 4), `uploadStepMs` apart (default 5). */
   progressSteps?: number;
   uploadStepMs?: number;
@@ -57,6 +71,8 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   /** Bytes of the uploaded file, for part uploads. */
   fileBytes?: number;
+  /** The parsed `meta` field of a liveness frame upload. */
+  meta?: LivenessFrameMeta;
   status: number | 'network-error';
 }
 
@@ -69,6 +85,9 @@ export interface FakeIdvApi {
     document: { type: DocumentType; country: string } | null;
     status: SessionResponse['workflowExecution']['status'];
     metadata: unknown;
+    liveness: LivenessStatus;
+    /** Challenges handed out so far, newest last. */
+    challenges: Array<{ id: string; nonce: string; actions: LivenessAction[]; completed: boolean }>;
   };
   /** Makes `navigator.onLine` false and every request fail until {@link goOnline}. */
   goOffline(): void;
@@ -102,6 +121,8 @@ export function installFakeIdvApi(options: FakeIdvApiOptions = {}): FakeIdvApi {
     document: options.chosen ?? null,
     status: options.status ?? 'INITIATED',
     metadata: undefined,
+    liveness: options.liveness?.status ?? 'NOT_REQUIRED',
+    challenges: [],
   };
   const now = () => new Date().toISOString();
   for (const classifier of options.uploaded ?? []) {
@@ -141,7 +162,7 @@ export function installFakeIdvApi(options: FakeIdvApiOptions = {}): FakeIdvApi {
         allowedCountries: options.allowedCountries === undefined ? ['DEU', 'FRA'] : options.allowedCountries,
         chosen: state.document,
       },
-      liveness: { mode: 'passive' },
+      liveness: { mode: options.liveness?.mode ?? 'passive', status: state.liveness },
       locale: options.locale ?? 'en',
       web: {
         ...(options.successUrl ? { successUrl: options.successUrl } : {}),
@@ -157,6 +178,7 @@ export function installFakeIdvApi(options: FakeIdvApiOptions = {}): FakeIdvApi {
         document: `${origin}/api/v1/session/document`,
         captureMetadata: `${origin}/api/v1/session/capture-metadata`,
         finalize: `${origin}/api/v1/accounts/${ACCOUNT_ID}/workflow-executions/${EXECUTION_ID}`,
+        ...(state.liveness === 'NOT_REQUIRED' ? {} : { liveness: `${origin}/api/v1/session/liveness` }),
         parts: categories.flatMap((category) =>
           CLASSIFIERS[category].map((classifier) => ({
             credentialId: CREDENTIAL_IDS[category],
@@ -176,6 +198,10 @@ export function installFakeIdvApi(options: FakeIdvApiOptions = {}): FakeIdvApi {
     return required;
   }
 
+  function livenessPending(): boolean {
+    return state.liveness === 'REQUIRED';
+  }
+
   /** The server: route, check the token, answer. */
   function handle(
     method: string,
@@ -183,6 +209,7 @@ export function installFakeIdvApi(options: FakeIdvApiOptions = {}): FakeIdvApi {
     headers: Record<string, string>,
     body: unknown,
     file?: Blob,
+    frameMeta?: unknown,
   ): FakeAnswer {
     if (headers.authorization !== `Bearer ${token}`) return apiError(401, 'INVALID_TOKEN', 'Bad token');
     if (method === 'GET' && path === '/api/v1/session') {
@@ -217,6 +244,63 @@ export function installFakeIdvApi(options: FakeIdvApiOptions = {}): FakeIdvApi {
       });
       return { status: 201, body: link };
     }
+    if (method === 'POST' && path === '/api/v1/session/liveness') {
+      if (state.liveness === 'NOT_REQUIRED') return apiError(409, 'LIVENESS_NOT_REQUIRED', 'Not required');
+      if (state.liveness === 'EXHAUSTED')
+        return apiError(409, 'LIVENESS_ATTEMPTS_EXHAUSTED', 'No attempts left');
+      const scripted = options.livenessChallenges ?? [['turn-left']];
+      const actions = scripted[Math.min(state.challenges.length, scripted.length - 1)]!;
+      const id = `chl-${state.challenges.length + 1}`;
+      const nonce = `nonce-${state.challenges.length + 1}`;
+      state.challenges.push({ id, nonce, actions, completed: false });
+      const base = `${origin}/api/v1/session/liveness/${id}`;
+      return {
+        status: 201,
+        body: LivenessChallengeResponse.parse({
+          challenge: {
+            id,
+            mode: options.liveness?.mode ?? 'passive_active',
+            nonce,
+            actions,
+            ...(actions.length === 0 ? { burstFrames: 3 } : {}),
+            issuedAt: now(),
+            expiresAt: new Date(Date.now() + 3 * 60_000).toISOString(),
+            attemptsLeft: 5 - state.challenges.length,
+            links: { frames: `${base}/frames`, complete: `${base}/complete` },
+          },
+        }),
+      };
+    }
+    const livenessMatch = path.match(/^\/api\/v1\/session\/liveness\/([^/]+)\/(frames|complete)$/);
+    if (method === 'POST' && livenessMatch) {
+      const challenge = state.challenges.find((c) => c.id === livenessMatch[1]);
+      if (!challenge) return apiError(404, 'NOT_FOUND', 'No such challenge');
+      if (challenge.completed) return apiError(409, 'CHALLENGE_ALREADY_USED', 'Used');
+      if (livenessMatch[2] === 'frames') {
+        const meta = LivenessFrameMeta.safeParse(frameMeta);
+        if (!meta.success || !file) return apiError(422, 'VALIDATION_FAILED', 'Bad frame');
+        if (meta.data.nonce !== challenge.nonce) return apiError(409, 'NONCE_MISMATCH', 'Nonce');
+        return {
+          status: 201,
+          body: LivenessFrameResponse.parse({
+            frame: { index: meta.data.index, sha256: 'e'.repeat(64), bytes: file.size },
+          }),
+        };
+      }
+      if ((body as { nonce?: string } | undefined)?.nonce !== challenge.nonce)
+        return apiError(409, 'NONCE_MISMATCH', 'Nonce');
+      challenge.completed = true;
+      const answers = options.livenessAnswers ?? ['DONE'];
+      const completed = state.challenges.filter((c) => c.completed).length;
+      const status = answers[Math.min(completed - 1, answers.length - 1)]!;
+      if (status !== 'RETRY') state.liveness = status;
+      return {
+        status: 200,
+        body: LivenessCompleteResponse.parse({
+          liveness: { status, attemptsLeft: status === 'EXHAUSTED' ? 0 : 5 - state.challenges.length },
+        }),
+      };
+    }
     if (method === 'POST' && path === '/api/v1/session/capture-metadata') {
       state.metadata = body;
       return { status: 200, body: { captureMetadata: { receivedAt: now() } } };
@@ -247,6 +331,7 @@ export function installFakeIdvApi(options: FakeIdvApiOptions = {}): FakeIdvApi {
       if (!state.consent) return apiError(409, 'CONSENT_REQUIRED', 'No consent');
       const missing = requiredParts().filter((classifier) => !parts.has(classifier));
       if (missing.length > 0) return apiError(422, 'MISSING_PARTS', 'Missing', missing);
+      if (livenessPending()) return apiError(422, 'MISSING_PARTS', 'Liveness not done');
       state.status = 'ACQUIRED';
       return {
         status: 200,
@@ -277,8 +362,16 @@ export function installFakeIdvApi(options: FakeIdvApiOptions = {}): FakeIdvApi {
   ): FakeAnswer | undefined {
     const path = new URL(url, location.href).pathname;
     const file = body instanceof FormData ? ((body.get('file') as Blob | null) ?? undefined) : undefined;
+    const metaField = body instanceof FormData ? body.get('meta') : null;
+    let frameMeta: unknown;
+    try {
+      frameMeta = typeof metaField === 'string' ? JSON.parse(metaField) : undefined;
+    } catch {
+      frameMeta = undefined;
+    }
     const isUpload = /\/parts\/(FRONT|BACK|FACE)$/.test(path);
     const record: RecordedRequest = { method, path, headers, status: 'network-error', fileBytes: file?.size };
+    if (frameMeta !== undefined) record.meta = frameMeta as LivenessFrameMeta;
     requests.push(record);
     if (offline) return undefined;
     if (path === '/api/v1/session' && failSessionLoads > 0) {
@@ -302,7 +395,7 @@ export function installFakeIdvApi(options: FakeIdvApiOptions = {}): FakeIdvApi {
         parsedBody = undefined;
       }
     }
-    const answer = handle(method, path, headers, parsedBody, file);
+    const answer = handle(method, path, headers, parsedBody, file, frameMeta);
     record.status = answer.status;
     return answer;
   }

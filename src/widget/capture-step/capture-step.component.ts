@@ -1,12 +1,12 @@
 import { msg } from '@lit/localize';
 import { html, nothing, svg } from 'lit';
-import { AnalysisClient } from '../../capture/analysis-client.js';
 import type { DocumentFrameResult, FaceFrameResult } from '../../capture/analysis-protocol.js';
 import { CameraController } from '../../capture/camera-controller.js';
 import { compressImage } from '../../capture/compression.js';
 import { type CapturedImage, DocumentCapture } from '../../capture/document-capture.js';
 import { type CapturedFace, FaceCapture } from '../../capture/face-capture.js';
 import type { DocumentType, PartClassifier } from '../../shared/api/common.js';
+import { analysisClientFor } from '../analysis-clients.js';
 import { errorText } from '../error-step/error-step.js';
 import type { AcceptedCapture } from '../idv-capture/idv-capture.component.js';
 import { StepElement } from '../step-element.js';
@@ -29,17 +29,6 @@ const HANDOFF_CODES: ReadonlySet<WidgetErrorCode> = new Set([
 const CHECK_TIMEOUT_MS = 45_000;
 type Captured = CapturedImage | CapturedFace;
 type CaptureEngine = DocumentCapture | FaceCapture;
-
-// One worker for every capture step of the page: the face runtime it loads is reused from selfie to selfie.
-const analysisClients = new Map<string, AnalysisClient>();
-function analysisFor(assetBase: string): AnalysisClient {
-  let client = analysisClients.get(assetBase);
-  if (!client) {
-    client = new AnalysisClient({ assetBase });
-    analysisClients.set(assetBase, client);
-  }
-  return client;
-}
 
 /** Phones and tablets: there `capture` on the file input opens the camera app directly. */
 function coarsePointer(): boolean {
@@ -152,7 +141,7 @@ export class IdvCaptureStep extends StepElement {
   }
 
   private createEngine(): CaptureEngine {
-    const analysis = analysisFor(this.assetBase);
+    const analysis = analysisClientFor(this.assetBase);
     const common = {
       video: this.video(),
       analysis,

@@ -3,9 +3,6 @@ import type { DocumentType, PartClassifier } from '../../shared/api/common.js';
 import type { SessionResponse } from '../../shared/api/session.js';
 import type { StepId } from '../events.js';
 
-/** The placeholder liveness step stays out of the flow until the liveness work lands (DESIGN.md §5). */
-export const LIVENESS_STEP_ENABLED = false;
-
 export interface DocumentChoice {
   type: DocumentType;
   country: string;
@@ -18,6 +15,8 @@ export interface FlowState {
   document: DocumentChoice | null;
   /** Parts the server already has or that the user accepted (their upload runs in the background). */
   captured: ReadonlySet<PartClassifier>;
+  /** The server said DONE or EXHAUSTED (no attempts left: the user goes on either way). */
+  livenessDone: boolean;
   finalized: boolean;
 }
 
@@ -28,6 +27,8 @@ export type FlowAction =
   | { type: 'part-captured'; classifier: PartClassifier }
   /** The server refused the image: capture that part again. */
   | { type: 'part-rejected'; classifier: PartClassifier }
+  /** The liveness step ended with the server's DONE or EXHAUSTED. */
+  | { type: 'liveness-done' }
   | { type: 'finalized' };
 
 /** A step the user can be on; `error` is an overlay and not part of the sequence. */
@@ -66,6 +67,11 @@ export function onlyDocumentChoice(session: SessionResponse): DocumentChoice | u
   return undefined;
 }
 
+/** Whether this session has a liveness step at all (the server says so; passive or with actions). */
+export function livenessRequired(session: SessionResponse): boolean {
+  return session.liveness.status !== 'NOT_REQUIRED';
+}
+
 function hasCredential(session: SessionResponse, category: 'ID' | 'SELFIE' | 'FACEMAP'): boolean {
   return session.credentials.some((c) => c.category === category);
 }
@@ -83,6 +89,7 @@ export function initialFlowState(session: SessionResponse): FlowState {
     consentGiven: session.consent.given,
     document: session.document.chosen ?? null,
     captured: new Set(session.parts.map((part) => part.classifier)),
+    livenessDone: session.liveness.status === 'DONE' || session.liveness.status === 'EXHAUSTED',
     finalized:
       session.workflowExecution.status === 'ACQUIRED' || session.workflowExecution.status === 'PROCESSED',
   };
@@ -98,11 +105,7 @@ export function flowSteps(state: FlowState): FlowStep[] {
     if (needsBack(state)) steps.push('document-back');
   }
   if (hasCredential(session, 'SELFIE')) steps.push('selfie');
-  if (
-    LIVENESS_STEP_ENABLED &&
-    (hasCredential(session, 'FACEMAP') || session.workflowExecution.definitionKey === 10013)
-  )
-    steps.push('liveness');
+  if (livenessRequired(session)) steps.push('liveness');
   steps.push('upload', 'done');
   return steps;
 }
@@ -118,7 +121,7 @@ function stepSatisfied(state: FlowState, step: FlowStep): boolean {
     case 'selfie':
       return state.captured.has(partOfStep(step)!);
     case 'liveness':
-      return !LIVENESS_STEP_ENABLED;
+      return state.livenessDone;
     case 'upload':
       return state.finalized;
     case 'done':
@@ -157,6 +160,8 @@ export function reduceFlow(state: FlowState, action: FlowAction): FlowState {
       captured.delete(action.classifier);
       return { ...state, captured };
     }
+    case 'liveness-done':
+      return { ...state, livenessDone: true };
     case 'finalized':
       return { ...state, finalized: true };
   }

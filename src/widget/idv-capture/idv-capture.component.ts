@@ -19,7 +19,6 @@ import {
 import '../document-type-step/document-type-step.js';
 import '../done-step/done-step.js';
 import '../error-step/error-step.js';
-import '../liveness-step/liveness-step.js';
 import { type IdvEventDetails, idvEvent, type StepId } from '../events.js';
 import { applyLocale, isRightToLeft, matchLocale } from '../localization.js';
 import type { StepElement } from '../step-element.js';
@@ -64,7 +63,7 @@ function scriptUrl(): URL {
 
 /**
  * Runs the identity-verification capture flow on the user's device: consent, document type and country, document
- * front and back, selfie, upload and finalize. Reads `GET /api/v1/session` first, so a reload resumes where the
+ * front and back, selfie, liveness (when the session asks for it), upload and finalize. Reads `GET /api/v1/session` first, so a reload resumes where the
  * user left off. Capture screens and the camera / analysis code load only when the first capture step starts.
  *
  * @example
@@ -95,6 +94,8 @@ function scriptUrl(): URL {
  * @csspart guide - The card outline or face oval over the video.
  * @csspart hint - The live hint under the video.
  * @csspart review-image - The photo on the review screen.
+ * @csspart liveness-panel - The liveness step.
+ * @csspart instruction - The liveness step's current instruction.
  * @csspart upload-panel - The upload step.
  * @csspart progress - A part's upload progress bar.
  * @csspart done-panel - The last step.
@@ -139,6 +140,7 @@ export class IdvCapture extends LitElement {
     busy: { state: true },
     uploadPhase: { state: true },
     captureScreensLoaded: { state: true },
+    livenessScreenLoaded: { state: true },
     captureNotice: { state: true },
     handoffOpen: { state: true },
   };
@@ -171,6 +173,8 @@ export class IdvCapture extends LitElement {
   declare private busy: boolean;
   declare private uploadPhase: UploadPhase;
   declare private captureScreensLoaded: boolean;
+  /** The liveness step is its own chunk, fetched when the flow reaches it. */
+  declare private livenessScreenLoaded: boolean;
   declare private captureNotice: WidgetErrorCode | undefined;
   /** `<idv-handoff>` is shown in place of the current step, which comes back when it closes. */
   declare private handoffOpen: boolean;
@@ -191,6 +195,7 @@ export class IdvCapture extends LitElement {
     this.busy = false;
     this.uploadPhase = 'uploading';
     this.captureScreensLoaded = false;
+    this.livenessScreenLoaded = false;
     this.noHandoff = false;
     this.handoffOpen = false;
     this.navigateTo = (url) => window.location.assign(url);
@@ -316,8 +321,17 @@ export class IdvCapture extends LitElement {
         );
       }
       case 'liveness':
-        // Placeholder: the step is not in the flow until the liveness work lands.
-        return html`<idv-liveness-step data-step></idv-liveness-step>`;
+        if (!this.livenessScreenLoaded) return this.renderLoading();
+        return html`<idv-liveness-step
+          data-step
+          exportparts="liveness-panel, viewfinder, guide, instruction, hint, primary-button"
+          .client=${this.client}
+          .assetBase=${this.effectiveAssetBase()}
+          @liveness-finished=${() => this.flow.dispatch({ type: 'liveness-done' })}
+          @liveness-error=${(e: CustomEvent<{ error: unknown }>) => this.fail(idvErrorFrom(e.detail.error))}
+          @camera-failed=${(e: CustomEvent<{ code: WidgetErrorCode; message: string }>) =>
+            this.emitError(new IdvError(e.detail.code, e.detail.message))}
+        ></idv-liveness-step>`;
       case 'upload':
         return html`<idv-upload-step
           data-step
@@ -444,6 +458,7 @@ export class IdvCapture extends LitElement {
   private async stepChanged(position: StepPosition): Promise<void> {
     this.dispatchEvent(idvEvent('idv-step-change', position));
     if (CAPTURE_STEPS.has(position.step)) await this.loadCaptureScreens();
+    if (position.step === 'liveness') await this.loadLivenessScreen();
     if (position.step === 'upload') void this.runUploadStep();
     await this.focusStep();
   }
@@ -471,6 +486,20 @@ export class IdvCapture extends LitElement {
       this.fail(
         idvErrorFrom(
           new TransportError('NETWORK_ERROR', 'Could not load the capture screens', { cause: error }),
+        ),
+      );
+    }
+  }
+
+  private async loadLivenessScreen(): Promise<void> {
+    if (this.livenessScreenLoaded) return;
+    try {
+      await import('../liveness-step/liveness-step.js');
+      this.livenessScreenLoaded = true;
+    } catch (error) {
+      this.fail(
+        idvErrorFrom(
+          new TransportError('NETWORK_ERROR', 'Could not load the liveness screen', { cause: error }),
         ),
       );
     }

@@ -21,7 +21,7 @@ function session(change: Partial<SessionResponse> = {}): SessionResponse {
       { id: 'c2', category: 'SELFIE', classifiers: ['FACE'] },
     ],
     document: { allowedTypes: ['ID_CARD', 'PASSPORT'], allowedCountries: ['DEU', 'FRA'], chosen: null },
-    liveness: { mode: 'passive' },
+    liveness: { mode: 'passive', status: 'NOT_REQUIRED' },
     locale: 'en',
     web: {},
     consent: { given: false },
@@ -139,5 +139,53 @@ describe('flow controller (pure step machine)', () => {
     expect(currentFlowStep(state)).to.equal('upload');
     state = run(state, { type: 'part-rejected', classifier: 'BACK' });
     expect(currentFlowStep(state)).to.equal('document-back');
+  });
+
+  it('puts liveness after the selfie when the session requires it; DONE or EXHAUSTED on resume skips it', () => {
+    const required = session({
+      liveness: { mode: 'passive_active', status: 'REQUIRED' },
+      document: {
+        allowedTypes: ['PASSPORT'],
+        allowedCountries: ['DEU'],
+        chosen: { type: 'PASSPORT', country: 'DEU' },
+      },
+      consent: { given: true },
+    });
+    let state = initialFlowState(required);
+    expect(flowSteps(state)).to.deep.equal([
+      'consent',
+      'document-front',
+      'selfie',
+      'liveness',
+      'upload',
+      'done',
+    ]);
+    state = run(
+      state,
+      { type: 'part-captured', classifier: 'FRONT' },
+      { type: 'part-captured', classifier: 'FACE' },
+    );
+    expect(currentFlowStep(state)).to.equal('liveness');
+    state = run(state, { type: 'liveness-done' });
+    expect(currentFlowStep(state)).to.equal('upload');
+    // Resume: the server's status decides, the step stays counted in "step n of m".
+    for (const status of ['DONE', 'EXHAUSTED'] as const) {
+      const resumed = initialFlowState({ ...required, liveness: { mode: 'passive_active', status } });
+      expect(flowSteps(resumed)).to.include('liveness');
+      expect(
+        currentFlowStep(
+          run(
+            resumed,
+            { type: 'part-captured', classifier: 'FRONT' },
+            { type: 'part-captured', classifier: 'FACE' },
+          ),
+        ),
+      ).to.equal('upload');
+    }
+    // A fresh session load (e.g. after MISSING_PARTS) forgets the local "done" when the server says REQUIRED.
+    expect(currentFlowStep(run(state, { type: 'session-loaded', session: required }))).to.equal(
+      'document-front',
+    );
+    expect(flowSteps(initialFlowState(session()))).to.not.include('liveness');
   });
 });

@@ -21,6 +21,9 @@ const PAIRS = {
   CaptureMetadataResponse: [shared.CaptureMetadataResponse, mini.CaptureMetadataResponse],
   PartUploadResponse: [shared.PartUploadResponse, mini.PartUploadResponse],
   FinalizeResponse: [shared.FinalizeResponse, mini.FinalizeResponse],
+  LivenessChallengeResponse: [shared.LivenessChallengeResponse, mini.LivenessChallengeResponse],
+  LivenessFrameResponse: [shared.LivenessFrameResponse, mini.LivenessFrameResponse],
+  LivenessCompleteResponse: [shared.LivenessCompleteResponse, mini.LivenessCompleteResponse],
 } as const;
 
 describe('widget response schemas (zod/mini) match the shared API schemas', () => {
@@ -42,7 +45,7 @@ describe('widget response schemas (zod/mini) match the shared API schemas', () =
       workflowExecution: { id: 'wx', status: 'INITIATED', definitionKey: 10011 },
       credentials: [{ id: 'c1', category: 'ID', classifiers: ['FRONT', 'BACK'] }],
       document: { allowedTypes: ['ID_CARD'], allowedCountries: null, chosen: null },
-      liveness: { mode: 'passive' },
+      liveness: { mode: 'passive', status: 'NOT_REQUIRED' },
       locale: 'en',
       web: { successUrl: 'https://shop.example/done' },
       consent: { given: false },
