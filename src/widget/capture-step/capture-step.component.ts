@@ -30,6 +30,23 @@ const CHECK_TIMEOUT_MS = 45_000;
 type Captured = CapturedImage | CapturedFace;
 type CaptureEngine = DocumentCapture | FaceCapture;
 
+type GuideShape =
+  | { kind: 'oval'; cx: number; cy: number; r: number }
+  | { kind: 'rect'; x: number; y: number; width: number; height: number; r: number };
+
+/** The guide's outline as an SVG path (viewBox units), for the hole in the shade. */
+function guideOutlinePath(shape: GuideShape): string {
+  if (shape.kind === 'oval') {
+    const { cx, cy, r } = shape;
+    return `M${cx - r} ${cy}A${r} ${r} 0 1 0 ${cx + r} ${cy}A${r} ${r} 0 1 0 ${cx - r} ${cy}Z`;
+  }
+  const { x, y, width: w, height: h, r } = shape;
+  return (
+    `M${x + r} ${y}H${x + w - r}A${r} ${r} 0 0 1 ${x + w} ${y + r}V${y + h - r}` +
+    `A${r} ${r} 0 0 1 ${x + w - r} ${y + h}H${x + r}A${r} ${r} 0 0 1 ${x} ${y + h - r}V${y + r}A${r} ${r} 0 0 1 ${x + r} ${y}Z`
+  );
+}
+
 /** Phones and tablets: there `capture` on the file input opens the camera app directly. */
 function coarsePointer(): boolean {
   return typeof matchMedia === 'function' && matchMedia('(pointer: coarse)').matches;
@@ -332,22 +349,22 @@ export class IdvCaptureStep extends StepElement {
   private renderViewfinder() {
     // The viewBox is stretched over a 4:3 (documents) or 3:4 (selfie) box, so heights are scaled to keep the real
     // shapes: ID-1 card 1.586, passport page 1.42, face oval 3:4.
-    const guide = this.selfie
-      ? svg`<ellipse cx="50" cy="46" rx="32" ry="32"></ellipse>`
+    const shape: GuideShape = this.selfie
+      ? { kind: 'oval', cx: 50, cy: 46, r: 32 }
       : this.documentType === 'PASSPORT'
-        ? svg`<rect x="10" y="12.45" width="80" height="75.1" rx="2.5"></rect>`
-        : svg`<rect x="10" y="16.35" width="80" height="67.3" rx="3"></rect>`;
+        ? { kind: 'rect', x: 10, y: 12.45, width: 80, height: 75.1, r: 2.5 }
+        : { kind: 'rect', x: 10, y: 16.35, width: 80, height: 67.3, r: 3 };
+    const guide =
+      shape.kind === 'oval'
+        ? svg`<ellipse cx=${shape.cx} cy=${shape.cy} rx=${shape.r} ry=${shape.r}></ellipse>`
+        : svg`<rect x=${shape.x} y=${shape.y} width=${shape.width} height=${shape.height} rx=${shape.r}></rect>`;
+    // The shade is the frame minus the guide's shape as one even-odd path: an SVG <mask> referenced by id is not
+    // painted inside the shadow root in Chromium, so the darkening around the guide silently disappeared.
     return html`
       <div part="viewfinder" class="viewfinder ${this.selfie ? 'mirrored' : ''}">
         <video muted playsinline autoplay aria-hidden="true"></video>
         <svg part="guide" class="guide ${this.ready ? 'ready' : ''}" viewBox="0 0 100 100" preserveAspectRatio="none" aria-hidden="true">
-          <defs>
-            <mask id="cutout">
-              <rect x="0" y="0" width="100" height="100" fill="white"></rect>
-              <g fill="black">${guide}</g>
-            </mask>
-          </defs>
-          <rect class="shade" x="0" y="0" width="100" height="100" mask="url(#cutout)"></rect>
+          <path class="shade" fill-rule="evenodd" d=${`M0 0H100V100H0Z ${guideOutlinePath(shape)}`}></path>
           <g class="outline">${guide}</g>
         </svg>
       </div>
