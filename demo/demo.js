@@ -5,6 +5,7 @@ const log = document.getElementById('log');
 const result = document.getElementById('result');
 const localeSelect = document.getElementById('locale');
 const darkToggle = document.getElementById('dark');
+const livenessSelect = document.getElementById('liveness');
 const tabs = [...document.querySelectorAll('[role="tab"]')];
 const events = [
   'idv-ready',
@@ -37,6 +38,7 @@ const settings = {
   mode: sessionStorage.getItem('demo-mode') ?? 'embed',
   locale: localStorage.getItem('demo-locale') ?? 'en',
   dark: localStorage.getItem('demo-dark') === 'true',
+  liveness: localStorage.getItem('demo-liveness') ?? 'none',
 };
 
 function note(line) {
@@ -54,6 +56,7 @@ function applySettings() {
   document.documentElement.lang = settings.locale;
   localeSelect.value = settings.locale;
   darkToggle.checked = settings.dark;
+  livenessSelect.value = settings.liveness;
   for (const tab of tabs) {
     const selected = tab.dataset.mode === settings.mode;
     tab.setAttribute('aria-selected', String(selected));
@@ -78,7 +81,12 @@ function hostedHref(webHref) {
 }
 
 async function startVerification() {
-  const res = await fetch('/demo/api/verifications', { method: 'POST' });
+  // Our backend picks the workflow: with a liveness check it starts 10013 in the chosen mode.
+  const res = await fetch('/demo/api/verifications', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ liveness: settings.liveness }),
+  });
   if (!res.ok) {
     note(`could not start: HTTP ${res.status}`);
     return undefined;
@@ -169,6 +177,11 @@ for (const tab of tabs) {
 localeSelect.addEventListener('change', () => {
   settings.locale = localeSelect.value;
   localStorage.setItem('demo-locale', settings.locale);
+  applySettings();
+});
+livenessSelect.addEventListener('change', () => {
+  settings.liveness = livenessSelect.value;
+  localStorage.setItem('demo-liveness', settings.liveness);
   applySettings();
 });
 darkToggle.addEventListener('change', () => {

@@ -2,12 +2,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRoute } from '@hono/zod-openapi';
-import { ApiErrorBody, DemoVerificationResponse } from '../../shared/api/index.js';
+import { ApiErrorBody, DemoVerificationRequest, DemoVerificationResponse } from '../../shared/api/index.js';
 import { createClient, findClient, setAllowedOrigins } from '../auth/clients.js';
 import { randomToken } from '../auth/secrets.js';
 import type { ServerContext } from '../context.js';
 import { createExecution } from '../executions/create-execution.js';
-import { jsonResponse } from '../http/openapi-helpers.js';
+import { errorResponses, jsonBody, jsonResponse } from '../http/openapi-helpers.js';
 import { newRouter } from '../http/router.js';
 
 export const DEMO_CLIENT_ID = 'demo-client';
@@ -50,9 +50,12 @@ const demoVerificationRoute = createRoute({
   method: 'post',
   path: '/demo/api/verifications',
   tags: ['demo'],
-  summary: 'Demo only (`serve --demo`): start a 10011 verification for the demo client, no auth',
+  summary:
+    'Demo only (`serve --demo`): start a verification for the demo client, no auth (10011, or 10013 with liveness)',
+  request: { body: { ...jsonBody(DemoVerificationRequest), required: false } },
   responses: {
     201: jsonResponse(DemoVerificationResponse, 'Started'),
+    ...errorResponses(400, 422),
     503: jsonResponse(ApiErrorBody, 'Demo client missing'),
   },
 });
@@ -64,9 +67,16 @@ export function demoRoutes(ctx: ServerContext) {
     if (!client)
       return c.json({ error: { code: 'SERVICE_UNAVAILABLE', message: 'Demo client missing' } }, 503);
     const demoPage = `${ctx.config.publicUrl}/demo/`;
+    // An empty body (the original demo call) means no liveness.
+    const liveness = c.req.header('content-type') ? c.req.valid('json').liveness : undefined;
+    const withLiveness = liveness !== undefined && liveness !== 'none';
     const created = await createExecution(ctx, client, {
       customerInternalReference: `demo-${Date.now()}`,
-      workflowDefinition: { key: 10011, credentials: [{ category: 'ID' }, { category: 'SELFIE' }] },
+      workflowDefinition: {
+        key: withLiveness ? 10013 : 10011,
+        credentials: [{ category: 'ID' }, { category: 'SELFIE' }],
+      },
+      ...(withLiveness ? { liveness: { mode: liveness } } : {}),
       web: { successUrl: `${demoPage}?result=success`, errorUrl: `${demoPage}?result=error`, locale: 'en' },
     });
     return c.json(

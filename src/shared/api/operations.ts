@@ -25,6 +25,12 @@ export const VersionResponse = z.object({ name: z.string(), version: z.string() 
 export type VersionResponse = z.infer<typeof VersionResponse>;
 
 /** `POST /demo/api/verifications` (only with `serve --demo`): what the demo page needs to start a capture. */
+/** Demo only: which workflow to start. No liveness → 10011 (ID + selfie); with liveness → 10013 in that mode. */
+export const DemoVerificationRequest = z
+  .strictObject({ liveness: z.enum(['none', 'passive', 'passive_active']).optional() })
+  .meta({ id: 'DemoVerificationRequest' });
+export type DemoVerificationRequest = z.infer<typeof DemoVerificationRequest>;
+
 export const DemoVerificationResponse = z
   .object({
     token: z.string(),

@@ -104,6 +104,33 @@ describe('static files and demo endpoint', () => {
     );
   });
 
+  it('starts 10013 with the chosen liveness mode when the demo asks for liveness', async () => {
+    await app.idv.seedDemoClient();
+    const start = (body: unknown) =>
+      app.request('/demo/api/verifications', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    for (const [choice, key, status] of [
+      ['none', 10011, 'NOT_REQUIRED'],
+      ['passive', 10013, 'REQUIRED'],
+      ['passive_active', 10013, 'REQUIRED'],
+    ] as const) {
+      const response = await start({ liveness: choice });
+      assert.equal(response.status, 201, choice);
+      const { token } = (await response.json()) as { token: string };
+      const session = await app.request('/api/v1/session', { headers: { authorization: `Bearer ${token}` } });
+      const view = SessionResponse.parse(await session.json());
+      assert.equal(view.workflowExecution.definitionKey, key, choice);
+      assert.equal(view.liveness.status, status, choice);
+      if (choice !== 'none') assert.equal(view.liveness.mode, choice);
+    }
+    const bad = await start({ liveness: 'blink-only' });
+    assert.equal(bad.status, 422);
+    assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'VALIDATION_FAILED');
+  });
+
   it('reports the package version', async () => {
     const version = (await (await app.request('/version')).json()) as { version: string };
     assert.equal(version.version, '9.8.7');
