@@ -24,7 +24,8 @@ function percentile(sorted: number[], p: number): number {
 
 /** Wall-clock median and p95, plus mean CPU time (less disturbed when other processes share the cores). */
 function time(run: () => void, iterations: number): { median: number; p95: number; cpu: number } {
-  for (let i = 0; i < 10; i++) run();
+  // Enough untimed runs for V8 to finish optimising: the target is the steady per-frame cost.
+  for (let i = 0; i < 30; i++) run();
   const ms: number[] = [];
   const cpu0 = process.cpuUsage();
   for (let i = 0; i < iterations; i++) {

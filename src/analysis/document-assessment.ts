@@ -109,6 +109,50 @@ function sortIssues(issues: Set<DocumentIssue>): DocumentIssue[] {
   return DOCUMENT_ISSUE_PRIORITY.filter((i) => issues.has(i));
 }
 
+/** Verdicts from other detectors on the card (face on the card, barcode): no pixels of their own. */
+export type DocumentVerdicts = Pick<
+  DocumentAssessOptions,
+  'side' | 'requireFaceOnDocument' | 'faces' | 'barcodeReadable'
+>;
+
+function cardVerdicts(quad: Quad, opts: DocumentVerdicts): DocumentIssue[] {
+  const out: DocumentIssue[] = [];
+  if (opts.requireFaceOnDocument && opts.faces && opts.side !== 'back') {
+    const onCard = opts.faces.some((f) =>
+      pointInQuad({ x: f.box.x + f.box.width / 2, y: f.box.y + f.box.height / 2 } satisfies Point, quad),
+    );
+    if (!onCard) out.push('NO_FACE_ON_DOCUMENT');
+  }
+  if (opts.barcodeReadable === false) out.push('BARCODE_UNREADABLE');
+  return out;
+}
+
+/**
+ * Folds the verdicts of the face detector and the barcode reader on the same frame into an assessment, without
+ * analysing the pixels again: the result equals `assessDocumentFrame` run with those options. Without a quad
+ * there is no card to judge, and the assessment is returned as it is.
+ *
+ * @example
+ * let a = assessDocumentFrame(image, opts);
+ * if (a.ok) a = amendDocumentAssessment(a, { requireFaceOnDocument: true, faces: await findFaces(a.quad) });
+ */
+export function amendDocumentAssessment(
+  a: DocumentAssessment,
+  verdicts: DocumentVerdicts,
+): DocumentAssessment {
+  if (!a.quad) return a;
+  const issues = new Set(a.issues);
+  let added = 0;
+  for (const issue of cardVerdicts(a.quad, verdicts)) {
+    if (issues.has(issue)) continue;
+    issues.add(issue);
+    added++;
+  }
+  if (added === 0) return a;
+  // The score halves per issue (see assessDocumentFrame), so the new issues only scale it.
+  return { ...a, ok: false, issues: sortIssues(issues), score: a.score * 0.5 ** added };
+}
+
 /**
  * Runs every document check on one frame. Pure and synchronous; ~a few ms on a 640×480 frame.
  *
@@ -121,10 +165,14 @@ export function assessDocumentFrame(frame: FrameLike, opts: DocumentAssessOption
   const kind = opts.kind ?? 'any';
   const issues = new Set<DocumentIssue>();
   let img = toLuma(frame, SEARCH_WIDTH);
-  let found = findDocumentQuadInLuma(img, { kind, edges: detectEdges(img) });
-  if (!found && img.width > FALLBACK_SEARCH_WIDTH) {
-    // Heavy blur spreads the outline over more pixels than the edge detector looks at; at half the resolution it
-    // is sharp enough again, so a blurred card is reported as BLURRY rather than missing.
+  const edges = detectEdges(img);
+  let found = findDocumentQuadInLuma(img, { kind, edges });
+  // No edge at all (a blank wall, a covered lens): nothing a coarser look could find either.
+  if (!found && edges.pixels.length > 0 && img.width > FALLBACK_SEARCH_WIDTH) {
+    // Heavy blur spreads the outline over more pixels than the edge detector looks at, and busy backgrounds bury
+    // it in texture; at half the resolution it stands out again, so a blurred card is reported as BLURRY rather
+    // than missing. Converted from the frame, not halved from `img`: an exact area average finds borderline
+    // cards that the twice-rounded one misses.
     const small = toLuma(frame, FALLBACK_SEARCH_WIDTH);
     const again = findDocumentQuadInLuma(small, { kind, edges: detectEdges(small) });
     if (again) {
@@ -198,14 +246,17 @@ export function assessDocumentFrame(frame: FrameLike, opts: DocumentAssessOption
   // Pixel quality, on the card itself, rectified so the measures do not depend on distance or perspective.
   const rw = RECTIFIED_WIDTH;
   const rh = Math.round(rw / Math.min(1.75, Math.max(1.3, aspect)));
-  const card = rectifyQuadLuma(frame, quad, rw, rh) ?? new Uint8Array(rw * rh);
   // Inset so the card's own outline (and any background left by a slightly loose quad) is not measured.
   const inset = { x: Math.round(rw * 0.03), y: Math.round(rh * 0.04), width: 0, height: 0 };
   inset.width = rw - 2 * inset.x;
   inset.height = rh - 2 * inset.y;
-  const sharpness = directionalSharpness(card, rw, rh, inset);
-  const glare = glareStats(card, rw, rh, { region: inset });
-  const exposure = exposureStats(lumaHistogram(card, rw, rh, inset));
+  // Only the inset is sampled, plus the 1-px ring the sharpness filter reads around it.
+  const part = { x: inset.x - 1, y: inset.y - 1, width: inset.width + 2, height: inset.height + 2 };
+  const card = rectifyQuadLuma(frame, quad, rw, rh, part) ?? new Uint8Array(part.width * part.height);
+  const measured = { x: 1, y: 1, width: inset.width, height: inset.height };
+  const sharpness = directionalSharpness(card, part.width, part.height, measured);
+  const glare = glareStats(card, part.width, part.height, { region: measured });
+  const exposure = exposureStats(lumaHistogram(card, part.width, part.height, measured));
   if (exposure.meanLuma < t.minMeanLuma || exposure.darkRatio > t.maxDarkRatio) issues.add('TOO_DARK');
   if (exposure.meanLuma > t.maxMeanLuma || exposure.brightRatio > t.maxBrightRatio) issues.add('TOO_BRIGHT');
   if (sharpness < t.minSharpness) issues.add('BLURRY');
@@ -215,13 +266,7 @@ export function assessDocumentFrame(frame: FrameLike, opts: DocumentAssessOption
     issues.add('GLARE');
   }
 
-  if (opts.requireFaceOnDocument && opts.faces && opts.side !== 'back') {
-    const onCard = opts.faces.some((f) =>
-      pointInQuad({ x: f.box.x + f.box.width / 2, y: f.box.y + f.box.height / 2 } satisfies Point, quad),
-    );
-    if (!onCard) issues.add('NO_FACE_ON_DOCUMENT');
-  }
-  if (opts.barcodeReadable === false) issues.add('BARCODE_UNREADABLE');
+  for (const issue of cardVerdicts(quad, opts)) issues.add(issue);
   if (opts.captureResolution) {
     const [top, right, bottom, left] = sideLengths(quad);
     const longSide = Math.max((top + bottom) / 2, (left + right) / 2);

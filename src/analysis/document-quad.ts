@@ -5,7 +5,7 @@
  * scored by how much of each side is backed by real edges → sides refit to their edge pixels.
  */
 import { type LumaImage, toLuma } from './luma.js';
-import { isConvex, orderQuad, polygonArea, quadAspect } from './quad-geometry.js';
+import { isConvex, orderQuad, quadAspect } from './quad-geometry.js';
 import type { DocumentKind, FrameLike, Point, Quad } from './types.js';
 
 export interface FindDocumentQuadOptions {
@@ -50,46 +50,56 @@ const SIDE_ANGLE_TOLERANCE = 20;
  * Scratch buffers reused across frames of the same size: the analysis runs on every camera frame, and fresh
  * megabytes per frame would keep the garbage collector busy. Only intermediates live here, never results.
  */
-const scratch = {
-  size: 0,
-  tmp: new Uint16Array(0),
-  blur: new Uint16Array(0),
-  gx: new Int32Array(0),
-  gy: new Int32Array(0),
-  mag2: new Int32Array(0),
-  edgeList: new Int32Array(0),
-  accSize: 0,
-  acc: new Uint16Array(0),
-};
+interface EdgeScratch {
+  blur: Uint16Array;
+  /** Gradient components, written only where the squared magnitude reaches the edge threshold. */
+  gx: Int16Array;
+  gy: Int16Array;
+  mag2: Int32Array;
+  edgeList: Int32Array;
+}
+/** Keyed by pixel count: a frame's search and its coarser retry alternate sizes and must not reallocate each time. */
+const edgeScratches = new Map<number, EdgeScratch>();
+const houghScratches = new Map<number, Uint16Array>();
 
-function edgeScratch(size: number) {
-  if (scratch.size !== size) {
-    scratch.size = size;
-    scratch.tmp = new Uint16Array(size);
-    scratch.blur = new Uint16Array(size);
-    scratch.gx = new Int32Array(size);
-    scratch.gy = new Int32Array(size);
-    scratch.mag2 = new Int32Array(size);
-    scratch.edgeList = new Int32Array(size);
+function edgeScratch(size: number): EdgeScratch {
+  let s = edgeScratches.get(size);
+  if (!s) {
+    // A handful of working sizes at most; a stream of new ones (tests) must not grow without bound.
+    if (edgeScratches.size >= 4) edgeScratches.clear();
+    s = {
+      blur: new Uint16Array(size),
+      gx: new Int16Array(size),
+      gy: new Int16Array(size),
+      mag2: new Int32Array(size),
+      edgeList: new Int32Array(size),
+    };
+    edgeScratches.set(size, s);
   }
-  return scratch;
+  return s;
 }
 
-function houghScratch(size: number) {
-  if (scratch.accSize !== size) {
-    scratch.accSize = size;
-    scratch.acc = new Uint16Array(size);
+function houghScratch(size: number): Uint16Array {
+  let acc = houghScratches.get(size);
+  if (!acc) {
+    if (houghScratches.size >= 4) houghScratches.clear();
+    acc = new Uint16Array(size);
+    houghScratches.set(size, acc);
   } else {
-    scratch.acc.fill(0);
+    acc.fill(0);
   }
-  return scratch;
+  return acc;
 }
 
-const COS = new Float32Array(THETA_BINS);
-const SIN = new Float32Array(THETA_BINS);
+/** Sort-key radix for Hough cells: votes × CELL_KEY + reversed scan position (far more cells than any frame has). */
+const CELL_KEY = 2 ** 24;
+
+// Single-precision values (what the votes were tuned with), held as doubles: no conversion per vote.
+const COS = new Float64Array(THETA_BINS);
+const SIN = new Float64Array(THETA_BINS);
 for (let t = 0; t < THETA_BINS; t++) {
-  COS[t] = Math.cos((t * Math.PI) / THETA_BINS);
-  SIN[t] = Math.sin((t * Math.PI) / THETA_BINS);
+  COS[t] = Math.fround(Math.cos((t * Math.PI) / THETA_BINS));
+  SIN[t] = Math.fround(Math.sin((t * Math.PI) / THETA_BINS));
 }
 
 /** Thinned edge map of a luma image. */
@@ -106,38 +116,56 @@ export interface EdgeMap {
 
 export function detectEdges(img: LumaImage, threshold = EDGE_THRESHOLD): EdgeMap {
   const { luma, width: w, height: h } = img;
-  // Separable [1 2 1] blur, kept in 16× units to stay integer.
+  // [1 2 1] × [1 2 1] blur in one pass, kept in 16× units to stay integer: vertical sums per column, combined
+  // horizontally as they slide by. Edge rows and columns repeat their own pixel.
   // Squared magnitudes stay integer: |g| ≤ 4·16·255 per axis, so gx² + gy² < 2^31 fits an Int32Array.
-  const { tmp, blur, gx: gxs, gy: gys, mag2, edgeList } = edgeScratch(w * h);
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    const last = row + w - 1;
-    // Edge columns repeat their own pixel; the interior loop then needs no clamping.
-    tmp[row] = 3 * luma[row]! + luma[Math.min(row + 1, last)]!;
-    for (let i = row + 1; i < last; i++) tmp[i] = luma[i - 1]! + 2 * luma[i]! + luma[i + 1]!;
-    if (last > row) tmp[last] = luma[last - 1]! + 3 * luma[last]!;
-  }
+  const { blur, gx: gxs, gy: gys, mag2, edgeList } = edgeScratch(w * h);
   for (let y = 0; y < h; y++) {
     const up = (y > 0 ? y - 1 : y) * w;
     const dn = (y < h - 1 ? y + 1 : y) * w;
     const row = y * w;
-    for (let x = 0; x < w; x++) blur[row + x] = tmp[up + x]! + 2 * tmp[row + x]! + tmp[dn + x]!;
+    let prev = luma[up]! + 2 * luma[row]! + luma[dn]!;
+    let cur = prev;
+    for (let x = 0; x < w - 1; x++) {
+      const next = luma[up + x + 1]! + 2 * luma[row + x + 1]! + luma[dn + x + 1]!;
+      blur[row + x] = prev + 2 * cur + next;
+      prev = cur;
+      cur = next;
+    }
+    blur[row + w - 1] = prev + 3 * cur;
   }
-  // Gradients in 16× units (the blur's integer scale) and squared magnitudes: no division or root per pixel.
+  // Squared gradient magnitudes in 16× units (the blur's integer scale): no division or root per pixel. The 3×3
+  // window slides along the row in registers, so each pixel is loaded once per row it touches.
   const t16 = threshold * 16;
   const t2 = t16 * t16;
   for (let y = 1; y < h - 1; y++) {
     let i = y * w + 1;
-    for (let x = 1; x < w - 1; x++, i++) {
-      const a = blur[i - w - 1]!;
+    const end = y * w + w - 1;
+    let a = blur[i - w - 1]!;
+    let b = blur[i - w]!;
+    let d = blur[i - 1]!;
+    let e = blur[i]!;
+    let g = blur[i + w - 1]!;
+    let k = blur[i + w]!;
+    for (; i < end; i++) {
       const c = blur[i - w + 1]!;
-      const g = blur[i + w - 1]!;
-      const k = blur[i + w + 1]!;
-      const gx = c + 2 * blur[i + 1]! + k - a - 2 * blur[i - 1]! - g;
-      const gy = g + 2 * blur[i + w]! + k - a - 2 * blur[i - w]! - c;
-      gxs[i] = gx;
-      gys[i] = gy;
-      mag2[i] = gx * gx + gy * gy;
+      const f = blur[i + 1]!;
+      const m = blur[i + w + 1]!;
+      const gx = c + 2 * f + m - a - 2 * d - g;
+      const gy = g + 2 * k + m - a - 2 * b - c;
+      const mm = gx * gx + gy * gy;
+      mag2[i] = mm;
+      // The direction is needed only where the edge test below can pass.
+      if (mm >= t2) {
+        gxs[i] = gx;
+        gys[i] = gy;
+      }
+      a = b;
+      b = c;
+      d = e;
+      e = f;
+      g = k;
+      k = m;
     }
   }
   const magnitude = new Float32Array(w * h);
@@ -191,7 +219,10 @@ function houghLines(edges: EdgeMap, minVotes: number, maxLines: number): Line[] 
   const { width: w, height: h, pixels, theta } = edges;
   const diag = Math.ceil(Math.hypot(w, h));
   const rhoBins = 2 * diag + 1;
-  const { acc } = houghScratch(THETA_BINS * rhoBins);
+  const acc = houghScratch(THETA_BINS * rhoBins);
+  // ρ range voted per θ row: the scan below then skips the empty ends of each row (about half the space).
+  const rLo = new Int32Array(THETA_BINS).fill(rhoBins);
+  const rHi = new Int32Array(THETA_BINS).fill(-1);
   for (let k = 0; k < pixels.length; k++) {
     const i = pixels[k]!;
     const yi = (i / w) | 0;
@@ -204,7 +235,10 @@ function houghLines(edges: EdgeMap, minVotes: number, maxLines: number): Line[] 
       if (t < 0) t += THETA_BINS;
       else if (t >= THETA_BINS) t -= THETA_BINS;
       const r = Math.round(x * COS[t]! + y * SIN[t]!) + diag;
-      acc[t * rhoBins + r]!++;
+      const cell = t * rhoBins + r;
+      acc[cell] = acc[cell]! + 1;
+      if (r < rLo[t]!) rLo[t] = r;
+      if (r > rHi[t]!) rHi[t] = r;
     }
   }
   // Score each cell with its ρ neighbours: a line whose angle falls between two θ bins spreads its votes over
@@ -216,7 +250,9 @@ function houghLines(edges: EdgeMap, minVotes: number, maxLines: number): Line[] 
     const row = t * rhoBins;
     const prevRow = ((t + THETA_BINS - 1) % THETA_BINS) * rhoBins;
     const nextRow = ((t + 1) % THETA_BINS) * rhoBins;
-    for (let r = 2; r < rhoBins - 2; r++) {
+    // A cell needs a vote at ρ or ρ − 1, so nothing outside [rLo, rHi + 1] can qualify.
+    const rEnd = Math.min(rhoBins - 2, rHi[t]! + 2);
+    for (let r = Math.max(2, rLo[t]!); r < rEnd; r++) {
       const i = row + r;
       const a0 = acc[i]!;
       const am = acc[i - 1]!;
@@ -232,24 +268,30 @@ function houghLines(edges: EdgeMap, minVotes: number, maxLines: number): Line[] 
       cellScores.push(v);
     }
   }
-  const cellVotes = new Map<number, number>();
-  for (let k = 0; k < cells.length; k++) cellVotes.set(cells[k]!, cellScores[k]!);
-  cells.sort((a, b) => cellVotes.get(b)! - cellVotes.get(a)!);
+  // Strongest first, ties in scan order (a stable sort by votes): one numeric key per cell, sorted natively.
+  const keys = new Float64Array(cells.length);
+  for (let k = 0; k < cells.length; k++) keys[k] = cellScores[k]! * CELL_KEY + (CELL_KEY - 1 - k);
+  keys.sort();
   const lines: Line[] = [];
-  for (const c of cells) {
+  for (let q = keys.length - 1; q >= 0; q--) {
+    const key = keys[q]!;
+    const k = CELL_KEY - 1 - (key % CELL_KEY);
+    const c = cells[k]!;
     const t = Math.floor(c / rhoBins);
     const rho = (c % rhoBins) - diag;
-    const near = lines.some((l) => {
+    let near = false;
+    for (let j = 0; j < lines.length && !near; j++) {
+      const l = lines[j]!;
       let dt = Math.abs(l.theta - t);
       let dr = Math.abs(l.rho - rho);
       if (dt > 90) {
         dt = 180 - dt;
         dr = Math.abs(l.rho + rho);
       }
-      return dt <= 5 && dr <= 6;
-    });
+      near = dt <= 5 && dr <= 6;
+    }
     if (near) continue;
-    lines.push(makeLine(t, rho, cellVotes.get(c)!));
+    lines.push(makeLine(t, rho, cellScores[k]!));
     if (lines.length >= maxLines) break;
   }
   return lines;
@@ -330,8 +372,11 @@ function lineProfile(edges: EdgeMap, line: Line): LineProfile {
   return { fx, fy, dx, dy, tMin, tMax: tMin + n - 1, hits };
 }
 
-/** Support of the segment a→b of a profiled line: share of its in-frame samples backed by edges, and that share. */
-function segmentSupport(p: LineProfile, a: Point, b: Point): { support: number; inFrame: number } {
+/**
+ * Support of the segment a→b of a profiled line: the share of its in-frame samples backed by edges; -1 when less
+ * than a quarter of the segment lies in the frame (too little of it visible to judge).
+ */
+function segmentSupport(p: LineProfile, a: Point, b: Point): number {
   const ta = (a.x - p.fx) * p.dx + (a.y - p.fy) * p.dy;
   const tb = (b.x - p.fx) * p.dx + (b.y - p.fy) * p.dy;
   const lo = Math.min(ta, tb);
@@ -339,9 +384,10 @@ function segmentSupport(p: LineProfile, a: Point, b: Point): { support: number; 
   const span = hi - lo;
   const k0 = Math.max(0, Math.ceil(lo - p.tMin));
   const k1 = Math.min(p.hits.length - 2, Math.floor(hi - p.tMin));
-  if (k1 < k0 || span <= 0) return { support: 0, inFrame: 0 };
+  if (k1 < k0 || span <= 0) return -1;
   const samples = k1 - k0 + 1;
-  return { support: (p.hits[k1 + 1]! - p.hits[k0]!) / samples, inFrame: Math.min(1, samples / (span + 1)) };
+  if (Math.min(1, samples / (span + 1)) < 0.25) return -1;
+  return (p.hits[k1 + 1]! - p.hits[k0]!) / samples;
 }
 
 /** Refits a side to the edge pixels near it (weighted total least squares); undefined when too few. */
@@ -565,10 +611,17 @@ export function findDocumentQuadInLuma(
   const frameArea = w * h;
   let best: Candidate | undefined;
   let bestBorder: Candidate | undefined;
+  const minArea = MIN_AREA_FRACTION * frameArea;
+  // Best rank so far over both kinds of candidate: a quad whose √area cannot beat it is skipped.
+  let bestRank = 0;
   for (let i = 0; i < pairs.length; i++) {
+    const pairI = pairs[i]!;
+    const a = pairI[0];
+    const b = pairI[1];
     for (let j = i + 1; j < pairs.length; j++) {
-      const [a, b] = pairs[i]!;
-      const [c, d] = pairs[j]!;
+      const pairJ = pairs[j]!;
+      const c = pairJ[0];
+      const d = pairJ[1];
       if (lineAngle(a, c) < 55) continue;
       const borderCount = (a.border ? 1 : 0) + (b.border ? 1 : 0) + (c.border ? 1 : 0) + (d.border ? 1 : 0);
       // Two borders only as an opposite pair: the card overflows the frame on both sides (too close).
@@ -579,52 +632,59 @@ export function findDocumentQuadInLuma(
       const p2 = cross(b, d);
       const p3 = cross(d, a);
       if (!p0 || !p1 || !p2 || !p3) continue;
+      // Cheap rejections first (shoelace area inline, same sum as polygonArea), allocation only for survivors.
+      const area =
+        Math.abs(
+          p0.x * p1.y -
+            p1.x * p0.y +
+            (p1.x * p2.y - p2.x * p1.y) +
+            (p2.x * p3.y - p3.x * p2.y) +
+            (p3.x * p0.y - p0.x * p3.y),
+        ) / 2;
+      if (area < minArea) continue;
+      // Rank is at most √area (support ≤ 1): skip quads that cannot beat the best so far.
+      if (Math.sqrt(area) <= bestRank) continue;
       const corners: [Point, Point, Point, Point] = [p0, p1, p2, p3];
       if (!isConvex(corners)) continue;
-      const area = Math.abs(polygonArea(corners));
-      if (area < MIN_AREA_FRACTION * frameArea) continue;
-      // Rank is at most √area (support ≤ 1): skip quads that cannot beat the best so far.
-      if (Math.sqrt(area) <= Math.max(best?.rank ?? 0, bestBorder?.rank ?? 0)) continue;
       const sideLines: [Line, Line, Line, Line] = [c, b, d, a];
       if (borderCount === 0) {
         const aspect = quadAspect(corners);
         if (aspect < minAspect || aspect > maxAspect) continue;
       }
+      // Every visible side must reach the floor (and lie mostly in frame): stop at the first that does not, which
+      // on textured backgrounds is almost always the first one tried.
+      const floor = borderCount === 0 ? 0.45 : borderCount === 2 ? 0.85 : 0.7;
       let sum = 0;
-      let min = 1;
       let visible = 0;
       let ok = true;
       for (let s = 0; s < 4; s++) {
-        if (sideLines[s]!.border) continue;
-        const { support, inFrame } = segmentSupport(
-          profiles[sideLines[s]!.id]!,
-          corners[s]!,
-          corners[(s + 1) % 4]!,
-        );
-        if (inFrame < 0.25) {
+        const line = sideLines[s]!;
+        if (line.border) continue;
+        const support = segmentSupport(profiles[line.id]!, corners[s]!, corners[(s + 1) % 4]!);
+        if (support < floor) {
           ok = false;
           break;
         }
         sum += support;
-        min = Math.min(min, support);
         visible++;
       }
       if (!ok) continue;
       const mean = sum / visible;
       if (borderCount === 0) {
-        if (min < 0.45 || mean < 0.6) continue;
+        if (mean < 0.6) continue;
         const rank = mean * mean * Math.sqrt(area);
         // The pixel checks cost more than everything above: run them only for a would-be winner.
         if (best && rank <= best.rank) continue;
         if (sidesRunPastCorners(img, corners)) continue;
         best = { corners, lines: sideLines, support: mean, rank, border: false };
+        bestRank = Math.max(bestRank, rank);
       } else {
-        // The visible sides must be clearly there before the frame border may stand in for the missing ones.
-        if (min < (borderCount === 2 ? 0.85 : 0.7)) continue;
+        // (The floor above: the visible sides must be clearly there before the frame border may stand in.)
         const rank = 0.9 * mean * mean * Math.sqrt(area);
         if (bestBorder && rank <= bestBorder.rank) continue;
         if (!borderCandidateHolds(img, corners, sideLines)) continue;
         bestBorder = { corners, lines: sideLines, support: mean, rank, border: true };
+        bestRank = Math.max(bestRank, rank);
       }
     }
   }

@@ -9,7 +9,7 @@ import {
 } from './face-geometry.js';
 import { exposureStats, lumaHistogram, toLuma } from './luma.js';
 import { directionalSharpness } from './sharpness.js';
-import type { CaptureProfile, FaceIssue, FaceObservation, FrameLike } from './types.js';
+import type { Box, CaptureProfile, FaceIssue, FaceObservation, FrameLike } from './types.js';
 
 /** Pass / fail limits of the selfie checks. */
 export interface FaceThresholds {
@@ -121,17 +121,25 @@ export const FACE_ISSUE_PRIORITY: readonly FaceIssue[] = [
 /** Face width, in pixels, that sharpness is measured at: fixed so the value does not depend on distance. */
 const FACE_SAMPLE_WIDTH = 128;
 
-/** Copies the box (clipped to the frame, at least 1 px) out of the frame. */
-function cropFrame(
-  frame: FrameLike,
-  box: { x: number; y: number; width: number; height: number },
-): FrameLike {
-  const x0 = Math.max(0, Math.min(frame.width - 1, Math.floor(box.x)));
-  const y0 = Math.max(0, Math.min(frame.height - 1, Math.floor(box.y)));
-  const x1 = Math.max(x0 + 1, Math.min(frame.width, Math.ceil(box.x + box.width)));
-  const y1 = Math.max(y0 + 1, Math.min(frame.height, Math.ceil(box.y + box.height)));
-  const width = x1 - x0;
-  const height = y1 - y0;
+/**
+ * Pixels read on demand, one rectangle at a time: in the capture worker a canvas, so only the face box is copied
+ * out of it instead of the whole frame.
+ */
+export interface FramePixelSource {
+  width: number;
+  height: number;
+  /** RGBA of the integer rectangle, which lies inside the frame and is at least 1 px. */
+  readRegion(x: number, y: number, width: number, height: number): FrameLike;
+  /** The whole frame scaled to about `width` pixels wide (whole-frame exposure when no face is seen). */
+  readOverview(width: number): FrameLike;
+}
+
+function isFrameLike(frame: FrameLike | FramePixelSource): frame is FrameLike {
+  return 'data' in frame;
+}
+
+/** Copies the integer rectangle out of the frame. */
+function cropFrame(frame: FrameLike, x0: number, y0: number, width: number, height: number): FrameLike {
   const data = new Uint8ClampedArray(width * height * 4);
   for (let y = 0; y < height; y++) {
     const from = ((y0 + y) * frame.width + x0) * 4;
@@ -140,15 +148,27 @@ function cropFrame(
   return { data, width, height };
 }
 
+/** The box clipped to the frame (at least 1 px), read from wherever the pixels are. */
+function readBox(frame: FrameLike | FramePixelSource, box: Box): FrameLike {
+  const x0 = Math.max(0, Math.min(frame.width - 1, Math.floor(box.x)));
+  const y0 = Math.max(0, Math.min(frame.height - 1, Math.floor(box.y)));
+  const x1 = Math.max(x0 + 1, Math.min(frame.width, Math.ceil(box.x + box.width)));
+  const y1 = Math.max(y0 + 1, Math.min(frame.height, Math.ceil(box.y + box.height)));
+  return isFrameLike(frame)
+    ? cropFrame(frame, x0, y0, x1 - x0, y1 - y0)
+    : frame.readRegion(x0, y0, x1 - x0, y1 - y0);
+}
+
 /**
- * Runs the selfie checks on one frame and the faces MediaPipe found in it.
+ * Runs the selfie checks on one frame and the faces MediaPipe found in it. `frame` is the RGBA frame, or a source
+ * that reads just the regions the checks measure.
  *
  * @example
  * const faces = landmarker.detect(frame).faceLandmarks.map(toFaceObservation);
  * const a = assessFaceFrame(frame, faces, { profile: 'desktop' });
  */
 export function assessFaceFrame(
-  frame: FrameLike,
+  frame: FrameLike | FramePixelSource,
   faces: readonly FaceObservation[],
   opts: FaceAssessOptions = {},
 ): FaceAssessment {
@@ -162,7 +182,7 @@ export function assessFaceFrame(
   const sorted = (): FaceIssue[] => FACE_ISSUE_PRIORITY.filter((i) => issues.has(i));
 
   if (!main) {
-    const img = toLuma(frame, 160);
+    const img = toLuma(isFrameLike(frame) ? frame : frame.readOverview(160), 160);
     const exposure = exposureStats(lumaHistogram(img.luma, img.width, img.height));
     if (exposure.meanLuma < 0.6 * t.minMeanLuma) issues.add('TOO_DARK');
     if (exposure.meanLuma > t.maxMeanLuma) issues.add('TOO_BRIGHT');
@@ -215,7 +235,7 @@ export function assessFaceFrame(
   }
 
   // Pixels of the face box only, resampled so the face is ~128 px wide whatever its distance.
-  const crop = cropFrame(frame, main.box);
+  const crop = readBox(frame, main.box);
   const img = toLuma(crop, Math.min(crop.width, FACE_SAMPLE_WIDTH));
   const region = { x: 0, y: 0, width: img.width, height: img.height };
   const exposure = exposureStats(lumaHistogram(img.luma, img.width, img.height, region));

@@ -53,6 +53,10 @@ export function glareStats(
   const y0 = r.y;
   const x1 = r.x + r.width;
   const y1 = r.y + r.height;
+  // Most frames have no blown-out pixel at all, and a 3×3 mean reaches `level` only where some pixel does:
+  // then there is nothing to find, and the smoothing and blob passes below are skipped.
+  if (!anyAtLeast(source, width, r, level))
+    return { ratio: 0, largestCluster: 0, saturatedRatio: 0, solidCore: 0 };
   // 3×3 mean first: sensor noise must not punch "holes" into a white area, whose rims would look soft.
   const luma = boxSmooth(source, width, height, r);
   let examined = 0;
@@ -165,6 +169,14 @@ function largestSolidCore(
     }
   }
   return best;
+}
+
+/** True when some pixel inside `r` is at or above `level`. */
+function anyAtLeast(src: Uint8Array, width: number, r: LumaRegion, level: number): boolean {
+  for (let y = r.y; y < r.y + r.height; y++) {
+    for (let i = y * width + r.x, end = i + r.width; i < end; i++) if (src[i]! >= level) return true;
+  }
+  return false;
 }
 
 /** 3×3 box mean inside `r` (edges clamped to the region); pixels outside `r` stay 0. */

@@ -15,10 +15,12 @@ export type {
   Quad,
 } from './types.js';
 export {
+  amendDocumentAssessment,
   assessDocumentFrame,
   DOCUMENT_ISSUE_PRIORITY,
   type DocumentAssessment,
   type DocumentAssessOptions,
+  type DocumentVerdicts,
 } from './document-assessment.js';
 export { DOCUMENT_THRESHOLDS, type DocumentThresholds, documentThresholds } from './document-thresholds.js';
 export {
@@ -35,6 +37,7 @@ export {
   type FaceAssessment,
   type FaceAssessOptions,
   type FaceThresholds,
+  type FramePixelSource,
 } from './face-assessment.js';
 export {
   eyeOpenness,

@@ -3,14 +3,16 @@ import type { FrameLike, Quad } from './types.js';
 
 /**
  * Samples the region inside `quad` (TL, TR, BR, BL in frame pixels) into an upright `width × height` luma image
- * (bilinear, BT.601 weights): the card seen fronto-parallel, whatever its distance and perspective. Undefined when
- * the quad is degenerate.
+ * (bilinear, BT.601 weights): the card seen fronto-parallel, whatever its distance and perspective. With `part`,
+ * only that rectangle of the upright image is sampled and returned (`part.width × part.height`, the same values
+ * as in the whole image): callers that measure an inset skip the margin. Undefined when the quad is degenerate.
  */
 export function rectifyQuadLuma(
   frame: FrameLike,
   quad: Quad,
   width: number,
   height: number,
+  part: { x: number; y: number; width: number; height: number } = { x: 0, y: 0, width, height },
 ): Uint8Array | undefined {
   const h = homographyFromPoints(
     [
@@ -22,32 +24,47 @@ export function rectifyQuadLuma(
     quad,
   );
   if (!h) return undefined;
-  const out = new Uint8Array(width * height);
+  const out = new Uint8Array(part.width * part.height);
   const { data, width: fw, height: fh } = frame;
+  // One 32-bit read per source pixel (RGBA little-endian: R in the low byte) instead of three byte reads.
+  const px =
+    data.byteOffset % 4 === 0
+      ? new Uint32Array(data.buffer, data.byteOffset, fw * fh)
+      : new Uint32Array(new Uint8Array(data).buffer, 0, fw * fh);
   const [h0, h1, h2, h3, h4, h5, h6, h7, h8] = h as unknown as number[];
-  for (let y = 0; y < height; y++) {
+  const maxX = fw - 1.001;
+  const maxY = fh - 1.001;
+  for (let y = part.y; y < part.y + part.height; y++) {
     const v = y + 0.5;
-    for (let x = 0; x < width; x++) {
-      // H·(u, v, 1), inlined: this runs once per rectified pixel.
-      const u = x + 0.5;
-      const wz = h6 * u + h7 * v + h8;
-      const sx = Math.min(fw - 1.001, Math.max(0, (h0 * u + h1 * v + h2) / wz - 0.5));
-      const sy = Math.min(fh - 1.001, Math.max(0, (h3 * u + h4 * v + h5) / wz - 0.5));
-      const x0 = Math.floor(sx);
-      const y0 = Math.floor(sy);
+    // H·(u, v, 1) stepped along the row (u = x + 0.5): three additions per pixel instead of six products.
+    const u0 = part.x + 0.5;
+    let nx = h0 * u0 + h1 * v + h2;
+    let ny = h3 * u0 + h4 * v + h5;
+    let nz = h6 * u0 + h7 * v + h8;
+    let o = (y - part.y) * part.width;
+    for (let x = 0; x < part.width; x++, o++, nx += h0, ny += h3, nz += h6) {
+      const iz = 1 / nz;
+      let sx = nx * iz - 0.5;
+      let sy = ny * iz - 0.5;
+      // Clamped so the 2×2 neighbourhood stays inside the frame.
+      sx = sx < 0 ? 0 : sx > maxX ? maxX : sx;
+      sy = sy < 0 ? 0 : sy > maxY ? maxY : sy;
+      const x0 = sx | 0;
+      const y0 = sy | 0;
       const ax = sx - x0;
       const ay = sy - y0;
-      const i00 = (y0 * fw + x0) * 4;
-      const i10 = i00 + 4;
-      const i01 = i00 + fw * 4;
-      const i11 = i01 + 4;
-      const l00 = 77 * data[i00]! + 150 * data[i00 + 1]! + 29 * data[i00 + 2]!;
-      const l10 = 77 * data[i10]! + 150 * data[i10 + 1]! + 29 * data[i10 + 2]!;
-      const l01 = 77 * data[i01]! + 150 * data[i01 + 1]! + 29 * data[i01 + 2]!;
-      const l11 = 77 * data[i11]! + 150 * data[i11 + 1]! + 29 * data[i11 + 2]!;
+      const i00 = y0 * fw + x0;
+      const p00 = px[i00]!;
+      const p10 = px[i00 + 1]!;
+      const p01 = px[i00 + fw]!;
+      const p11 = px[i00 + fw + 1]!;
+      const l00 = 77 * (p00 & 255) + 150 * ((p00 >>> 8) & 255) + 29 * ((p00 >>> 16) & 255);
+      const l10 = 77 * (p10 & 255) + 150 * ((p10 >>> 8) & 255) + 29 * ((p10 >>> 16) & 255);
+      const l01 = 77 * (p01 & 255) + 150 * ((p01 >>> 8) & 255) + 29 * ((p01 >>> 16) & 255);
+      const l11 = 77 * (p11 & 255) + 150 * ((p11 >>> 8) & 255) + 29 * ((p11 >>> 16) & 255);
       const top = l00 + (l10 - l00) * ax;
       const bottom = l01 + (l11 - l01) * ax;
-      out[y * width + x] = (top + (bottom - top) * ay + 128) >> 8;
+      out[o] = (top + (bottom - top) * ay + 128) >> 8;
     }
   }
   return out;

@@ -49,28 +49,44 @@ export function directionalSharpness(
   const y0 = Math.max(1, r.y);
   const x1 = Math.min(width - 1, r.x + r.width);
   const y1 = Math.min(height - 1, r.y + r.height);
-  const offsets = [1, width, width + 1, width - 1];
-  // Diagonal steps are √2 long: their second difference is scaled by 1/2 to compare per unit length².
-  const weights = [1, 1, 0.5, 0.5];
-  let best = Number.POSITIVE_INFINITY;
-  for (let d = 0; d < 4; d++) {
-    const o = offsets[d]!;
-    const wt = weights[d]!;
-    let n = 0;
-    let sum = 0;
-    let sumSq = 0;
-    for (let y = y0; y < y1; y++) {
-      let i = y * width + x0;
-      for (let x = x0; x < x1; x++, i++) {
-        const v = (luma[i - o]! + luma[i + o]! - 2 * luma[i]!) * wt;
-        sum += v;
-        sumSq += v * v;
-        n++;
-      }
+  // One pass for all four directions: each is a separate pass over the pixels otherwise. Integer second
+  // differences; diagonal steps are √2 long, so their variance is scaled by 1/4 (difference × 1/2) to compare per
+  // unit length².
+  let n = 0;
+  let sh = 0;
+  let shh = 0;
+  let sv = 0;
+  let svv = 0;
+  let sd = 0;
+  let sdd = 0;
+  let sa = 0;
+  let saa = 0;
+  for (let y = y0; y < y1; y++) {
+    let i = y * width + x0;
+    for (let x = x0; x < x1; x++, i++) {
+      const c2 = 2 * luma[i]!;
+      const h = luma[i - 1]! + luma[i + 1]! - c2;
+      const v = luma[i - width]! + luma[i + width]! - c2;
+      const d = luma[i - width - 1]! + luma[i + width + 1]! - c2;
+      const a = luma[i - width + 1]! + luma[i + width - 1]! - c2;
+      sh += h;
+      shh += h * h;
+      sv += v;
+      svv += v * v;
+      sd += d;
+      sdd += d * d;
+      sa += a;
+      saa += a * a;
+      n++;
     }
-    if (n === 0) return 0;
-    const mean = sum / n;
-    best = Math.min(best, sumSq / n - mean * mean);
   }
+  if (n === 0) return 0;
+  const variance = (s: number, ss: number) => ss / n - (s / n) * (s / n);
+  const best = Math.min(
+    variance(sh, shh),
+    variance(sv, svv),
+    0.25 * variance(sd, sdd),
+    0.25 * variance(sa, saa),
+  );
   return 2 * best;
 }

@@ -71,8 +71,20 @@ export class AnalysisClient {
   >();
   /** Set once the worker died: every later request fails at once instead of waiting forever. */
   private failure: AnalysisError | undefined;
+  /** Resolves when the worker has loaded, been configured and warmed up (its `ready` message). */
+  private readonly ready: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void };
+  private isReady = false;
 
   constructor(private readonly options: AnalysisClientOptions) {
+    let resolve!: () => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // A failure nobody awaited must not surface as an unhandled rejection.
+    promise.catch(() => undefined);
+    this.ready = { promise, resolve, reject };
     this.worker =
       options.createWorker?.() ??
       // `.ts` on purpose: bundlers (vite) and the test dev server resolve worker URLs literally, not through TS mapping.
@@ -88,6 +100,21 @@ export class AnalysisClient {
       profile: options.profile ?? 'phone',
       analysisWidth: options.analysisWidth ?? 640,
     });
+  }
+
+  /**
+   * Resolves once the worker is loaded, configured and warmed up, so the first camera frame is answered at full
+   * speed (a cold worker needs a few hundred ms for its script and a JIT warm-up). The worker starts with the
+   * client; call this early — when the user is shown the consent screen — and the camera step finds it ready.
+   * Rejects when the worker fails. Idempotent.
+   *
+   * @example
+   * const analysis = new AnalysisClient({ assetBase });
+   * analysis.prepare().catch(() => {}); // at consent; capture then starts with a warm worker
+   */
+  prepare(): Promise<void> {
+    if (this.failure && !this.isReady) return Promise.reject(this.failure);
+    return this.ready.promise;
   }
 
   /**
@@ -153,6 +180,10 @@ export class AnalysisClient {
 
   private receive(msg: AnalysisResponse): void {
     switch (msg.type) {
+      case 'ready':
+        this.isReady = true;
+        this.ready.resolve();
+        return;
       case 'progress':
         this.options.onProgress?.(msg.stage, msg.done, msg.total);
         return;
@@ -182,6 +213,7 @@ export class AnalysisClient {
   }
 
   private failAll(err: unknown): void {
+    if (!this.isReady) this.ready.reject(err);
     for (const [, p] of this.pending) p.reject(err);
     this.pending.clear();
     for (const target of [...this.preloads.keys()]) this.failPreload(target, err);

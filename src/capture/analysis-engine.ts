@@ -2,7 +2,8 @@
  * The analysis that runs inside the worker (and, for tests or browsers without module workers, on the main
  * thread): frame → scaled pixels → pure checks from `src/analysis`, plus MediaPipe faces when needed.
  */
-import { assessDocumentFrame, assessFaceFrame } from '../analysis/index.js';
+import { amendDocumentAssessment, assessDocumentFrame, assessFaceFrame } from '../analysis/index.js';
+import type { FramePixelSource } from '../analysis/face-assessment.js';
 import type { CaptureProfile, FaceObservation, FrameLike, Quad } from '../analysis/types.js';
 import type { DocumentFrameOptions, DocumentFrameResult, FaceFrameResult } from './analysis-protocol.js';
 import { BarcodeReader, type BarcodeReadResult } from './barcode.js';
@@ -13,7 +14,68 @@ export interface AnalysisEngineOptions {
   profile?: CaptureProfile;
   /** Width the checks run at (default 640): enough for the metrics, cheap enough for every frame. */
   analysisWidth?: number;
+  /** Width of the copy the face landmarker is fed (default LANDMARK_INPUT_WIDTH); for tuning and benchmarks. */
+  landmarkWidth?: number;
   onProgress?: (stage: FaceRuntimeStage, done: number, total: number) => void;
+}
+
+/**
+ * Width of the frame handed to the face landmarker. Its detector works on 128 px and its mesh model on a 192-px
+ * face crop, so a face filling a selfie frame still has more pixels than the model uses at 384.
+ */
+const LANDMARK_INPUT_WIDTH = 384;
+
+/**
+ * At most this many synthetic frames run at start-up. V8 optimises a function only after it has seen enough realistic work,
+ * so the frames carry print, texture and slightly rotated edges: plain rectangles leave the hot loops cold.
+ */
+const WARM_UP_FRAMES = 12;
+
+/** Deterministic pseudo-random numbers (LCG) for the warm-up scenes: the same work on every start. */
+function warmUpRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/**
+ * A textured desk, with (`card`) a light card rotated by a few degrees on it: print rows, a portrait and a
+ * machine-readable zone, like the frames the checks will see.
+ */
+function drawWarmUpScene(
+  ctx: OffscreenCanvasRenderingContext2D,
+  width: number,
+  height: number,
+  run: number,
+  card: boolean,
+): void {
+  const random = warmUpRandom(run + 1);
+  const u = width / 640;
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.fillStyle = '#4a4540';
+  ctx.fillRect(0, 0, width, height);
+  for (let k = 0; k < 400; k++) {
+    const v = 50 + Math.floor(random() * 60);
+    ctx.fillStyle = `rgb(${v},${v - 4},${v - 8})`;
+    ctx.fillRect(random() * width, random() * height, (2 + random() * 14) * u, (2 + random() * 5) * u);
+  }
+  if (!card) return;
+  ctx.translate(width / 2, height / 2);
+  ctx.rotate(((run % 3) - 1) * 0.07);
+  ctx.fillStyle = '#e6e9e4';
+  ctx.fillRect(-200 * u, -126 * u, 400 * u, 252 * u);
+  ctx.fillStyle = '#8a6f60';
+  ctx.fillRect(-185 * u, -95 * u, 110 * u, 140 * u);
+  ctx.fillStyle = '#1e2630';
+  ctx.font = `${Math.round(13 * u)}px sans-serif`;
+  for (let line = 0; line < 6; line++) {
+    ctx.fillText(line % 2 ? 'SPECIMEN 0123 4567' : 'NAME SURNAME ÉÇ', -55 * u, (-80 + line * 22) * u);
+  }
+  ctx.font = `${Math.round(12 * u)}px monospace`;
+  ctx.fillText('IDUTOD23456789<<<<<<<<<<<<<<<', -185 * u, 80 * u);
+  ctx.fillText('7408122F1204159UTO<<<<<<<<<<<6', -185 * u, 100 * u);
 }
 
 export class AnalysisEngine {
@@ -24,32 +86,67 @@ export class AnalysisEngine {
   private barcodeWarmUp: Promise<unknown> | undefined;
   private canvas: OffscreenCanvas | undefined;
   private tile: OffscreenCanvas | undefined;
+  private landmarkCanvas: OffscreenCanvas | undefined;
   private readonly profile: CaptureProfile;
+  /** Set by the first real frame (or dispose): the warm-up stops there. */
+  private realFrameSeen = false;
   private readonly analysisWidth: number;
+  private readonly landmarkWidth: number;
 
   constructor(options: AnalysisEngineOptions) {
     this.profile = options.profile ?? 'phone';
     this.analysisWidth = options.analysisWidth ?? 640;
+    this.landmarkWidth = options.landmarkWidth ?? LANDMARK_INPUT_WIDTH;
     this.faces = new FaceRuntime({ assetBase: options.assetBase, onProgress: options.onProgress });
     this.barcodes = new BarcodeReader({ assetBase: options.assetBase });
   }
 
-  /** Draws the frame scaled to the analysis width and reads its pixels. */
-  private pixels(frame: ImageBitmap): { image: FrameLike; canvas: OffscreenCanvas; scale: number } {
+  /** Draws the frame scaled to the analysis width on the engine's canvas. */
+  private draw(frame: ImageBitmap): { canvas: OffscreenCanvas; scale: number } {
     const scale = Math.max(1, frame.width / this.analysisWidth);
     const width = Math.round(frame.width / scale);
     const height = Math.round(frame.height / scale);
     if (!this.canvas || this.canvas.width !== width || this.canvas.height !== height) {
       this.canvas = new OffscreenCanvas(width, height);
     }
-    const ctx = this.canvas.getContext('2d', { willReadFrequently: true })!;
-    ctx.drawImage(frame, 0, 0, width, height);
-    return { image: ctx.getImageData(0, 0, width, height), canvas: this.canvas, scale };
+    this.canvas.getContext('2d', { willReadFrequently: true })!.drawImage(frame, 0, 0, width, height);
+    return { canvas: this.canvas, scale };
+  }
+
+  /** Draws the frame scaled to the analysis width and reads its pixels. */
+  private pixels(frame: ImageBitmap): { image: FrameLike; canvas: OffscreenCanvas; scale: number } {
+    const { canvas, scale } = this.draw(frame);
+    const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+    return { image: ctx.getImageData(0, 0, canvas.width, canvas.height), canvas, scale };
+  }
+
+  /**
+   * The frame drawn `landmarkWidth` wide, at the aspect of `size` (the analysis frame), for the face
+   * landmarker. A plain canvas on purpose: MediaPipe uploads it as a texture, which is markedly slower from a
+   * `willReadFrequently` (CPU-backed) one.
+   */
+  private landmarkInput(
+    frame: ImageBitmap | OffscreenCanvas,
+    size: { width: number; height: number },
+  ): OffscreenCanvas {
+    const width = Math.min(this.landmarkWidth, size.width);
+    const height = Math.round((size.height * width) / size.width);
+    if (
+      !this.landmarkCanvas ||
+      this.landmarkCanvas.width !== width ||
+      this.landmarkCanvas.height !== height
+    ) {
+      this.landmarkCanvas = new OffscreenCanvas(width, height);
+    }
+    this.landmarkCanvas.getContext('2d')!.drawImage(frame, 0, 0, width, height);
+    return this.landmarkCanvas;
   }
 
   async document(frame: ImageBitmap, options: DocumentFrameOptions): Promise<DocumentFrameResult> {
+    this.realFrameSeen = true;
     const t0 = performance.now();
     const { image, canvas, scale } = this.pixels(frame);
+    const readMs = performance.now() - t0;
     const base = {
       kind: options.kind,
       side: options.side,
@@ -63,9 +160,10 @@ export class AnalysisEngine {
     // The face check costs a few detector runs, so it only runs on frames that pass everything else.
     const runFace =
       wantFace && a.ok && a.quad !== undefined && (options.faceCheck === 'wait' || this.faces.detectorReady);
+    // The later verdicts are folded into this assessment: the card is not searched for or measured again.
     if (runFace && a.quad) {
       faces = await this.facesOnCard(canvas, a.quad);
-      a = assessDocumentFrame(image, { ...base, requireFaceOnDocument: true, faces });
+      a = amendDocumentAssessment(a, { side: options.side, requireFaceOnDocument: true, faces });
     }
     // Same rule for the barcode: a decode costs tens of ms, and a frame failing other checks needs no verdict on it.
     let barcode: BarcodeReadResult | undefined;
@@ -79,12 +177,7 @@ export class AnalysisEngine {
     if (runBarcode && a.quad) {
       const sourceQuad = a.quad.map((p) => ({ x: p.x * scale, y: p.y * scale })) as Quad;
       barcode = await this.barcodes.readCard(frame, sourceQuad);
-      a = assessDocumentFrame(image, {
-        ...base,
-        requireFaceOnDocument: runFace,
-        faces,
-        barcodeReadable: barcode.status === 'decoded',
-      });
+      a = amendDocumentAssessment(a, { barcodeReadable: barcode.status === 'decoded' });
     }
     return {
       ok: a.ok,
@@ -100,6 +193,7 @@ export class AnalysisEngine {
       analysisWidth: image.width,
       analysisHeight: image.height,
       ms: performance.now() - t0,
+      readMs,
     };
   }
 
@@ -135,10 +229,24 @@ export class AnalysisEngine {
   }
 
   async face(frame: ImageBitmap, timestampMs: number): Promise<FaceFrameResult> {
+    this.realFrameSeen = true;
     const t0 = performance.now();
-    const { image, canvas, scale } = this.pixels(frame);
-    const faces = await this.faces.landmarks(canvas, image, timestampMs);
-    const a = assessFaceFrame(image, faces, { profile: this.profile });
+    // Drawn, not read back: the checks copy out only the face box (and MediaPipe reads its own smaller copy).
+    const { canvas, scale } = this.draw(frame);
+    const input = this.landmarkInput(frame, canvas);
+    const t1 = performance.now();
+    // The mesh model sees a 192-px crop whatever it is given: a smaller input only saves MediaPipe's own
+    // copying and scaling. Landmarks are normalised, so they still map onto the analysis frame.
+    const faces = await this.faces.landmarks(input, canvas, timestampMs);
+    const t2 = performance.now();
+    const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+    const source: FramePixelSource = {
+      width: canvas.width,
+      height: canvas.height,
+      readRegion: (x, y, width, height) => ctx.getImageData(x, y, width, height),
+      readOverview: () => input.getContext('2d')!.getImageData(0, 0, input.width, input.height),
+    };
+    const a = assessFaceFrame(source, faces, { profile: this.profile });
     return {
       ok: a.ok,
       issues: a.issues,
@@ -147,26 +255,36 @@ export class AnalysisEngine {
       faces,
       scale,
       ms: performance.now() - t0,
+      readMs: t1 - t0,
+      landmarkMs: t2 - t1,
     };
   }
 
   /**
-   * Runs the document checks on a synthetic card frame so the first camera frame meets compiled code: cold, the
-   * first analysis costs ~10× a warm one. Called by the worker right after `configure`, while the camera starts.
+   * Runs synthetic frames through the whole document path (canvas draw, pixel read-back, checks) so the first
+   * camera frame meets compiled code and an existing canvas: cold, the first analysis costs ~10× a warm one.
+   * Card frames and empty textured ones, so both the card checks and the coarser retry get compiled. Yields
+   * between frames and stops as soon as a real frame arrives: it must never delay one. Called by the worker
+   * right after `configure`, ideally while the user is still on the consent screen.
    */
-  warmUp(): void {
-    const canvas = new OffscreenCanvas(640, 480);
-    const ctx = canvas.getContext('2d')!;
-    ctx.fillStyle = '#3a3f46';
-    ctx.fillRect(0, 0, 640, 480);
-    ctx.fillStyle = '#e8ecef';
-    ctx.fillRect(120, 114, 400, 252);
-    ctx.fillStyle = '#1c2430';
-    for (let line = 0; line < 8; line++) ctx.fillRect(300, 150 + line * 24, 180 - (line % 3) * 40, 8);
-    ctx.fillRect(140, 150, 130, 160);
-    // Synchronous and on its own canvas: a real frame cannot interleave with it or see its pixels.
-    const image = ctx.getImageData(0, 0, canvas.width, canvas.height);
-    for (let run = 0; run < 2; run++) assessDocumentFrame(image, { profile: this.profile, side: 'front' });
+  async warmUp(): Promise<void> {
+    const width = this.analysisWidth;
+    const height = Math.round((width * 3) / 4);
+    const synthetic = new OffscreenCanvas(width, height);
+    const ctx = synthetic.getContext('2d')!;
+    for (let run = 0; run < WARM_UP_FRAMES && !this.realFrameSeen; run++) {
+      drawWarmUpScene(ctx, width, height, run, run % 3 !== 2);
+      const bitmap = synthetic.transferToImageBitmap();
+      try {
+        // The engine's own canvas is redrawn before every use, so a real frame never sees these pixels.
+        const { image } = this.pixels(bitmap);
+        assessDocumentFrame(image, { profile: this.profile, side: 'front', kind: 'id1' });
+      } finally {
+        bitmap.close();
+      }
+      // Let a queued real frame in; the loop then ends.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
   }
 
   /**
@@ -180,10 +298,13 @@ export class AnalysisEngine {
     ctx.fillStyle = '#808080';
     ctx.fillRect(0, 0, blank.width, blank.height);
     await this.faces.detectFaces(blank, blank);
-    await this.faces.landmarks(blank, blank, 0);
+    // At the size the landmarker will be fed, so nothing in its graph is set up again on the first selfie frame.
+    await this.faces.landmarks(this.landmarkInput(blank, blank), blank, 0);
   }
 
   async dispose(): Promise<void> {
+    // Ends a warm-up still running.
+    this.realFrameSeen = true;
     await this.faces.close();
   }
 }

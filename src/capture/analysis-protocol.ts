@@ -56,7 +56,10 @@ export interface DocumentFrameResult {
   scale: number;
   analysisWidth: number;
   analysisHeight: number;
+  /** Worker time for the whole request, ms. */
   ms: number;
+  /** Of which: drawing the frame and reading its pixels back (canvas work, not analysis), ms. Set by the worker. */
+  readMs?: number;
 }
 
 export interface FaceFrameResult {
@@ -66,7 +69,12 @@ export interface FaceFrameResult {
   metrics: Record<string, number | undefined>;
   faces: FaceObservation[];
   scale: number;
+  /** Worker time for the whole request, ms. */
   ms: number;
+  /** Of which: drawing the frame and the landmarker's smaller copy of it, ms. Set by the worker. */
+  readMs?: number;
+  /** Of which: the MediaPipe landmarker, ms. Set by the worker. */
+  landmarkMs?: number;
 }
 
 export type AnalysisRequest =
@@ -80,6 +88,8 @@ export type AnalysisRequest =
 export type AnalysisErrorCode = 'ASSET_LOAD_FAILED' | 'ANALYSIS_FAILED';
 
 export type AnalysisResponse =
+  /** Configured and warmed up: the next document frame runs at full speed. */
+  | { type: 'ready' }
   | { type: 'progress'; stage: FaceRuntimeStage; done: number; total: number }
   | { type: 'faces-ready' }
   | { type: 'barcode-ready' }

@@ -31,12 +31,13 @@ scope.addEventListener('message', async (event: MessageEvent<AnalysisRequest>) =
           analysisWidth: msg.analysisWidth,
           onProgress: (stage, done, total) => post({ type: 'progress', stage, done, total }),
         });
-        // While the camera starts, so the first real frame runs compiled code.
-        try {
-          engine.warmUp();
-        } catch {
-          // Only a speed-up: the first real frame then simply runs cold.
-        }
+        // Before the first camera frame (at consent when the page calls `prepare()`), so it runs compiled code.
+        // Not awaited: frames arriving meanwhile are answered at once and end the warm-up.
+        engine
+          .warmUp()
+          // Only a speed-up: when it fails the first real frame simply runs cold.
+          .catch(() => undefined)
+          .then(() => post({ type: 'ready' }));
         break;
       case 'preload-faces':
         await requireEngine().preloadFaces();
