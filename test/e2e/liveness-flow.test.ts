@@ -83,8 +83,10 @@ describe('liveness in <idv-capture> against a real idv-server', () => {
     return ((await response.json()) as { access_token: string }).access_token;
   }
 
-  /** A 10013 (ID + selfie) execution with active liveness, created the way a customer backend does. */
-  async function createVerification(): Promise<Verification> {
+  /** A 10013 (ID + selfie) execution with liveness (active by default), created the way a customer backend does. */
+  async function createVerification(
+    mode: 'passive' | 'passive_active' = 'passive_active',
+  ): Promise<Verification> {
     // The demo's own start route makes a 10011 without liveness, so the account is made through the API.
     const response = await fetch(`${server.url}/api/v1/accounts`, {
       method: 'POST',
@@ -98,7 +100,7 @@ describe('liveness in <idv-capture> against a real idv-server', () => {
             { category: 'SELFIE' },
           ],
         },
-        liveness: { mode: 'passive_active' },
+        liveness: { mode },
       }),
     });
     const body = (await response.json()) as {
@@ -300,6 +302,48 @@ describe('liveness in <idv-capture> against a real idv-server', () => {
       { timeout: 30_000 },
     );
     assert.equal((await livenessState(page)).state, 'running');
+    assert.deepEqual(errors, []);
+    assert.deepEqual(guard.thirdParty, []);
+  });
+
+  it('passive mode: the user holds still for a short burst, and the server reports liveness PASSED', async (t) => {
+    const verification = await createVerification('passive');
+    const { page, guard, errors } = await openPage();
+    await page.goto(widgetPageUrl(server.url, verification.token));
+    await captureDocumentAndSelfie(page);
+    const widget = page.locator('idv-capture');
+    await widget.getByRole('button', { name: 'Start' }).click({ timeout: 30_000 });
+    // A passive challenge asks for no movement: look at the camera, then hold still.
+    const actions = new Set<string>();
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const now = await livenessState(page);
+      if (now.action) actions.add(now.action);
+      if (
+        now.state === undefined ||
+        now.state === 'done' ||
+        now.state === 'retry' ||
+        now.state === 'exhausted'
+      ) {
+        const alert = now.state === 'retry' ? await widget.getByRole('alert').textContent() : '';
+        assert.notEqual(now.state, 'retry', `the burst of a face with natural motion is accepted: ${alert}`);
+        assert.notEqual(now.state, 'exhausted');
+        break;
+      }
+      assert.ok(Date.now() < deadline, `liveness still ${now.state} / ${now.action}`);
+      await page.waitForTimeout(100);
+    }
+    assert.ok(actions.has('hold-still'), [...actions].join(', '));
+    assert.deepEqual(
+      [...actions].filter((a) => a !== 'neutral' && a !== 'hold-still'),
+      [],
+      'no head movement is asked for',
+    );
+    await widget.getByRole('heading', { name: 'All done' }).waitFor({ timeout: 60_000 });
+    const capabilities = await details(verification);
+    t.diagnostic(`liveness: ${JSON.stringify(capabilities.liveness)}`);
+    assert.equal(capabilities.liveness?.[0]?.decision.type, 'PASSED');
+    assert.equal(capabilities.similarity?.[0]?.decision.details.label, 'MATCH');
     assert.deepEqual(errors, []);
     assert.deepEqual(guard.thirdParty, []);
   });
