@@ -234,20 +234,22 @@ describe('three ways to embed (idv-server --demo)', () => {
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(error.message));
+      // The analysis worker comes from idv-server's origin: it must start (through a same-origin blob module), and
+      // it starts while the user reads the consent, before any camera step.
+      const workerStarted = page.waitForEvent('worker');
       await page.goto(`${origin}/`);
       const widget = page.locator('idv-capture');
+      await widget.getByRole('heading', { name: 'Verify your identity' }).waitFor();
+      const worker = await workerStarted;
       await widget.getByRole('button', { name: 'I agree, continue' }).click();
       // The consent went through the API from the other origin (CORS) and the flow moved on.
       await widget.getByRole('heading', { name: 'Choose your document' }).waitFor();
       assert.equal((await session(sdk.token)).consent.given, true);
-      // The capture step's analysis worker comes from idv-server's origin: it must start (through a same-origin
-      // blob module) and answer frames of the (fake) camera.
-      const workerStarted = page.waitForEvent('worker');
       await widget.getByRole('radio', { name: 'Identity card' }).check();
       await widget.locator('select').selectOption('DEU');
       await widget.getByRole('button', { name: 'Continue' }).click();
       await widget.getByRole('heading', { name: 'Front of your document' }).waitFor();
-      const worker = await workerStarted;
+      assert.equal(page.workers().length, 1, 'the camera step uses the worker started at consent');
       assert.match(
         worker.url(),
         /^blob:/,
