@@ -59,7 +59,8 @@ export function livenessCameraInitScript(bundle: string, options: LivenessCamera
   let action;
   let level = 0;
   let lastMove = 0;
-  let swayTick = 0;
+  // Holding still: when it began (ms), for the slow natural sway.
+  let holdSince;
 
   function poseFile(pose, percent) {
     if (!pose || percent === 0) return config.person + '-neutral.jpg';
@@ -83,9 +84,10 @@ export function livenessCameraInitScript(bundle: string, options: LivenessCamera
     if (now - lastMove < config.moveStepMs) return;
     lastMove = now;
     if (wanted === 'hold-still') {
-      swayTick++;
+      holdSince ??= now;
       return;
     }
+    holdSince = undefined;
     const target = wanted && wanted !== 'neutral' ? wanted : undefined;
     if (target === action) {
       if (target && level < LEVELS.length - 1) level++;
@@ -95,9 +97,12 @@ export function livenessCameraInitScript(bundle: string, options: LivenessCamera
     if (level > 0) level--;
     else action = target;
   }
-  function currentFile() {
-    if (onLiveness && asked() === 'hold-still' && config.behaviour !== 'frozen') {
-      return config.person + '-' + ['sway-a', 'neutral', 'sway-b', 'neutral'][swayTick % 4] + '.jpg';
+  function currentFile(now) {
+    if (onLiveness && asked() === 'hold-still' && config.behaviour !== 'frozen' && holdSince !== undefined) {
+      // A slow sway through three poses, 400 ms each, no pose twice in a row: burst frames taken ≥ 250 ms apart span
+      // at least two of them (a fast alternation would alias with the burst's spacing and show one pose only).
+      const bucket = Math.floor((now - holdSince) / 400);
+      return config.person + '-' + ['neutral', 'sway-a', 'sway-b'][bucket % 3] + '.jpg';
     }
     return poseFile(action, LEVELS[level]);
   }
@@ -111,7 +116,7 @@ export function livenessCameraInitScript(bundle: string, options: LivenessCamera
       ctx.fillRect(0, 0, config.width, config.height);
       if (onLiveness) {
         follow(timeMs);
-        const file = currentFile();
+        const file = currentFile(timeMs);
         const bitmap = image(file);
         if (bitmap) {
           ctx.drawImage(bitmap, 0, 0, config.width, config.height);
