@@ -152,7 +152,9 @@ export async function runAccuracySuite(options: AccuracyOptions = {}): Promise<A
     const landmarker = await vision.FaceLandmarker.createFromOptions(fileset, {
       baseOptions: { modelAssetPath: assetUrl(assetBase, 'faceLandmarkerModel'), delegate: 'CPU' },
       runningMode: 'IMAGE',
-      // Same as the capture runtime: two are enough to tell one face from several.
+      // The pure checks on every labelled image at once (IMAGE mode, two faces are enough to tell one from several).
+      // The live path tracks one face and finds others with a periodic FaceDetector search; it is measured on the
+      // same labelled set by test/browser/capture/face-tracking.test.ts.
       numFaces: 2,
       outputFacialTransformationMatrixes: true,
       outputFaceBlendshapes: false,

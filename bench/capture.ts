@@ -364,7 +364,15 @@ export async function benchCapture(): Promise<{ rows: Row[] }> {
     const faceBrowser = await launchChromium({ args: [`--use-file-for-fake-video-capture=${astronaut}`] });
     const coldFaces: Array<ColdFace & { bytes: number; paths: string[] }> = [];
     let faceFrames:
-      | { compute: number[]; roundTrip: number[]; read: number[]; landmarks: number[] }
+      | {
+          compute: number[];
+          roundTrip: number[];
+          read: number[];
+          landmarks: number[];
+          detector: number[];
+          /** Compute of the frames the detector did not run on. */
+          trackingOnly: number[];
+        }
       | undefined;
     let preloaded: { preloadMs: number; msToFirstResult: number } | undefined;
     try {
@@ -395,12 +403,17 @@ export async function benchCapture(): Promise<{ rows: Row[] }> {
           if (run === COLD_RUNS - 1) {
             faceFrames = await page.evaluate(async (n) => {
               const { client } = (globalThis as unknown as EnginePageGlobals).bench;
+              // Steady state, as after the widget's preload: the detector that looks for other faces loaded too,
+              // so its download does not land in the measured frames.
+              await client.preload('faces');
               const blob = await (await fetch('/test/fixtures/generated/scene-face-astronaut.png')).blob();
               const scene = await createImageBitmap(blob);
               const compute: number[] = [];
               const roundTrip: number[] = [];
               const read: number[] = [];
               const landmarks: number[] = [];
+              const detector: number[] = [];
+              const trackingOnly: number[] = [];
               for (let i = 0; i < n + 3; i++) {
                 const frame = await createImageBitmap(scene);
                 const t = performance.now();
@@ -410,9 +423,11 @@ export async function benchCapture(): Promise<{ rows: Row[] }> {
                   compute.push(r.ms);
                   read.push(r.readMs ?? Number.NaN);
                   landmarks.push(r.landmarkMs ?? Number.NaN);
+                  if (r.detectorMs === undefined) trackingOnly.push(r.ms);
+                  else detector.push(r.detectorMs);
                 }
               }
-              return { compute, roundTrip, read, landmarks };
+              return { compute, roundTrip, read, landmarks, detector, trackingOnly };
             }, WARM_FRAMES);
           }
           await page.evaluate(() => {
@@ -486,10 +501,11 @@ export async function benchCapture(): Promise<{ rows: Row[] }> {
         target: '',
       },
       {
-        metric: 'face analysis per 640×480 frame in the worker (FaceLandmarker + checks), median',
+        metric:
+          'face analysis per 640×480 frame in the worker (FaceLandmarker tracking one face + checks; FaceDetector every 4th frame), median',
         value: round(median(faceFrames!.compute)),
         unit: 'ms',
-        target: '',
+        target: '≤ 16',
       },
       {
         metric: '… of which FaceLandmarker.detectForVideo, median',
@@ -507,6 +523,24 @@ export async function benchCapture(): Promise<{ rows: Row[] }> {
         metric: 'face analysis per frame, p95',
         value: round(p95(faceFrames!.compute)),
         unit: 'ms',
+        target: '',
+      },
+      {
+        metric: '… frames with tracking only (no second-face search), median',
+        value: faceFrames!.trackingOnly.length ? round(median(faceFrames!.trackingOnly)) : '',
+        unit: 'ms',
+        target: '',
+      },
+      {
+        metric: '… FaceDetector looking for other faces, median of the frames it ran on',
+        value: faceFrames!.detector.length ? round(median(faceFrames!.detector)) : '',
+        unit: 'ms',
+        target: '',
+      },
+      {
+        metric: '… frames on which the FaceDetector ran',
+        value: `${faceFrames!.detector.length} / ${faceFrames!.compute.length}`,
+        unit: '',
         target: '',
       },
       {

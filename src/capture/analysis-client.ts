@@ -5,6 +5,7 @@ import type {
   AnalysisResponse,
   DocumentFrameOptions,
   DocumentFrameResult,
+  FaceFrameOptions,
   FaceFrameResult,
 } from './analysis-protocol.js';
 import type { FaceRuntimeStage } from './face-runtime.js';
@@ -151,8 +152,11 @@ export class AnalysisClient {
     return this.request<DocumentFrameResult>((id) => ({ type: 'document', id, frame, options }), frame);
   }
 
-  face(frame: ImageBitmap, timestampMs: number): Promise<FaceFrameResult> {
-    return this.request<FaceFrameResult>((id) => ({ type: 'face', id, frame, timestampMs }), frame);
+  face(frame: ImageBitmap, timestampMs: number, options?: FaceFrameOptions): Promise<FaceFrameResult> {
+    return this.request<FaceFrameResult>(
+      (id) => ({ type: 'face', id, frame, timestampMs, ...(options ? { options } : {}) }),
+      frame,
+    );
   }
 
   dispose(): void {

@@ -4,8 +4,13 @@
  */
 import { amendDocumentAssessment, assessDocumentFrame, assessFaceFrame } from '../analysis/index.js';
 import type { FramePixelSource } from '../analysis/face-assessment.js';
-import type { CaptureProfile, FaceObservation, FrameLike, Quad } from '../analysis/types.js';
-import type { DocumentFrameOptions, DocumentFrameResult, FaceFrameResult } from './analysis-protocol.js';
+import type { Box, CaptureProfile, FaceObservation, FrameLike, Quad } from '../analysis/types.js';
+import type {
+  DocumentFrameOptions,
+  DocumentFrameResult,
+  FaceFrameOptions,
+  FaceFrameResult,
+} from './analysis-protocol.js';
 import { BarcodeReader, type BarcodeReadResult } from './barcode.js';
 import { FaceRuntime, type FaceRuntimeStage } from './face-runtime.js';
 
@@ -16,6 +21,12 @@ export interface AnalysisEngineOptions {
   analysisWidth?: number;
   /** Width of the copy the face landmarker is fed (default LANDMARK_INPUT_WIDTH); for tuning and benchmarks. */
   landmarkWidth?: number;
+  /**
+   * The landmarker tracks one face; other faces (MULTIPLE_FACES) are looked for with the face detector on every
+   * this-many-th face frame (default SECOND_FACE_CHECK_EVERY) and on the first frame a face is tracked again.
+   * A new face in view is therefore reported at most this many frames minus one late.
+   */
+  secondFaceCheckEvery?: number;
   onProgress?: (stage: FaceRuntimeStage, done: number, total: number) => void;
 }
 
@@ -24,6 +35,55 @@ export interface AnalysisEngineOptions {
  * face crop, so a face filling a selfie frame still has more pixels than the model uses at 384.
  */
 const LANDMARK_INPUT_WIDTH = 384;
+
+/**
+ * Face frames between two searches for other faces. A detector run costs ~6–10 ms, more than tracking one face
+ * instead of two saves per frame, so it cannot run on every frame; one in four keeps MULTIPLE_FACES at most three
+ * frames (~0.3 s at 10 fps) late.
+ */
+export const SECOND_FACE_CHECK_EVERY = 4;
+
+/**
+ * Detections overlapping the tracked face at least this much (intersection over union) are the tracked face
+ * itself: the detector's box is tighter than the landmarks' extent, so even the same face never scores near 1.
+ */
+const SAME_FACE_MIN_IOU = 0.3;
+
+/** Whether a detector box is the tracked face: enough overlap, or its centre inside the tracked face's box. */
+function isTrackedFace(detected: Box, tracked: Box): boolean {
+  const cx = detected.x + detected.width / 2;
+  const cy = detected.y + detected.height / 2;
+  if (
+    cx >= tracked.x &&
+    cx <= tracked.x + tracked.width &&
+    cy >= tracked.y &&
+    cy <= tracked.y + tracked.height
+  ) {
+    return true;
+  }
+  const iw =
+    Math.min(detected.x + detected.width, tracked.x + tracked.width) - Math.max(detected.x, tracked.x);
+  const ih =
+    Math.min(detected.y + detected.height, tracked.y + tracked.height) - Math.max(detected.y, tracked.y);
+  if (iw <= 0 || ih <= 0) return false;
+  const inter = iw * ih;
+  const union = detected.width * detected.height + tracked.width * tracked.height - inter;
+  return inter / union >= SAME_FACE_MIN_IOU;
+}
+
+/** A detection in the landmarker input's pixels → analysis pixels (`factor` analysis pixels per input pixel). */
+function scaleObservation(face: FaceObservation, factor: number): FaceObservation {
+  return {
+    ...face,
+    box: {
+      x: face.box.x * factor,
+      y: face.box.y * factor,
+      width: face.box.width * factor,
+      height: face.box.height * factor,
+    },
+    keypoints: face.keypoints?.map((k) => ({ x: k.x * factor, y: k.y * factor })),
+  };
+}
 
 /**
  * At most this many synthetic frames run at start-up. V8 optimises a function only after it has seen enough realistic work,
@@ -92,11 +152,20 @@ export class AnalysisEngine {
   private realFrameSeen = false;
   private readonly analysisWidth: number;
   private readonly landmarkWidth: number;
+  private readonly secondFaceCheckEvery: number;
+  /**
+   * Faces other than the tracked one at the last detector run, analysis pixels: reported on every frame until
+   * the next run ("sticky"), cleared when the tracked face is lost.
+   */
+  private otherFaces: FaceObservation[] = [];
+  /** Face frames since the detector last ran; Infinity forces a run on the next frame with a tracked face. */
+  private framesSinceSecondFaceCheck = Number.POSITIVE_INFINITY;
 
   constructor(options: AnalysisEngineOptions) {
     this.profile = options.profile ?? 'phone';
     this.analysisWidth = options.analysisWidth ?? 640;
     this.landmarkWidth = options.landmarkWidth ?? LANDMARK_INPUT_WIDTH;
+    this.secondFaceCheckEvery = Math.max(1, options.secondFaceCheckEvery ?? SECOND_FACE_CHECK_EVERY);
     this.faces = new FaceRuntime({ assetBase: options.assetBase, onProgress: options.onProgress });
     this.barcodes = new BarcodeReader({ assetBase: options.assetBase });
   }
@@ -228,7 +297,11 @@ export class AnalysisEngine {
     return found;
   }
 
-  async face(frame: ImageBitmap, timestampMs: number): Promise<FaceFrameResult> {
+  async face(
+    frame: ImageBitmap,
+    timestampMs: number,
+    options: FaceFrameOptions = {},
+  ): Promise<FaceFrameResult> {
     this.realFrameSeen = true;
     const t0 = performance.now();
     // Drawn, not read back: the checks copy out only the face box (and MediaPipe reads its own smaller copy).
@@ -237,8 +310,20 @@ export class AnalysisEngine {
     const t1 = performance.now();
     // The mesh model sees a 192-px crop whatever it is given: a smaller input only saves MediaPipe's own
     // copying and scaling. Landmarks are normalised, so they still map onto the analysis frame.
-    const faces = await this.faces.landmarks(input, canvas, timestampMs);
+    const tracked = (await this.faces.landmarks(input, canvas, timestampMs))[0];
     const t2 = performance.now();
+    const detectorMs = tracked
+      ? await this.checkForOtherFaces(input, canvas, tracked, options.otherFaces === 'now')
+      : undefined;
+    if (!tracked) {
+      // Whoever is found next is a new tracking start: look for other faces on that very frame.
+      this.otherFaces = [];
+      this.framesSinceSecondFaceCheck = Number.POSITIVE_INFINITY;
+    }
+    // The tracked face first (liveness reads `faces[0]`), then detections of anyone else in view.
+    const faces = tracked
+      ? [tracked, ...this.otherFaces.filter((f) => !isTrackedFace(f.box, tracked.box))]
+      : [];
     const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
     const source: FramePixelSource = {
       width: canvas.width,
@@ -257,7 +342,39 @@ export class AnalysisEngine {
       ms: performance.now() - t0,
       readMs: t1 - t0,
       landmarkMs: t2 - t1,
+      detectorMs,
     };
+  }
+
+  /**
+   * Runs the face detector when a search for other faces is due and remembers what it found besides the tracked
+   * face. Returns its time in ms when it ran. On live frames, when the detector is not loaded yet, its load is
+   * started and the search put off until it is there: live feedback never waits for a download. `now` searches
+   * on this frame whatever it costs.
+   */
+  private async checkForOtherFaces(
+    input: OffscreenCanvas,
+    analysis: { width: number; height: number },
+    tracked: FaceObservation,
+    now: boolean,
+  ): Promise<number | undefined> {
+    this.framesSinceSecondFaceCheck += 1;
+    if (!now && this.framesSinceSecondFaceCheck < this.secondFaceCheckEvery) return undefined;
+    if (!now && !this.faces.detectorLoaded) {
+      // A failed load surfaces on the document path's face check; here the frames simply go on without it.
+      this.faces.getDetector().catch(() => undefined);
+      return undefined;
+    }
+    const t0 = performance.now();
+    // The landmarker's small copy: the detector sees a 128-px square whatever it is given, and at 128 to 384 px
+    // input it measured the same (~6 ms, mostly MediaPipe's per-call overhead).
+    const found = await this.faces.detectFaces(input, input);
+    const factor = analysis.width / input.width;
+    this.otherFaces = found
+      .map((f) => scaleObservation(f, factor))
+      .filter((f) => !isTrackedFace(f.box, tracked.box));
+    this.framesSinceSecondFaceCheck = 0;
+    return performance.now() - t0;
   }
 
   /**
@@ -298,8 +415,11 @@ export class AnalysisEngine {
     ctx.fillStyle = '#808080';
     ctx.fillRect(0, 0, blank.width, blank.height);
     await this.faces.detectFaces(blank, blank);
-    // At the size the landmarker will be fed, so nothing in its graph is set up again on the first selfie frame.
-    await this.faces.landmarks(this.landmarkInput(blank, blank), blank, 0);
+    // At the size the landmarker will be fed, so nothing in either graph is set up again on the first selfie
+    // frame (the detector looks for other faces on that copy too).
+    const input = this.landmarkInput(blank, blank);
+    await this.faces.detectFaces(input, input);
+    await this.faces.landmarks(input, blank, 0);
   }
 
   async dispose(): Promise<void> {

@@ -62,6 +62,16 @@ export interface DocumentFrameResult {
   readMs?: number;
 }
 
+/** Face options that can cross the worker boundary (plain data). */
+export interface FaceFrameOptions {
+  /**
+   * `periodic` (default): live frames; the face detector looks for faces other than the tracked one every few
+   * frames and its last answer stands in between. `now`: look on this frame (loading the detector if needed),
+   * for the final check of a still, where an answer a few frames old is not good enough.
+   */
+  otherFaces?: 'periodic' | 'now';
+}
+
 export interface FaceFrameResult {
   ok: boolean;
   issues: FaceIssue[];
@@ -75,6 +85,11 @@ export interface FaceFrameResult {
   readMs?: number;
   /** Of which: the MediaPipe landmarker, ms. Set by the worker. */
   landmarkMs?: number;
+  /**
+   * Of which: the face detector looking for other faces than the tracked one, ms; set on the frames it ran on
+   * (every few frames), absent on the others, which reuse its last answer.
+   */
+  detectorMs?: number;
 }
 
 export type AnalysisRequest =
@@ -82,7 +97,7 @@ export type AnalysisRequest =
   | { type: 'preload-faces' }
   | { type: 'preload-barcode' }
   | { type: 'document'; id: number; frame: ImageBitmap; options: DocumentFrameOptions }
-  | { type: 'face'; id: number; frame: ImageBitmap; timestampMs: number }
+  | { type: 'face'; id: number; frame: ImageBitmap; timestampMs: number; options?: FaceFrameOptions }
   | { type: 'dispose' };
 
 export type AnalysisErrorCode = 'ASSET_LOAD_FAILED' | 'ANALYSIS_FAILED';

@@ -60,7 +60,11 @@ scope.addEventListener('message', async (event: MessageEvent<AnalysisRequest>) =
         break;
       case 'face':
         try {
-          post({ type: 'face', id: msg.id, result: await requireEngine().face(msg.frame, msg.timestampMs) });
+          post({
+            type: 'face',
+            id: msg.id,
+            result: await requireEngine().face(msg.frame, msg.timestampMs, msg.options),
+          });
         } finally {
           msg.frame.close();
         }

@@ -35,6 +35,7 @@ export class FaceCapture extends AutoCapture<FaceFrameResult> {
       resizeWidth: Math.min(640, bitmap.width),
       resizeQuality: 'medium',
     });
-    return this.options.analysis.face(check, performance.now());
+    // The still is what gets uploaded: look for a second face on it now, not at the next periodic search.
+    return this.options.analysis.face(check, performance.now(), { otherFaces: 'now' });
   }
 }
