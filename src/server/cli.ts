@@ -8,6 +8,7 @@ import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
 import { createLogger } from './logger.js';
+import { runFaceAnalysisInWorker } from './faces/face-analyzer.js';
 import { startServer } from './server.js';
 
 const USAGE = `Usage:
@@ -31,6 +32,8 @@ async function serve(args: string[]): Promise<void> {
   });
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  // Face analysis (liveness, face match) computes for seconds: off the thread that answers requests.
+  runFaceAnalysisInWorker();
   const server = await startServer({ config, logger, demo: values.demo });
   const base = server.idv.ctx.config.publicUrl;
   console.log(`idv-server listening on ${server.url}`);

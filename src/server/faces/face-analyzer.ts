@@ -25,6 +25,7 @@ import { dirname, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { io as TfIo } from '@tensorflow/tfjs-core';
 import type { Config as HumanConfig, Human } from '@vladmandic/human';
+import { threadId, Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import type { Landmark } from '../../analysis/types.js';
 
@@ -285,6 +286,102 @@ async function decode(
  * list, not an error.
  */
 export async function analyzeFaces(image: Buffer, opts: DetectFacesOptions = {}): Promise<FaceAnalysis> {
+  if (faceThread) return faceThread.analyze(image, opts);
+  return analyzeFacesInThisThread(image, opts);
+}
+
+/**
+ * Where analyses run. tfjs on wasm computes synchronously between its awaits, so in the server's own thread one
+ * analysis stops every other request for up to ~0.7 s (measured on 2 cores). `idv-server serve` therefore moves the
+ * models into a worker thread (`runFaceAnalysisInWorker`); tests and tools that call the analyzer directly keep it
+ * in their thread, where `loadFaceAnalyzer` / `liveTensorCount` can see it.
+ */
+let faceThread: FaceAnalysisThread | undefined;
+
+/** From now on `analyzeFaces` / `detectFaces` run in one worker thread of this process (models loaded there). */
+export function runFaceAnalysisInWorker(): void {
+  faceThread ??= new FaceAnalysisThread();
+}
+
+/** Ends the worker thread (tests; the server process simply exits): analyses run in this thread again. */
+export async function stopFaceAnalysisThread(): Promise<void> {
+  const thread = faceThread;
+  faceThread = undefined;
+  await thread?.terminate();
+}
+
+/** The thread id analyses run on (`0` = the main thread): for tests and metrics. */
+export async function faceAnalysisThreadId(): Promise<number> {
+  return faceThread ? faceThread.threadId() : threadId;
+}
+
+interface FaceThreadReply {
+  id: number;
+  result?: FaceAnalysis;
+  threadId?: number;
+  error?: { code?: FaceAnalyzerErrorCode; message: string };
+}
+
+class FaceAnalysisThread {
+  private readonly worker: Worker;
+  private next = 0;
+  private readonly pending = new Map<number, (reply: FaceThreadReply) => void>();
+
+  constructor() {
+    // A plain-JS entry that registers tsx, then loads face-analysis-worker.ts.
+    this.worker = new Worker(new URL('./face-analysis-thread.mjs', import.meta.url));
+    // Never keeps the process alive on its own: the server's lifetime decides.
+    this.worker.unref();
+    this.worker.on('message', (reply: FaceThreadReply) => {
+      const settle = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      settle?.(reply);
+    });
+    this.worker.on('error', (cause) => this.failAll(cause));
+    this.worker.on('exit', () => this.failAll(new Error('face analysis thread exited')));
+  }
+
+  private failAll(cause: unknown): void {
+    for (const settle of this.pending.values())
+      settle({ id: -1, error: { code: 'FACE_MODELS_UNAVAILABLE', message: String(cause) } });
+    this.pending.clear();
+    if (faceThread === this) faceThread = undefined;
+  }
+
+  private request(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<FaceThreadReply> {
+    const id = this.next++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.worker.postMessage({ ...message, id }, transfer);
+    });
+  }
+
+  async analyze(image: Buffer, opts: DetectFacesOptions): Promise<FaceAnalysis> {
+    // A copy, transferred: the caller keeps its buffer.
+    const bytes = new Uint8Array(image).buffer;
+    const reply = await this.request({ type: 'analyze', image: bytes, opts }, [bytes]);
+    if (reply.error) {
+      // Coded errors keep their code; anything else stays a plain failure, as it would in this thread.
+      if (reply.error.code) throw new FaceAnalyzerError(reply.error.code, reply.error.message);
+      throw new Error(reply.error.message);
+    }
+    return reply.result!;
+  }
+
+  async terminate(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  async threadId(): Promise<number> {
+    return (await this.request({ type: 'thread-id' })).threadId ?? -1;
+  }
+}
+
+/** The analysis itself, in the calling thread (the worker thread calls this). */
+export async function analyzeFacesInThisThread(
+  image: Buffer,
+  opts: DetectFacesOptions = {},
+): Promise<FaceAnalysis> {
   const faceapi = await loadFaceAnalyzer();
   const human = opts.mesh ? await loadFaceMesh() : undefined;
   const { pixels, width, height, scale } = await decode(image);
