@@ -20,6 +20,7 @@ import type {
 import type { AnalysisClient } from './analysis-client.js';
 import { compressImage } from './compression.js';
 import { FrameLoop } from './frame-loop.js';
+import { LIVENESS_CHALLENGE_TTL_MS, LIVENESS_MAX_FRAMES } from '../shared/liveness-limits.js';
 
 /** The part of the session client a challenge needs (an interface, so tests and benches can stand in for it). */
 export interface LivenessTransport {
@@ -71,11 +72,6 @@ export interface LivenessCaptureOptions {
   /** Injected for tests: the monotonic clock. */
   now?: () => number;
 }
-
-// The limits of src/shared/api/liveness.ts (LIVENESS_MAX_FRAMES, LIVENESS_CHALLENGE_TTL_MS), restated: importing
-// the values would pull full zod into the widget's liveness chunk (about 13 KB gzip).
-const MAX_FRAMES = 12;
-const CHALLENGE_TTL_MS = 3 * 60 * 1000;
 
 interface KeptFrame {
   bitmap: ImageBitmap;
@@ -226,7 +222,7 @@ export class LivenessCapture {
     const kept = this.kept;
     this.kept = undefined;
     if (!kept) return;
-    if (this.nextIndex >= MAX_FRAMES) {
+    if (this.nextIndex >= LIVENESS_MAX_FRAMES) {
       kept.bitmap.close();
       this.uploadFailure ??= new LivenessCaptureError(
         'TOO_MANY_FRAMES',
@@ -240,7 +236,7 @@ export class LivenessCapture {
       kind: tag.kind,
       step: tag.step,
       ...(tag.action ? { action: tag.action } : {}),
-      capturedAtMs: Math.min(Math.max(0, Math.round(kept.atMs)), CHALLENGE_TTL_MS),
+      capturedAtMs: Math.min(Math.max(0, Math.round(kept.atMs)), LIVENESS_CHALLENGE_TTL_MS),
     };
     const encoded = encodeFrame(kept.bitmap);
     this.uploads = this.uploads.then(async () => {

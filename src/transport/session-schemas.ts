@@ -11,6 +11,7 @@ import * as z from 'zod/mini';
 import type * as SharedLiveness from '../shared/api/liveness.js';
 import type * as Shared from '../shared/api/session.js';
 import { API_ERROR_CODES } from '../shared/error-codes.js';
+import { LIVENESS_ACTIONS } from '../shared/liveness-limits.js';
 
 const Timestamp = z.iso.datetime({ offset: true });
 const CredentialCategory = z.enum(['ID', 'SELFIE', 'FACEMAP']);
@@ -21,7 +22,7 @@ const PartClassifier = z.enum(['FRONT', 'BACK', 'FACE']);
 const LivenessMode = z.enum(['passive', 'passive_active']);
 const ExecutionStatus = z.enum(['INITIATED', 'ACQUIRED', 'PROCESSED', 'SESSION_EXPIRED', 'TOKEN_EXPIRED']);
 const LivenessStatus = z.enum(['NOT_REQUIRED', 'REQUIRED', 'DONE', 'EXHAUSTED']);
-const LivenessAction = z.enum(['turn-left', 'turn-right', 'look-up', 'move-closer', 'blink']);
+const LivenessAction = z.enum(LIVENESS_ACTIONS);
 
 export const ApiErrorBody = z.object({
   error: z.object({

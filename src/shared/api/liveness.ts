@@ -9,13 +9,17 @@
  *   POST /api/v1/session/liveness/{challengeId}/complete   LivenessCompleteRequest → LivenessCompleteResponse
  */
 import { z } from 'zod';
+import { LIVENESS_ACTIONS, LIVENESS_CHALLENGE_TTL_MS, LIVENESS_MAX_FRAMES } from '../liveness-limits.js';
 import { Timestamp } from './common.js';
 
-/**
- * What a `passive_active` challenge may ask for, as the user sees it. `turn-left` = the user turns their head to
- * their own left (in the unmirrored camera image the nose moves towards the image's right: yaw > 0).
- */
-export const LIVENESS_ACTIONS = ['turn-left', 'turn-right', 'look-up', 'move-closer', 'blink'] as const;
+export {
+  LIVENESS_ACTIONS,
+  LIVENESS_CHALLENGE_TTL_MS,
+  LIVENESS_FRAME_MAX_BYTES,
+  LIVENESS_MAX_FAILED_CHALLENGES,
+  LIVENESS_MAX_FRAMES,
+} from '../liveness-limits.js';
+
 export const LivenessAction = z.enum(LIVENESS_ACTIONS);
 export type LivenessAction = z.infer<typeof LivenessAction>;
 
@@ -23,14 +27,6 @@ export type LivenessAction = z.infer<typeof LivenessAction>;
 export const LIVENESS_STATUSES = ['NOT_REQUIRED', 'REQUIRED', 'DONE', 'EXHAUSTED'] as const;
 export const LivenessStatus = z.enum(LIVENESS_STATUSES);
 export type LivenessStatus = z.infer<typeof LivenessStatus>;
-
-/** Frame limits the server enforces (and the widget compresses to). */
-export const LIVENESS_FRAME_MAX_BYTES = 80 * 1024;
-export const LIVENESS_MAX_FRAMES = 12;
-/** A challenge lives at most this long (issued → completed). */
-export const LIVENESS_CHALLENGE_TTL_MS = 3 * 60 * 1000;
-/** Failed challenges per execution before liveness is REJECTED and no new challenge is issued. */
-export const LIVENESS_MAX_FAILED_CHALLENGES = 5;
 
 export const LivenessChallenge = z
   .object({
@@ -64,7 +60,11 @@ export const LivenessFrameMeta = z
   .strictObject({
     nonce: z.string().min(1).max(128),
     /** 0-based upload order; unique per challenge. */
-    index: z.number().int().min(0).max(LIVENESS_MAX_FRAMES - 1),
+    index: z
+      .number()
+      .int()
+      .min(0)
+      .max(LIVENESS_MAX_FRAMES - 1),
     kind: z.enum(['neutral', 'peak', 'burst']),
     /** Index into `actions` for `peak` frames; for `neutral` frames, the step that comes next (0 = before the first). */
     step: z.number().int().min(0).max(8),
@@ -87,7 +87,10 @@ export type LivenessCompleteRequest = z.infer<typeof LivenessCompleteRequest>;
 /** `DONE`: go on. `RETRY`: ask for a new challenge (`attemptsLeft` > 0). `EXHAUSTED`: no attempts left; go on. */
 export const LivenessCompleteResponse = z
   .object({
-    liveness: z.object({ status: z.enum(['DONE', 'RETRY', 'EXHAUSTED']), attemptsLeft: z.number().int().min(0) }),
+    liveness: z.object({
+      status: z.enum(['DONE', 'RETRY', 'EXHAUSTED']),
+      attemptsLeft: z.number().int().min(0),
+    }),
   })
   .meta({ id: 'LivenessCompleteResponse' });
 export type LivenessCompleteResponse = z.infer<typeof LivenessCompleteResponse>;
