@@ -15,6 +15,7 @@ import {
 } from '../src/server/faces/face-analyzer.js';
 import { compareSelfieWithDocument } from '../src/server/faces/face-match.js';
 import { ASTRONAUT_PATH, encodePng, idCardFront } from '../test/support/specimens/index.js';
+import { timed } from './timing.js';
 
 type Row = Record<string, string | number>;
 
@@ -22,21 +23,6 @@ const ITERATIONS = Number(process.env.IDV_BENCH_FACE_ITERATIONS) || 5;
 const GROUP_PHOTO = new URL('../node_modules/@vladmandic/face-api/demo/sample1.jpg', import.meta.url);
 
 const mb = (bytes: number) => +(bytes / 2 ** 20).toFixed(1);
-
-async function timed(
-  task: () => Promise<unknown>,
-  iterations: number,
-): Promise<{ median: number; p95: number }> {
-  const samples: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const started = performance.now();
-    await task();
-    samples.push(performance.now() - started);
-  }
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] as number;
-  return { median: +at(0.5).toFixed(1), p95: +at(0.95).toFixed(1) };
-}
 
 export async function benchFaces(): Promise<{ rows: Row[] }> {
   const rows: Row[] = [];

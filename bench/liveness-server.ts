@@ -37,27 +37,13 @@ import { livenessCapability } from '../src/server/pipeline/liveness.js';
 import type { ExecutionInput } from '../src/server/pipeline/types.js';
 import { LivenessChallengeResponse, LivenessCompleteResponse } from '../src/shared/api/index.js';
 import { accountBody } from '../test/support/server.js';
+import { timed } from './timing.js';
 
 type Row = Record<string, string | number>;
 
 const ITERATIONS = Number(process.env.IDV_BENCH_LIVENESS_ITERATIONS) || 3;
 const mb = (bytes: number) => +(bytes / 2 ** 20).toFixed(1);
 const load1m = () => +(loadavg()[0] ?? 0).toFixed(1);
-
-async function timed(
-  task: () => Promise<unknown>,
-  iterations: number,
-): Promise<{ median: number; p95: number }> {
-  const samples: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const started = performance.now();
-    await task();
-    samples.push(performance.now() - started);
-  }
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] as number;
-  return { median: +at(0.5).toFixed(1), p95: +at(0.95).toFixed(1) };
-}
 
 const frameBytes = (pose: LivenessPose) => readFileSync(livenessFramePath('astronaut', pose));
 

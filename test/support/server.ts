@@ -13,6 +13,7 @@ import { createApp, type IdvApp } from '../../src/server/app.js';
 import { createClient } from '../../src/server/auth/clients.js';
 import { type Clock, ManualClock } from '../../src/server/clock.js';
 import { loadConfig, type ServerConfig } from '../../src/server/config.js';
+import type { LivenessOptions } from '../../src/server/liveness/liveness-options.js';
 import type { CreateAccountRequest, CreateAccountResponse } from '../../src/shared/api/index.js';
 import type { TestDatabase } from './databases.js';
 
@@ -29,7 +30,13 @@ export interface TestApp {
 
 export async function openTestApp(
   target: TestDatabase,
-  options: { clock?: ManualClock; config?: Partial<ServerConfig>; demo?: boolean; fetch?: typeof fetch } = {},
+  options: {
+    clock?: ManualClock;
+    config?: Partial<ServerConfig>;
+    demo?: boolean;
+    fetch?: typeof fetch;
+    liveness?: Partial<LivenessOptions>;
+  } = {},
 ): Promise<TestApp> {
   const handle = await target.open();
   const dataDir = mkdtempSync(join(tmpdir(), 'idv-server-test-'));
@@ -44,6 +51,7 @@ export async function openTestApp(
     db: handle.db,
     logger: pino({ level: 'silent' }),
     demo: options.demo,
+    ...(options.liveness ? { liveness: options.liveness } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   return {

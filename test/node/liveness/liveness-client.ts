@@ -2,13 +2,6 @@
  * Helpers for liveness tests: an in-process app with pinned liveness options on a test database, a 10013 execution,
  * and the three widget calls (challenge, frame, complete) as the widget makes them.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { createApp } from '../../../src/server/app.js';
-import { type Clock, ManualClock } from '../../../src/server/clock.js';
-import { loadConfig } from '../../../src/server/config.js';
 import type { LivenessOptions } from '../../../src/server/liveness/liveness-options.js';
 import {
   type CreateAccountResponse,
@@ -20,7 +13,7 @@ import type { TestDatabase } from '../../support/databases.js';
 import {
   accountBody,
   createAccount,
-  PUBLIC_URL,
+  openTestApp,
   pathOf,
   type TestApp,
   type TestClient,
@@ -29,34 +22,13 @@ import {
 
 export type ErrorBody = { error: { code: string; issues?: Array<{ path: string }> } };
 
-/** Like `openTestApp`, plus liveness options (the action draw pinned so each test knows its actions). */
-export async function openLivenessApp(
+/** `openTestApp` with liveness options (the action draw pinned so each test knows its actions). */
+export function openLivenessApp(
   target: TestDatabase,
   liveness: Partial<LivenessOptions>,
   options: { fetch?: typeof fetch } = {},
 ): Promise<TestApp> {
-  const handle = await target.open();
-  const dataDir = mkdtempSync(join(tmpdir(), 'idv-liveness-test-'));
-  const clock = new ManualClock(new Date('2026-03-01T10:00:00Z'));
-  const idv = await createApp({
-    config: loadConfig({ IDV_DATA_DIR: dataDir, IDV_PUBLIC_URL: PUBLIC_URL }),
-    clock: clock as Clock,
-    db: handle.db,
-    logger: pino({ level: 'silent' }),
-    liveness,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
-  return {
-    idv,
-    clock,
-    dataDir,
-    request: (path, init) => Promise.resolve(idv.app.request(path, init)),
-    async close() {
-      await idv.close();
-      await handle.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  return openTestApp(target, { ...options, liveness });
 }
 
 /** Always the first actions of the set, in the set's order: `randomInt` answering 0 picks the head of the pool. */
