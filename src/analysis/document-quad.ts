@@ -58,12 +58,18 @@ interface EdgeScratch {
   mag2: Int32Array;
   edgeList: Int32Array;
 }
-/** Keyed by pixel count: a frame's search and its coarser retry alternate sizes and must not reallocate each time. */
-const edgeScratches = new Map<number, EdgeScratch>();
+/**
+ * Keyed by width and height: a frame's search and its coarser retry alternate sizes and must not reallocate each
+ * time. Not by pixel count: the first and last column of `mag2` are never written and must stay 0, which a
+ * transposed image of the same count would break.
+ */
+const edgeScratches = new Map<string, EdgeScratch>();
 const houghScratches = new Map<number, Uint16Array>();
 
-function edgeScratch(size: number): EdgeScratch {
-  let s = edgeScratches.get(size);
+function edgeScratch(width: number, height: number): EdgeScratch {
+  const key = `${width}x${height}`;
+  const size = width * height;
+  let s = edgeScratches.get(key);
   if (!s) {
     // A handful of working sizes at most; a stream of new ones (tests) must not grow without bound.
     if (edgeScratches.size >= 4) edgeScratches.clear();
@@ -74,7 +80,7 @@ function edgeScratch(size: number): EdgeScratch {
       mag2: new Int32Array(size),
       edgeList: new Int32Array(size),
     };
-    edgeScratches.set(size, s);
+    edgeScratches.set(key, s);
   }
   return s;
 }
@@ -119,7 +125,7 @@ export function detectEdges(img: LumaImage, threshold = EDGE_THRESHOLD): EdgeMap
   // [1 2 1] × [1 2 1] blur in one pass, kept in 16× units to stay integer: vertical sums per column, combined
   // horizontally as they slide by. Edge rows and columns repeat their own pixel.
   // Squared magnitudes stay integer: |g| ≤ 4·16·255 per axis, so gx² + gy² < 2^31 fits an Int32Array.
-  const { blur, gx: gxs, gy: gys, mag2, edgeList } = edgeScratch(w * h);
+  const { blur, gx: gxs, gy: gys, mag2, edgeList } = edgeScratch(w, h);
   for (let y = 0; y < h; y++) {
     const up = (y > 0 ? y - 1 : y) * w;
     const dn = (y < h - 1 ? y + 1 : y) * w;

@@ -4,7 +4,7 @@
  */
 import { amendDocumentAssessment, assessDocumentFrame, assessFaceFrame } from '../analysis/index.js';
 import type { FramePixelSource } from '../analysis/face-assessment.js';
-import type { Box, CaptureProfile, FaceObservation, FrameLike, Quad } from '../analysis/types.js';
+import type { Box, CaptureProfile, FaceObservation, Quad } from '../analysis/types.js';
 import type {
   DocumentFrameOptions,
   DocumentFrameResult,
@@ -13,6 +13,7 @@ import type {
 } from './analysis-protocol.js';
 import { BarcodeReader, type BarcodeReadResult } from './barcode.js';
 import { FaceRuntime, type FaceRuntimeStage } from './face-runtime.js';
+import { FramePixelReader } from './frame-pixels.js';
 
 export interface AnalysisEngineOptions {
   assetBase: string;
@@ -145,6 +146,8 @@ export class AnalysisEngine {
   /** The background load started by the first licence-back frame (not retried per frame when it fails). */
   private barcodeWarmUp: Promise<unknown> | undefined;
   private canvas: OffscreenCanvas | undefined;
+  /** Document frames' pixels, copied into one reused buffer. */
+  private readonly documentPixels: FramePixelReader;
   private tile: OffscreenCanvas | undefined;
   private landmarkCanvas: OffscreenCanvas | undefined;
   private readonly profile: CaptureProfile;
@@ -165,6 +168,7 @@ export class AnalysisEngine {
     this.profile = options.profile ?? 'phone';
     this.analysisWidth = options.analysisWidth ?? 640;
     this.landmarkWidth = options.landmarkWidth ?? LANDMARK_INPUT_WIDTH;
+    this.documentPixels = new FramePixelReader(this.analysisWidth);
     this.secondFaceCheckEvery = Math.max(1, options.secondFaceCheckEvery ?? SECOND_FACE_CHECK_EVERY);
     this.faces = new FaceRuntime({ assetBase: options.assetBase, onProgress: options.onProgress });
     this.barcodes = new BarcodeReader({ assetBase: options.assetBase });
@@ -180,13 +184,6 @@ export class AnalysisEngine {
     }
     this.canvas.getContext('2d', { willReadFrequently: true })!.drawImage(frame, 0, 0, width, height);
     return { canvas: this.canvas, scale };
-  }
-
-  /** Draws the frame scaled to the analysis width and reads its pixels. */
-  private pixels(frame: ImageBitmap): { image: FrameLike; canvas: OffscreenCanvas; scale: number } {
-    const { canvas, scale } = this.draw(frame);
-    const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-    return { image: ctx.getImageData(0, 0, canvas.width, canvas.height), canvas, scale };
   }
 
   /**
@@ -214,7 +211,7 @@ export class AnalysisEngine {
   async document(frame: ImageBitmap, options: DocumentFrameOptions): Promise<DocumentFrameResult> {
     this.realFrameSeen = true;
     const t0 = performance.now();
-    const { image, canvas, scale } = this.pixels(frame);
+    const { image, scale } = await this.documentPixels.read(frame);
     const readMs = performance.now() - t0;
     const base = {
       kind: options.kind,
@@ -231,7 +228,7 @@ export class AnalysisEngine {
       wantFace && a.ok && a.quad !== undefined && (options.faceCheck === 'wait' || this.faces.detectorReady);
     // The later verdicts are folded into this assessment: the card is not searched for or measured again.
     if (runFace && a.quad) {
-      faces = await this.facesOnCard(canvas, a.quad);
+      faces = await this.facesOnCard(frame, scale, a.quad, image);
       a = amendDocumentAssessment(a, { side: options.side, requireFaceOnDocument: true, faces });
     }
     // Same rule for the barcode: a decode costs tens of ms, and a frame failing other checks needs no verdict on it.
@@ -270,13 +267,18 @@ export class AnalysisEngine {
    * The short-range detector sees a 128-px square, where a card portrait in a whole frame is a few pixels wide.
    * So it runs on square tiles as tall as the card (left, middle, right), and boxes are mapped back to the frame.
    */
-  private async facesOnCard(canvas: OffscreenCanvas, quad: Quad): Promise<FaceObservation[]> {
+  private async facesOnCard(
+    frame: ImageBitmap,
+    scale: number,
+    quad: Quad,
+    analysis: { width: number; height: number },
+  ): Promise<FaceObservation[]> {
     const xs = quad.map((p) => p.x);
     const ys = quad.map((p) => p.y);
     const left = Math.max(0, Math.min(...xs));
     const top = Math.max(0, Math.min(...ys));
-    const width = Math.min(canvas.width, Math.max(...xs)) - left;
-    const height = Math.min(canvas.height, Math.max(...ys)) - top;
+    const width = Math.min(analysis.width, Math.max(...xs)) - left;
+    const height = Math.min(analysis.height, Math.max(...ys)) - top;
     const side = Math.round(Math.min(width, height));
     if (side < 16) return [];
     const offsets = width > side ? [0, (width - side) / 2, width - side] : [0];
@@ -285,7 +287,9 @@ export class AnalysisEngine {
     const ctx = this.tile.getContext('2d')!;
     const found: FaceObservation[] = [];
     for (const dx of offsets) {
-      ctx.drawImage(canvas, left + dx, top, side, side, 0, 0, side, side);
+      // Cut from the camera frame itself (analysis pixels × scale): no analysis-size copy is drawn for documents.
+      const s = side * scale;
+      ctx.drawImage(frame, (left + dx) * scale, top * scale, s, s, 0, 0, side, side);
       for (const f of await this.faces.detectFaces(this.tile, { width: side, height: side })) {
         found.push({
           ...f,
@@ -393,8 +397,8 @@ export class AnalysisEngine {
       drawWarmUpScene(ctx, width, height, run, run % 3 !== 2);
       const bitmap = synthetic.transferToImageBitmap();
       try {
-        // The engine's own canvas is redrawn before every use, so a real frame never sees these pixels.
-        const { image } = this.pixels(bitmap);
+        // The reader's buffer is rewritten by every frame, so a real frame never sees these pixels.
+        const { image } = await this.documentPixels.read(bitmap);
         assessDocumentFrame(image, { profile: this.profile, side: 'front', kind: 'id1' });
       } finally {
         bitmap.close();

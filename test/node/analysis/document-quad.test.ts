@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { findDocumentQuad } from '../../../src/analysis/index.js';
+import { detectEdges, findDocumentQuad } from '../../../src/analysis/index.js';
 import { renderScene } from '../../support/specimens/index.js';
 import { emptyScene, quadDiagonal, quadError, specimenDocs } from './fixtures.js';
 
@@ -79,5 +79,28 @@ describe('findDocumentQuad', () => {
       asPassport.quad[3].y - asPassport.quad[0].y,
     );
     assert.ok(Math.abs(w / h - 125 / 88) < 0.05, `aspect ${w / h}`);
+  });
+});
+
+describe('detectEdges', () => {
+  /** A luma image with one vertical step edge at column 1 and one horizontal step at row 1. */
+  function steps(width: number, height: number) {
+    const luma = new Uint8Array(width * height);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) luma[y * width + x] = (x >= 2 ? 200 : 20) + (y >= 2 ? 40 : 0);
+    return { luma, width, height, scale: 1 };
+  }
+
+  it('gives the same edges for an image whatever shapes it analysed before', () => {
+    // Its scratch buffers are reused across frames: a transposed image with the same pixel count must not see
+    // what the previous one left behind.
+    const fresh = detectEdges(steps(5, 8));
+    // Strong gradients everywhere inside, where the 5-wide image has its first and last column.
+    const noise = new Uint8Array(8 * 5).map((_, i) => ((i * 97) % 7) * 40);
+    detectEdges({ luma: noise, width: 8, height: 5, scale: 1 });
+    const after = detectEdges(steps(5, 8));
+    assert.ok(fresh.pixels.length > 0, 'the step edges are found');
+    assert.deepEqual([...after.pixels], [...fresh.pixels]);
+    assert.deepEqual([...after.theta], [...fresh.theta]);
   });
 });

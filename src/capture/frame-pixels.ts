@@ -1,0 +1,74 @@
+/**
+ * RGBA pixels of a camera frame at analysis size, for the document checks. A frame that already has the
+ * analysis size (the widget sends 640-px frames) is copied with WebCodecs' `VideoFrame.copyTo` into a buffer
+ * kept across frames: about a third of the cost of drawing it on a canvas and calling `getImageData`, and no
+ * fresh megabyte per frame for the page to fault in and the collector to sweep. Larger frames, and browsers
+ * without `VideoFrame` RGBA copies, go through the canvas. Both give the same pixels.
+ */
+import type { FrameLike } from '../analysis/types.js';
+
+type CopyPath = 'untried' | 'video-frame' | 'canvas';
+
+export interface FramePixels {
+  /** RGBA pixels, valid until the next `read`: the buffer is reused. */
+  image: FrameLike;
+  /** Source pixels per analysis pixel (1 when the frame already had the analysis width). */
+  scale: number;
+}
+
+export class FramePixelReader {
+  private buffer: Uint8ClampedArray | undefined;
+  private canvas: OffscreenCanvas | undefined;
+  /** Set by the first frame: later frames do not try a path that failed. */
+  private path: CopyPath = typeof VideoFrame === 'function' ? 'untried' : 'canvas';
+
+  constructor(private readonly analysisWidth: number) {}
+
+  /** Which copy the reader settled on ('untried' before the first frame of analysis size). */
+  get copyPath(): CopyPath {
+    return this.path;
+  }
+
+  async read(frame: ImageBitmap): Promise<FramePixels> {
+    const scale = Math.max(1, frame.width / this.analysisWidth);
+    const width = Math.round(frame.width / scale);
+    const height = Math.round(frame.height / scale);
+    if (scale === 1 && this.path !== 'canvas') {
+      const image = await this.copyVideoFrame(frame, width, height);
+      if (image) return { image, scale };
+    }
+    return { image: this.drawAndRead(frame, width, height), scale };
+  }
+
+  private async copyVideoFrame(
+    frame: ImageBitmap,
+    width: number,
+    height: number,
+  ): Promise<FrameLike | undefined> {
+    const size = width * height * 4;
+    if (this.buffer?.length !== size) this.buffer = new Uint8ClampedArray(size);
+    let videoFrame: VideoFrame | undefined;
+    try {
+      videoFrame = new VideoFrame(frame, { timestamp: 0 });
+      // RGBA in sRGB whatever the source layout (BGRA from a bitmap, I420 from some cameras).
+      await videoFrame.copyTo(this.buffer, { format: 'RGBA', colorSpace: 'srgb' });
+      this.path = 'video-frame';
+      return { data: this.buffer, width, height };
+    } catch {
+      // Browsers without RGB conversion in copyTo (Chromium < 127, older WebKit): the canvas from now on.
+      this.path = 'canvas';
+      return undefined;
+    } finally {
+      videoFrame?.close();
+    }
+  }
+
+  private drawAndRead(frame: ImageBitmap, width: number, height: number): FrameLike {
+    if (!this.canvas || this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas = new OffscreenCanvas(width, height);
+    }
+    const ctx = this.canvas.getContext('2d', { willReadFrequently: true })!;
+    ctx.drawImage(frame, 0, 0, width, height);
+    return ctx.getImageData(0, 0, width, height);
+  }
+}
