@@ -381,7 +381,10 @@ export async function benchCapture(): Promise<{ rows: Row[] }> {
           roundTrip: number[];
           read: number[];
           landmarks: number[];
+          /** The periodic search for other faces, run after a frame's answer (reported on the next frame). */
           detector: number[];
+          /** Searches on the frame itself (the first frame of a track). */
+          detectorOnFrame: number[];
           /** Compute of the frames the detector did not run on. */
           trackingOnly: number[];
         }
@@ -431,6 +434,7 @@ export async function benchCapture(): Promise<{ rows: Row[] }> {
                   const read: number[] = [];
                   const landmarks: number[] = [];
                   const detector: number[] = [];
+                  const detectorOnFrame: number[] = [];
                   const trackingOnly: number[] = [];
                   for (let i = 0; i < n + 3; i++) {
                     const frame = await createImageBitmap(scene);
@@ -442,10 +446,11 @@ export async function benchCapture(): Promise<{ rows: Row[] }> {
                       read.push(r.readMs ?? Number.NaN);
                       landmarks.push(r.landmarkMs ?? Number.NaN);
                       if (r.detectorMs === undefined) trackingOnly.push(r.ms);
-                      else detector.push(r.detectorMs);
+                      else detectorOnFrame.push(r.detectorMs);
+                      if (r.backgroundDetectorMs !== undefined) detector.push(r.backgroundDetectorMs);
                     }
                   }
-                  return { compute, roundTrip, read, landmarks, detector, trackingOnly };
+                  return { compute, roundTrip, read, landmarks, detector, detectorOnFrame, trackingOnly };
                 },
                 { n: WARM_FRAMES, stopCamera },
               );
@@ -532,7 +537,7 @@ export async function benchCapture(): Promise<{ rows: Row[] }> {
       },
       {
         metric:
-          'face analysis per 640×480 frame in the worker (FaceLandmarker tracking one face + checks; FaceDetector every 4th frame), camera stopped, median',
+          'face analysis per 640×480 frame in the worker (FaceLandmarker tracking one face + checks; the FaceDetector searches for other faces after every 4th answer), camera stopped, median',
         value: round(median(faceFramesAlone!.compute)),
         unit: 'ms',
         target: '≤ 16',
@@ -562,20 +567,27 @@ export async function benchCapture(): Promise<{ rows: Row[] }> {
         target: '',
       },
       {
+        metric: 'face frame round trip page → worker → page, frames sent back to back, median',
+        value: round(median(faceFrames!.roundTrip)),
+        unit: 'ms',
+        target: '',
+      },
+      {
         metric: '… frames with tracking only (no second-face search), median',
         value: faceFrames!.trackingOnly.length ? round(median(faceFrames!.trackingOnly)) : '',
         unit: 'ms',
         target: '',
       },
       {
-        metric: '… FaceDetector looking for other faces, median of the frames it ran on',
+        metric:
+          "FaceDetector looking for other faces after a frame's answer (not in the frame's time), median",
         value: faceFrames!.detector.length ? round(median(faceFrames!.detector)) : '',
         unit: 'ms',
         target: '',
       },
       {
-        metric: '… frames on which the FaceDetector ran',
-        value: `${faceFrames!.detector.length} / ${faceFrames!.compute.length}`,
+        metric: '… searches after an answer / on the frame itself (track start) / frames',
+        value: `${faceFrames!.detector.length} / ${faceFrames!.detectorOnFrame.length} / ${faceFrames!.compute.length}`,
         unit: '',
         target: '',
       },

@@ -53,23 +53,29 @@ export function glareStats(
   const y0 = r.y;
   const x1 = r.x + r.width;
   const y1 = r.y + r.height;
-  // Most frames have no blown-out pixel at all, and a 3×3 mean reaches `level` only where some pixel does:
-  // then there is nothing to find, and the smoothing and blob passes below are skipped.
-  if (!anyAtLeast(source, width, r, level))
-    return { ratio: 0, largestCluster: 0, saturatedRatio: 0, solidCore: 0 };
-  // 3×3 mean first: sensor noise must not punch "holes" into a white area, whose rims would look soft.
-  const luma = boxSmooth(source, width, height, r);
-  let examined = 0;
+  // 3×3 mean first: sensor noise must not punch "holes" into a white area, whose rims would look soft. A mean
+  // reaches `level` only where some pixel of its 3×3 does, so it is computed around those pixels and, lazily, where
+  // a blob's rim is probed: most cards have a few such pixels or none, and smoothing the whole card cost more than
+  // everything else here.
+  const smoothed = new RegionSmoother(source, width, r);
+  const examined = mask ? countMask(mask, width, r) : r.width * r.height;
   let saturated = 0;
   // 1 = saturated and not yet visited.
   const hot = new Uint8Array(width * height);
   for (let y = y0; y < y1; y++) {
     for (let i = y * width + x0, end = i + r.width; i < end; i++) {
-      if (mask && !mask[i]) continue;
-      examined++;
-      if (luma[i]! >= level) {
-        hot[i] = 1;
-        saturated++;
+      if (source[i]! < level) continue;
+      // Every pixel whose 3×3 holds this one may reach `level`.
+      const x = i - y * width;
+      for (let ny = Math.max(y0, y - 1); ny <= Math.min(y1 - 1, y + 1); ny++) {
+        for (let nx = Math.max(x0, x - 1); nx <= Math.min(x1 - 1, x + 1); nx++) {
+          const j = ny * width + nx;
+          if (hot[j] || (mask && !mask[j])) continue;
+          if (smoothed.at(j) >= level) {
+            hot[j] = 1;
+            saturated++;
+          }
+        }
       }
     }
   }
@@ -104,14 +110,14 @@ export function glareStats(
             stack[top++] = j;
             continue;
           }
-          const near = luma[j]!;
+          const near = smoothed.at(j);
           if (near >= level) continue;
           boundary++;
           // Probe further out, past any blur of a printed edge, where a reflection is still bright.
           const fx = nx + (nx - x) * HALO_DISTANCE;
           const fy = ny + (ny - y) * HALO_DISTANCE;
           if (fx < x0 || fx >= x1 || fy < y0 || fy >= y1) continue;
-          if (near >= level - drop && luma[fy * width + fx]! >= level - 2 * drop) soft++;
+          if (near >= level - drop && smoothed.at(fy * width + fx) >= level - 2 * drop) soft++;
         }
       }
       if (boundary === 0 || soft >= 0.5 * boundary) {
@@ -171,38 +177,58 @@ function largestSolidCore(
   return best;
 }
 
-/** True when some pixel inside `r` is at or above `level`. */
-function anyAtLeast(src: Uint8Array, width: number, r: LumaRegion, level: number): boolean {
+/** Pixels of `r` where the mask is set. */
+function countMask(mask: Uint8Array, width: number, r: LumaRegion): number {
+  let n = 0;
   for (let y = r.y; y < r.y + r.height; y++) {
-    for (let i = y * width + r.x, end = i + r.width; i < end; i++) if (src[i]! >= level) return true;
+    for (let i = y * width + r.x, end = i + r.width; i < end; i++) if (mask[i]) n++;
   }
-  return false;
+  return n;
 }
 
-/** 3×3 box mean inside `r` (edges clamped to the region); pixels outside `r` stay 0. */
-function boxSmooth(src: Uint8Array, width: number, height: number, r: LumaRegion): Uint8Array {
-  const out = new Uint8Array(width * height);
-  const x1 = r.x + r.width - 1;
-  const y1 = r.y + r.height - 1;
-  for (let y = r.y; y <= y1; y++) {
+/**
+ * 3×3 box mean of `src` at pixels inside `r` (edges clamped to the region), computed on first use and kept: only
+ * the pixels near bright ones are ever asked for.
+ */
+class RegionSmoother {
+  /** Mean + 1 where computed, 0 where not yet. */
+  private readonly cache: Uint16Array;
+  private readonly x1: number;
+  private readonly y1: number;
+
+  constructor(
+    private readonly src: Uint8Array,
+    private readonly width: number,
+    private readonly r: LumaRegion,
+  ) {
+    this.cache = new Uint16Array(src.length);
+    this.x1 = r.x + r.width - 1;
+    this.y1 = r.y + r.height - 1;
+  }
+
+  at(i: number): number {
+    const cached = this.cache[i]!;
+    if (cached) return cached - 1;
+    const { src, width, r } = this;
+    const y = (i / width) | 0;
+    const x = i - y * width;
     const ya = (y > r.y ? y - 1 : y) * width;
     const yb = y * width;
-    const yc = (y < y1 ? y + 1 : y) * width;
-    for (let x = r.x; x <= x1; x++) {
-      const xa = x > r.x ? x - 1 : x;
-      const xc = x < x1 ? x + 1 : x;
-      const s =
-        src[ya + xa]! +
-        src[ya + x]! +
-        src[ya + xc]! +
-        src[yb + xa]! +
-        src[yb + x]! +
-        src[yb + xc]! +
-        src[yc + xa]! +
-        src[yc + x]! +
-        src[yc + xc]!;
-      out[yb + x] = (s + 4) / 9;
-    }
+    const yc = (y < this.y1 ? y + 1 : y) * width;
+    const xa = x > r.x ? x - 1 : x;
+    const xc = x < this.x1 ? x + 1 : x;
+    const s =
+      src[ya + xa]! +
+      src[ya + x]! +
+      src[ya + xc]! +
+      src[yb + xa]! +
+      src[yb + x]! +
+      src[yb + xc]! +
+      src[yc + xa]! +
+      src[yc + x]! +
+      src[yc + xc]!;
+    const mean = ((s + 4) / 9) | 0;
+    this.cache[i] = mean + 1;
+    return mean;
   }
-  return out;
 }

@@ -39,7 +39,8 @@ export function measureFace(
   return {
     ...pose,
     faceWidth: faceWidthRatio(face, frame),
-    eyeOpenness: (eyeOpenness(face.landmarks, 'left', aspect) + eyeOpenness(face.landmarks, 'right', aspect)) / 2,
+    eyeOpenness:
+      (eyeOpenness(face.landmarks, 'left', aspect) + eyeOpenness(face.landmarks, 'right', aspect)) / 2,
   };
 }
 
@@ -81,7 +82,9 @@ export function actionProgress(
     case 'look-up':
       return (frame.pitch - neutral.pitch) / thresholds.lookUpDegrees;
     case 'move-closer':
-      return neutral.faceWidth > 0 ? (frame.faceWidth / neutral.faceWidth - 1) / (thresholds.closerFactor - 1) : 0;
+      return neutral.faceWidth > 0
+        ? (frame.faceWidth / neutral.faceWidth - 1) / (thresholds.closerFactor - 1)
+        : 0;
     case 'blink':
       return neutral.eyeOpenness > 0
         ? (1 - frame.eyeOpenness / neutral.eyeOpenness) / thresholds.blinkDrop

@@ -62,23 +62,58 @@ export function directionalSharpness(
   let sa = 0;
   let saa = 0;
   for (let y = y0; y < y1; y++) {
+    if (x1 <= x0) break;
+    // The 3×3 window slides along the row in registers: three loads per pixel instead of nine. Sums per row
+    // stay small integers (|second difference| ≤ 510, squares ≤ 260100, rows ≤ ~8000 px wide), and the row's
+    // totals are added to the running ones, which are exact integers too: the same sums as a pixel-by-pixel pass.
     let i = y * width + x0;
+    let a0 = luma[i - width - 1]!;
+    let a1 = luma[i - width]!;
+    let b0 = luma[i - 1]!;
+    let b1 = luma[i]!;
+    let c0 = luma[i + width - 1]!;
+    let c1 = luma[i + width]!;
+    let rh = 0;
+    let rhh = 0;
+    let rv = 0;
+    let rvv = 0;
+    let rd = 0;
+    let rdd = 0;
+    let ra = 0;
+    let raa = 0;
     for (let x = x0; x < x1; x++, i++) {
-      const c2 = 2 * luma[i]!;
-      const h = luma[i - 1]! + luma[i + 1]! - c2;
-      const v = luma[i - width]! + luma[i + width]! - c2;
-      const d = luma[i - width - 1]! + luma[i + width + 1]! - c2;
-      const a = luma[i - width + 1]! + luma[i + width - 1]! - c2;
-      sh += h;
-      shh += h * h;
-      sv += v;
-      svv += v * v;
-      sd += d;
-      sdd += d * d;
-      sa += a;
-      saa += a * a;
-      n++;
+      const a2 = luma[i - width + 1]!;
+      const b2 = luma[i + 1]!;
+      const c2 = luma[i + width + 1]!;
+      const centre = 2 * b1;
+      const h = b0 + b2 - centre;
+      const v = a1 + c1 - centre;
+      const d = a0 + c2 - centre;
+      const e = a2 + c0 - centre;
+      rh += h;
+      rhh += h * h;
+      rv += v;
+      rvv += v * v;
+      rd += d;
+      rdd += d * d;
+      ra += e;
+      raa += e * e;
+      a0 = a1;
+      a1 = a2;
+      b0 = b1;
+      b1 = b2;
+      c0 = c1;
+      c1 = c2;
     }
+    sh += rh;
+    shh += rhh;
+    sv += rv;
+    svv += rvv;
+    sd += rd;
+    sdd += rdd;
+    sa += ra;
+    saa += raa;
+    n += x1 - x0;
   }
   if (n === 0) return 0;
   const variance = (s: number, ss: number) => ss / n - (s / n) * (s / n);

@@ -23,9 +23,10 @@ export interface AnalysisEngineOptions {
   /** Width of the copy the face landmarker is fed (default LANDMARK_INPUT_WIDTH); for tuning and benchmarks. */
   landmarkWidth?: number;
   /**
-   * The landmarker tracks one face; other faces (MULTIPLE_FACES) are looked for with the face detector on every
-   * this-many-th face frame (default SECOND_FACE_CHECK_EVERY) and on the first frame a face is tracked again.
-   * A new face in view is therefore reported at most this many frames minus one late.
+   * The landmarker tracks one face; other faces (MULTIPLE_FACES) are looked for with the face detector on the
+   * first frame a face is tracked again and then once every this-many frames (default SECOND_FACE_CHECK_EVERY),
+   * right after a frame's answer (`runIdleWork`), its findings shown from the next frame on. A new face in view
+   * is therefore reported at most this many frames late.
    */
   secondFaceCheckEvery?: number;
   onProgress?: (stage: FaceRuntimeStage, done: number, total: number) => void;
@@ -39,8 +40,8 @@ const LANDMARK_INPUT_WIDTH = 384;
 
 /**
  * Face frames between two searches for other faces. A detector run costs ~6–10 ms, more than tracking one face
- * instead of two saves per frame, so it cannot run on every frame; one in four keeps MULTIPLE_FACES at most three
- * frames (~0.3 s at 10 fps) late.
+ * instead of two saves per frame, so it cannot run on every frame; one in four keeps MULTIPLE_FACES at most four
+ * frames (~0.4 s at 10 fps) late.
  */
 export const SECOND_FACE_CHECK_EVERY = 4;
 
@@ -163,6 +164,12 @@ export class AnalysisEngine {
   private otherFaces: FaceObservation[] = [];
   /** Face frames since the detector last ran; Infinity forces a run on the next frame with a tracked face. */
   private framesSinceSecondFaceCheck = Number.POSITIVE_INFINITY;
+  /** Bumped whenever the landmarker's copy is redrawn: an idle search must look at the frame it was due for. */
+  private landmarkInputVersion = 0;
+  /** The search for other faces due after the current frame's answer, on its landmarker copy. */
+  private idleSearch: { tracked: Box; version: number } | undefined;
+  /** Time of the last idle search, reported once on the next frame, the first to show its findings. */
+  private idleSearchMs: number | undefined;
 
   constructor(options: AnalysisEngineOptions) {
     this.profile = options.profile ?? 'phone';
@@ -205,6 +212,7 @@ export class AnalysisEngine {
       this.landmarkCanvas = new OffscreenCanvas(width, height);
     }
     this.landmarkCanvas.getContext('2d')!.drawImage(frame, 0, 0, width, height);
+    this.landmarkInputVersion++;
     return this.landmarkCanvas;
   }
 
@@ -316,10 +324,13 @@ export class AnalysisEngine {
     // copying and scaling. Landmarks are normalised, so they still map onto the analysis frame.
     const tracked = (await this.faces.landmarks(input, canvas, timestampMs))[0];
     const t2 = performance.now();
-    const detectorMs = tracked
-      ? await this.checkForOtherFaces(input, canvas, tracked, options.otherFaces === 'now')
-      : undefined;
-    if (!tracked) {
+    const backgroundDetectorMs = this.idleSearchMs;
+    this.idleSearchMs = undefined;
+    this.idleSearch = undefined;
+    let detectorMs: number | undefined;
+    if (tracked) {
+      detectorMs = await this.checkForOtherFaces(input, canvas, tracked, options.otherFaces === 'now');
+    } else {
       // Whoever is found next is a new tracking start: look for other faces on that very frame.
       this.otherFaces = [];
       this.framesSinceSecondFaceCheck = Number.POSITIVE_INFINITY;
@@ -347,14 +358,16 @@ export class AnalysisEngine {
       readMs: t1 - t0,
       landmarkMs: t2 - t1,
       detectorMs,
+      backgroundDetectorMs,
     };
   }
 
   /**
-   * Runs the face detector when a search for other faces is due and remembers what it found besides the tracked
-   * face. Returns its time in ms when it ran. On live frames, when the detector is not loaded yet, its load is
-   * started and the search put off until it is there: live feedback never waits for a download. `now` searches
-   * on this frame whatever it costs.
+   * On the first frame of a track, and on a still (`now`), looks for other faces on this very frame and returns
+   * the detector's time. On the other frames only counts: the periodic search is queued for `runIdleWork`, after
+   * this frame's answer, so live frames pay for the landmarker alone. On live frames, when the detector is not
+   * loaded yet, its load is started and the search put off until it is there: live feedback never waits for a
+   * download.
    */
   private async checkForOtherFaces(
     input: OffscreenCanvas,
@@ -362,23 +375,55 @@ export class AnalysisEngine {
     tracked: FaceObservation,
     now: boolean,
   ): Promise<number | undefined> {
-    this.framesSinceSecondFaceCheck += 1;
-    if (!now && this.framesSinceSecondFaceCheck < this.secondFaceCheckEvery) return undefined;
-    if (!now && !this.faces.detectorLoaded) {
+    const trackStart = this.framesSinceSecondFaceCheck === Number.POSITIVE_INFINITY;
+    if (now || (trackStart && this.faces.detectorLoaded)) {
+      const t0 = performance.now();
+      await this.searchOtherFaces(input, analysis, tracked.box);
+      this.framesSinceSecondFaceCheck = 0;
+      return performance.now() - t0;
+    }
+    if (!this.faces.detectorLoaded) {
       // A failed load surfaces on the document path's face check; here the frames simply go on without it.
       this.faces.getDetector().catch(() => undefined);
       return undefined;
     }
-    const t0 = performance.now();
+    this.framesSinceSecondFaceCheck += 1;
+    // Due one frame early: the search sees this frame, and its findings show on the next.
+    if (this.framesSinceSecondFaceCheck >= this.secondFaceCheckEvery - 1) {
+      this.idleSearch = { tracked: tracked.box, version: this.landmarkInputVersion };
+    }
+    return undefined;
+  }
+
+  /** Runs the detector on the landmarker's copy and keeps what it found besides the tracked face. */
+  private async searchOtherFaces(
+    input: OffscreenCanvas,
+    analysis: { width: number; height: number },
+    tracked: Box,
+  ): Promise<void> {
     // The landmarker's small copy: the detector sees a 128-px square whatever it is given, and at 128 to 384 px
     // input it measured the same (~6 ms, mostly MediaPipe's per-call overhead).
     const found = await this.faces.detectFaces(input, input);
     const factor = analysis.width / input.width;
     this.otherFaces = found
       .map((f) => scaleObservation(f, factor))
-      .filter((f) => !isTrackedFace(f.box, tracked.box));
-    this.framesSinceSecondFaceCheck = 0;
-    return performance.now() - t0;
+      .filter((f) => !isTrackedFace(f.box, tracked));
+  }
+
+  /**
+   * Work put off until a frame has been answered: the periodic search for other faces. The worker calls it right
+   * after posting each face result, while the camera's next frame is still tens of ms away; callers that drive
+   * the engine directly call it between frames. Skipped when the landmarker's copy has been redrawn since.
+   */
+  async runIdleWork(): Promise<void> {
+    const due = this.idleSearch;
+    this.idleSearch = undefined;
+    if (!due || due.version !== this.landmarkInputVersion || !this.landmarkCanvas || !this.canvas) return;
+    const t0 = performance.now();
+    await this.searchOtherFaces(this.landmarkCanvas, this.canvas, due.tracked);
+    this.idleSearchMs = performance.now() - t0;
+    // It stands for the next frame's search (whose answer it is the first to show), so that frame counts as 0.
+    this.framesSinceSecondFaceCheck = -1;
   }
 
   /**

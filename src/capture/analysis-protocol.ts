@@ -86,10 +86,15 @@ export interface FaceFrameResult {
   /** Of which: the MediaPipe landmarker, ms. Set by the worker. */
   landmarkMs?: number;
   /**
-   * Of which: the face detector looking for other faces than the tracked one, ms; set on the frames it ran on
-   * (every few frames), absent on the others, which reuse its last answer.
+   * Of which: the face detector looking for other faces than the tracked one on this frame, ms; set on the first
+   * frame of a track and on stills (`otherFaces: 'now'`), absent on the others.
    */
   detectorMs?: number;
+  /**
+   * Not part of `ms`: the periodic search for other faces that ran after the previous frame's answer, whose
+   * findings this frame is the first to show. Absent on the frames in between, which reuse its last answer.
+   */
+  backgroundDetectorMs?: number;
 }
 
 export type AnalysisRequest =

@@ -68,6 +68,8 @@ scope.addEventListener('message', async (event: MessageEvent<AnalysisRequest>) =
         } finally {
           msg.frame.close();
         }
+        // After the answer, in the time until the camera's next frame. A failure only leaves the last findings.
+        await engine?.runIdleWork().catch(() => undefined);
         break;
       case 'dispose':
         await engine?.dispose();
