@@ -52,10 +52,12 @@ const SIDE_ANGLE_TOLERANCE = 20;
  */
 interface EdgeScratch {
   blur: Uint16Array;
-  /** Gradient components, written only where the squared magnitude reaches the edge threshold. */
+  /** Gradient components of the pixels in `candidates`, in the same order. */
   gx: Int16Array;
   gy: Int16Array;
   mag2: Int32Array;
+  /** Pixels whose squared magnitude reaches the edge threshold, in scan order. */
+  candidates: Int32Array;
   edgeList: Int32Array;
 }
 /**
@@ -78,6 +80,7 @@ function edgeScratch(width: number, height: number): EdgeScratch {
       gx: new Int16Array(size),
       gy: new Int16Array(size),
       mag2: new Int32Array(size),
+      candidates: new Int32Array(size),
       edgeList: new Int32Array(size),
     };
     edgeScratches.set(key, s);
@@ -125,7 +128,7 @@ export function detectEdges(img: LumaImage, threshold = EDGE_THRESHOLD): EdgeMap
   // [1 2 1] × [1 2 1] blur in one pass, kept in 16× units to stay integer: vertical sums per column, combined
   // horizontally as they slide by. Edge rows and columns repeat their own pixel.
   // Squared magnitudes stay integer: |g| ≤ 4·16·255 per axis, so gx² + gy² < 2^31 fits an Int32Array.
-  const { blur, gx: gxs, gy: gys, mag2, edgeList } = edgeScratch(w, h);
+  const { blur, gx: gxs, gy: gys, mag2, candidates: candidateList, edgeList } = edgeScratch(w, h);
   for (let y = 0; y < h; y++) {
     const up = (y > 0 ? y - 1 : y) * w;
     const dn = (y < h - 1 ? y + 1 : y) * w;
@@ -144,6 +147,7 @@ export function detectEdges(img: LumaImage, threshold = EDGE_THRESHOLD): EdgeMap
   // window slides along the row in registers, so each pixel is loaded once per row it touches.
   const t16 = threshold * 16;
   const t2 = t16 * t16;
+  let candidates = 0;
   for (let y = 1; y < h - 1; y++) {
     let i = y * w + 1;
     const end = y * w + w - 1;
@@ -161,10 +165,11 @@ export function detectEdges(img: LumaImage, threshold = EDGE_THRESHOLD): EdgeMap
       const gy = g + 2 * k + m - a - 2 * b - c;
       const mm = gx * gx + gy * gy;
       mag2[i] = mm;
-      // The direction is needed only where the edge test below can pass.
+      // Candidates for the thinning below, in scan order, with the direction it needs.
       if (mm >= t2) {
-        gxs[i] = gx;
-        gys[i] = gy;
+        gxs[candidates] = gx;
+        gys[candidates] = gy;
+        candidateList[candidates++] = i;
       }
       a = b;
       b = c;
@@ -177,27 +182,24 @@ export function detectEdges(img: LumaImage, threshold = EDGE_THRESHOLD): EdgeMap
   const magnitude = new Float32Array(w * h);
   const theta = new Uint8Array(w * h).fill(255);
   let count = 0;
-  for (let y = 1; y < h - 1; y++) {
-    let i = y * w + 1;
-    for (let x = 1; x < w - 1; x++, i++) {
-      const m = mag2[i]!;
-      if (m < t2) continue;
-      const gx = gxs[i]!;
-      const gy = gys[i]!;
-      // Non-maximum suppression across the edge, direction quantised to 4 neighbour pairs.
-      const ax = Math.abs(gx);
-      const ay = Math.abs(gy);
-      let off: number;
-      if (ay <= ax * 0.4142) off = 1;
-      else if (ax <= ay * 0.4142) off = w;
-      else off = gx * gy > 0 ? w + 1 : w - 1;
-      if (m < mag2[i - off]! || m <= mag2[i + off]!) continue;
-      let deg = (Math.atan2(gy, gx) * 180) / Math.PI;
-      if (deg < 0) deg += 180;
-      theta[i] = Math.round(deg) % 180;
-      magnitude[i] = Math.sqrt(m) / 16;
-      edgeList[count++] = i;
-    }
+  for (let c = 0; c < candidates; c++) {
+    const i = candidateList[c]!;
+    const m = mag2[i]!;
+    const gx = gxs[c]!;
+    const gy = gys[c]!;
+    // Non-maximum suppression across the edge, direction quantised to 4 neighbour pairs.
+    const ax = Math.abs(gx);
+    const ay = Math.abs(gy);
+    let off: number;
+    if (ay <= ax * 0.4142) off = 1;
+    else if (ax <= ay * 0.4142) off = w;
+    else off = gx * gy > 0 ? w + 1 : w - 1;
+    if (m < mag2[i - off]! || m <= mag2[i + off]!) continue;
+    let deg = (Math.atan2(gy, gx) * 180) / Math.PI;
+    if (deg < 0) deg += 180;
+    theta[i] = Math.round(deg) % 180;
+    magnitude[i] = Math.sqrt(m) / 16;
+    edgeList[count++] = i;
   }
   return { width: w, height: h, magnitude, theta, pixels: edgeList.slice(0, count) };
 }
