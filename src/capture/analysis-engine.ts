@@ -3,7 +3,7 @@
  * thread): frame → scaled pixels → pure checks from `src/analysis`, plus MediaPipe faces when needed.
  */
 import { amendDocumentAssessment, assessDocumentFrame, assessFaceFrame } from '../analysis/index.js';
-import type { FramePixelSource } from '../analysis/face-assessment.js';
+import { facePixelRect, type FramePixelSource } from '../analysis/face-assessment.js';
 import type { Box, CaptureProfile, FaceObservation, Quad } from '../analysis/types.js';
 import type {
   DocumentFrameOptions,
@@ -147,8 +147,8 @@ export class AnalysisEngine {
   /** The background load started by the first licence-back frame (not retried per frame when it fails). */
   private barcodeWarmUp: Promise<unknown> | undefined;
   private canvas: OffscreenCanvas | undefined;
-  /** Document frames' pixels, copied into one reused buffer. */
-  private readonly documentPixels: FramePixelReader;
+  /** Frames' pixels: document frames copied into one reused buffer, face boxes read on their own. */
+  private readonly framePixels: FramePixelReader;
   private tile: OffscreenCanvas | undefined;
   private landmarkCanvas: OffscreenCanvas | undefined;
   private readonly profile: CaptureProfile;
@@ -164,6 +164,8 @@ export class AnalysisEngine {
   private otherFaces: FaceObservation[] = [];
   /** Face frames since the detector last ran; Infinity forces a run on the next frame with a tracked face. */
   private framesSinceSecondFaceCheck = Number.POSITIVE_INFINITY;
+  /** Analysis size of the last face frame. */
+  private faceFrameSize: { width: number; height: number } | undefined;
   /** Bumped whenever the landmarker's copy is redrawn: an idle search must look at the frame it was due for. */
   private landmarkInputVersion = 0;
   /** The search for other faces due after the current frame's answer, on its landmarker copy. */
@@ -175,7 +177,7 @@ export class AnalysisEngine {
     this.profile = options.profile ?? 'phone';
     this.analysisWidth = options.analysisWidth ?? 640;
     this.landmarkWidth = options.landmarkWidth ?? LANDMARK_INPUT_WIDTH;
-    this.documentPixels = new FramePixelReader(this.analysisWidth);
+    this.framePixels = new FramePixelReader(this.analysisWidth);
     this.secondFaceCheckEvery = Math.max(1, options.secondFaceCheckEvery ?? SECOND_FACE_CHECK_EVERY);
     this.faces = new FaceRuntime({ assetBase: options.assetBase, onProgress: options.onProgress });
     this.barcodes = new BarcodeReader({ assetBase: options.assetBase });
@@ -219,7 +221,7 @@ export class AnalysisEngine {
   async document(frame: ImageBitmap, options: DocumentFrameOptions): Promise<DocumentFrameResult> {
     this.realFrameSeen = true;
     const t0 = performance.now();
-    const { image, scale } = await this.documentPixels.read(frame);
+    const { image, scale } = await this.framePixels.read(frame);
     const readMs = performance.now() - t0;
     const base = {
       kind: options.kind,
@@ -316,20 +318,21 @@ export class AnalysisEngine {
   ): Promise<FaceFrameResult> {
     this.realFrameSeen = true;
     const t0 = performance.now();
-    // Drawn, not read back: the checks copy out only the face box (and MediaPipe reads its own smaller copy).
-    const { canvas, scale } = this.draw(frame);
-    const input = this.landmarkInput(frame, canvas);
+    const scale = Math.max(1, frame.width / this.analysisWidth);
+    const size = { width: Math.round(frame.width / scale), height: Math.round(frame.height / scale) };
+    this.faceFrameSize = size;
+    const input = this.landmarkInput(frame, size);
     const t1 = performance.now();
     // The mesh model sees a 192-px crop whatever it is given: a smaller input only saves MediaPipe's own
-    // copying and scaling. Landmarks are normalised, so they still map onto the analysis frame.
-    const tracked = (await this.faces.landmarks(input, canvas, timestampMs))[0];
+    // copying and scaling. Landmarks are normalised, so they map onto the analysis frame.
+    const tracked = (await this.faces.landmarks(input, size, timestampMs))[0];
     const t2 = performance.now();
     const backgroundDetectorMs = this.idleSearchMs;
     this.idleSearchMs = undefined;
     this.idleSearch = undefined;
     let detectorMs: number | undefined;
     if (tracked) {
-      detectorMs = await this.checkForOtherFaces(input, canvas, tracked, options.otherFaces === 'now');
+      detectorMs = await this.checkForOtherFaces(input, size, tracked, options.otherFaces === 'now');
     } else {
       // Whoever is found next is a new tracking start: look for other faces on that very frame.
       this.otherFaces = [];
@@ -339,11 +342,31 @@ export class AnalysisEngine {
     const faces = tracked
       ? [tracked, ...this.otherFaces.filter((f) => !isTrackedFace(f.box, tracked.box))]
       : [];
-    const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+    // The checks read the pixels of the widest face only: fetched ahead straight from the frame when it has the
+    // analysis size, else (or for any other region) from the frame drawn at analysis size.
+    const widest = faces.reduce<FaceObservation | undefined>(
+      (best, f) => (!best || f.box.width > best.box.width ? f : best),
+      undefined,
+    );
+    const rect = widest ? facePixelRect(widest.box, size) : undefined;
+    const fetched = rect ? this.framePixels.readRect(frame, rect) : undefined;
+    let drawn: OffscreenCanvasRenderingContext2D | undefined;
     const source: FramePixelSource = {
-      width: canvas.width,
-      height: canvas.height,
-      readRegion: (x, y, width, height) => ctx.getImageData(x, y, width, height),
+      ...size,
+      readRegion: (x, y, width, height) => {
+        if (
+          fetched &&
+          rect &&
+          x === rect.x &&
+          y === rect.y &&
+          width === rect.width &&
+          height === rect.height
+        ) {
+          return fetched;
+        }
+        drawn ??= this.draw(frame).canvas.getContext('2d', { willReadFrequently: true })!;
+        return drawn.getImageData(x, y, width, height);
+      },
       readOverview: () => input.getContext('2d')!.getImageData(0, 0, input.width, input.height),
     };
     const a = assessFaceFrame(source, faces, { profile: this.profile });
@@ -418,9 +441,11 @@ export class AnalysisEngine {
   async runIdleWork(): Promise<void> {
     const due = this.idleSearch;
     this.idleSearch = undefined;
-    if (!due || due.version !== this.landmarkInputVersion || !this.landmarkCanvas || !this.canvas) return;
+    if (!due || due.version !== this.landmarkInputVersion || !this.landmarkCanvas || !this.faceFrameSize) {
+      return;
+    }
     const t0 = performance.now();
-    await this.searchOtherFaces(this.landmarkCanvas, this.canvas, due.tracked);
+    await this.searchOtherFaces(this.landmarkCanvas, this.faceFrameSize, due.tracked);
     this.idleSearchMs = performance.now() - t0;
     // It stands for the next frame's search (whose answer it is the first to show), so that frame counts as 0.
     this.framesSinceSecondFaceCheck = -1;
@@ -443,7 +468,7 @@ export class AnalysisEngine {
       const bitmap = synthetic.transferToImageBitmap();
       try {
         // The reader's buffer is rewritten by every frame, so a real frame never sees these pixels.
-        const { image } = await this.documentPixels.read(bitmap);
+        const { image } = await this.framePixels.read(bitmap);
         assessDocumentFrame(image, { profile: this.profile, side: 'front', kind: 'id1' });
       } finally {
         bitmap.close();

@@ -1,5 +1,6 @@
 /**
- * RGBA pixels of a camera frame at analysis size, for the document checks. A frame that already has the
+ * RGBA pixels of a camera frame at analysis size: the whole frame for the document checks, a face box for the
+ * selfie checks. A whole frame that already has the
  * analysis size (the widget sends 640-px frames) is copied with WebCodecs' `VideoFrame.copyTo` into a buffer
  * kept across frames: about a third of the cost of drawing it on a canvas and calling `getImageData`, and no
  * fresh megabyte per frame for the page to fault in and the collector to sweep. Larger frames, and browsers
@@ -18,6 +19,7 @@ export interface FramePixels {
 
 export class FramePixelReader {
   private buffer: Uint8ClampedArray | undefined;
+  private rectCanvas: OffscreenCanvas | undefined;
   private canvas: OffscreenCanvas | undefined;
   /** Set by the first frame: later frames do not try a path that failed. */
   private path: CopyPath = typeof VideoFrame === 'function' ? 'untried' : 'canvas';
@@ -61,6 +63,27 @@ export class FramePixelReader {
     } finally {
       videoFrame?.close();
     }
+  }
+
+  /**
+   * RGBA of an integer rectangle of a frame that already has the analysis size: only that rectangle is drawn on a
+   * small canvas and read back (a face box: a fraction of drawing the whole frame first). Undefined for a frame
+   * that must be scaled: read it from the frame drawn at analysis size then.
+   */
+  readRect(
+    frame: ImageBitmap,
+    rect: { x: number; y: number; width: number; height: number },
+  ): FrameLike | undefined {
+    if (frame.width > this.analysisWidth) return undefined;
+    if (!this.rectCanvas || this.rectCanvas.width < rect.width || this.rectCanvas.height < rect.height) {
+      this.rectCanvas = new OffscreenCanvas(
+        Math.max(rect.width, this.rectCanvas?.width ?? 0),
+        Math.max(rect.height, this.rectCanvas?.height ?? 0),
+      );
+    }
+    const ctx = this.rectCanvas.getContext('2d', { willReadFrequently: true })!;
+    ctx.drawImage(frame, rect.x, rect.y, rect.width, rect.height, 0, 0, rect.width, rect.height);
+    return ctx.getImageData(0, 0, rect.width, rect.height);
   }
 
   private drawAndRead(frame: ImageBitmap, width: number, height: number): FrameLike {

@@ -63,4 +63,24 @@ describe('FramePixelReader', () => {
     expect([image.width, image.height]).to.deep.equal([640, 480]);
     expect(maxDifference(image.data, canvasPixels(frame, 640, 480))).to.equal(0);
   });
+
+  it('draws and reads back just a rectangle of a frame of analysis size, and leaves larger frames to the caller', async () => {
+    const reader = new FramePixelReader(640);
+    const frame = await testFrame(640, 480);
+    const rect = { x: 50, y: 90, width: 151, height: 77 };
+    const region = reader.readRect(frame, rect);
+    expect(region, 'copied').to.not.equal(undefined);
+    expect([region!.width, region!.height]).to.deep.equal([151, 77]);
+    const whole = canvasPixels(frame, 640, 480);
+    let max = 0;
+    for (let y = 0; y < rect.height; y++) {
+      for (let x = 0; x < rect.width * 4; x++) {
+        const a = region!.data[y * rect.width * 4 + x]!;
+        const b = whole[((rect.y + y) * 640 + rect.x) * 4 + x]!;
+        max = Math.max(max, Math.abs(a - b));
+      }
+    }
+    expect(max).to.equal(0);
+    expect(reader.readRect(await testFrame(1280, 960), rect)).to.equal(undefined);
+  });
 });
