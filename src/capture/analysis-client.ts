@@ -75,6 +75,7 @@ export class AnalysisClient {
   /** Resolves when the worker has loaded, been configured and warmed up (its `ready` message). */
   private readonly ready: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void };
   private isReady = false;
+  private warmUpRequested = false;
 
   constructor(private readonly options: AnalysisClientOptions) {
     let resolve!: () => void;
@@ -104,10 +105,12 @@ export class AnalysisClient {
   }
 
   /**
-   * Resolves once the worker is loaded, configured and warmed up, so the first camera frame is answered at full
-   * speed (a cold worker needs a few hundred ms for its script and a JIT warm-up). The worker starts with the
-   * client; call this early — when the user is shown the consent screen — and the camera step finds it ready.
-   * Rejects when the worker fails. Idempotent.
+   * Warms the worker up and resolves once it is loaded, configured and warm, so the first camera frame is
+   * answered at full speed (cold, the first frames cost several times a warm one). The worker starts with the
+   * client, but warms up only when asked: call this early — when the user is shown the consent screen — and the
+   * camera step finds it ready. Without it the first frame is answered at once, cold, rather than waiting for a
+   * warm-up frame in progress. Costs ~1 s of background work, ended early by the first real frame. Rejects when
+   * the worker fails. Idempotent.
    *
    * @example
    * const analysis = new AnalysisClient({ assetBase });
@@ -115,6 +118,10 @@ export class AnalysisClient {
    */
   prepare(): Promise<void> {
     if (this.failure && !this.isReady) return Promise.reject(this.failure);
+    if (!this.warmUpRequested) {
+      this.warmUpRequested = true;
+      this.send({ type: 'warm-up' });
+    }
     return this.ready.promise;
   }
 

@@ -99,6 +99,8 @@ export interface FaceFrameResult {
 
 export type AnalysisRequest =
   | { type: 'configure'; assetBase: string; profile: CaptureProfile; analysisWidth: number }
+  /** Compile the document checks ahead of the first camera frame (`prepare()`); answered by `ready`. */
+  | { type: 'warm-up' }
   | { type: 'preload-faces' }
   | { type: 'preload-barcode' }
   | { type: 'document'; id: number; frame: ImageBitmap; options: DocumentFrameOptions }

@@ -39,7 +39,7 @@ describe('AnalysisClient.prepare and the worker warm-up', () => {
     // Idempotent: the same readiness again.
     await prepared.prepare();
     const warm = await prepared.document(await bitmapOf(SCENE), { side: 'front', faceCheck: 'skip' });
-    // A worker that gets the frame at once (its warm-up cut short) must see the same thing.
+    // A worker never asked to warm up (no `prepare()`) answers cold, and must see the same thing.
     const cold = await client().document(await bitmapOf(SCENE), { side: 'front', faceCheck: 'skip' });
     expect(warm.quad, 'card found').to.not.equal(undefined);
     expect(warm.issues).to.deep.equal(cold.issues);
