@@ -24,6 +24,17 @@ export const JOB_PROCESS_EXECUTION = 'process-execution';
  */
 export type WidgetActivity = 'read' | 'capture';
 
+/** Captures, consent and liveness are accepted only while the execution is open (INITIATED). */
+export function assertExecutionActive(row: ExecutionRow): void {
+  if (row.status !== 'INITIATED') {
+    throw new ApiError(
+      409,
+      'EXECUTION_NOT_ACTIVE',
+      `Execution is ${row.status}; no more changes are accepted`,
+    );
+  }
+}
+
 export function bearerToken(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   return match?.[1];

@@ -19,7 +19,12 @@ import type { PartsTable } from '../db/schema.js';
 import { ApiError } from '../errors.js';
 import { livenessStatus } from '../liveness/liveness-challenges.js';
 import { validateImage } from '../media/validate-image.js';
-import { type ExecutionRow, JOB_PROCESS_EXECUTION, processingDedupeKey } from './lifecycle.js';
+import {
+  assertExecutionActive,
+  type ExecutionRow,
+  JOB_PROCESS_EXECUTION,
+  processingDedupeKey,
+} from './lifecycle.js';
 import {
   CLASSIFIERS_BY_CATEGORY,
   type CredentialRecord,
@@ -120,22 +125,12 @@ export async function readSession(ctx: ServerContext, row: ExecutionRow): Promis
   };
 }
 
-function assertActive(row: ExecutionRow): void {
-  if (row.status !== 'INITIATED') {
-    throw new ApiError(
-      409,
-      'EXECUTION_NOT_ACTIVE',
-      `Execution is ${row.status}; no more changes are accepted`,
-    );
-  }
-}
-
 export async function recordConsent(
   ctx: ServerContext,
   row: ExecutionRow,
   body: ConsentRequest,
 ): Promise<ConsentResponse> {
-  assertActive(row);
+  assertExecutionActive(row);
   const at = ctx.clock.now().toISOString();
   await ctx.db
     .updateTable('workflow_executions')
@@ -150,7 +145,7 @@ export async function chooseDocument(
   row: ExecutionRow,
   body: DocumentSelectionRequest,
 ): Promise<void> {
-  assertActive(row);
+  assertExecutionActive(row);
   const document = idCredential(await loadCredentials(ctx, row.id));
   if (!document) throw new ApiError(409, 'CONFLICT', 'This execution has no ID credential');
   if (document.allowedTypes && !document.allowedTypes.includes(body.type)) {
@@ -178,7 +173,7 @@ export async function recordCaptureMetadata(
   row: ExecutionRow,
   body: CaptureMetadataRequest,
 ): Promise<string> {
-  assertActive(row);
+  assertExecutionActive(row);
   const receivedAt = ctx.clock.now().toISOString();
   await ctx.db
     .updateTable('workflow_executions')
@@ -224,7 +219,7 @@ export async function storePart(
   target: { credential: CredentialRecord; classifier: PartClassifier },
   upload: Uint8Array,
 ): Promise<{ part: UploadedPart; created: boolean }> {
-  assertActive(row);
+  assertExecutionActive(row);
   const image = await validateImage(upload, { allowPdf: target.credential.category === 'ID' });
   const key = `executions/${row.id}/${target.credential.id}/${target.classifier}-${image.sha256.slice(0, 16)}`;
   await ctx.blobs.put(key, image.bytes);
@@ -275,7 +270,7 @@ export async function removePart(
   row: ExecutionRow,
   target: { credential: CredentialRecord; classifier: PartClassifier },
 ): Promise<void> {
-  assertActive(row);
+  assertExecutionActive(row);
   const existing = await ctx.db
     .selectFrom('parts')
     .select(['blob_key'])
@@ -301,7 +296,7 @@ export async function finalizeExecution(
     throw new ApiError(403, 'FORBIDDEN', 'This token belongs to another workflow execution');
   }
   if (row.finalize_response) return JSON.parse(row.finalize_response) as FinalizeResponse;
-  assertActive(row);
+  assertExecutionActive(row);
   if (row.consent_given !== 1) throw new ApiError(409, 'CONSENT_REQUIRED', 'The user has not given consent');
   const credentials = await loadCredentials(ctx, row.id);
   const parts = await ctx.db

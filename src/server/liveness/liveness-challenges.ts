@@ -21,7 +21,7 @@ import {
 import type { ServerContext } from '../context.js';
 import type { LivenessChallengesTable, LivenessFramesTable } from '../db/schema.js';
 import { ApiError } from '../errors.js';
-import type { ExecutionRow } from '../executions/lifecycle.js';
+import { assertExecutionActive, type ExecutionRow } from '../executions/lifecycle.js';
 import { PublicUrls } from '../executions/urls.js';
 import { FaceAnalyzerError } from '../faces/face-analyzer.js';
 import { apiErrorFromZod } from '../http/errors.js';
@@ -81,16 +81,6 @@ export async function livenessStatus(ctx: ServerContext, row: ExecutionRow): Pro
   return statusOf(summarize(await challengesOf(ctx, row.id)));
 }
 
-function assertActive(row: ExecutionRow): void {
-  if (row.status !== 'INITIATED') {
-    throw new ApiError(
-      409,
-      'EXECUTION_NOT_ACTIVE',
-      `Execution is ${row.status}; no more changes are accepted`,
-    );
-  }
-}
-
 /** Distinct actions in random order, a random count in [min, max]. */
 export function drawActions(options: LivenessOptions): LivenessAction[] {
   const random = options.randomInt ?? randomInt;
@@ -133,7 +123,7 @@ export async function issueLivenessChallenge(
   row: ExecutionRow,
   options: LivenessOptions,
 ): Promise<LivenessChallenge> {
-  assertActive(row);
+  assertExecutionActive(row);
   if (!livenessRequired(row)) {
     throw new ApiError(409, 'LIVENESS_NOT_REQUIRED', 'This verification has no liveness step');
   }
@@ -246,7 +236,7 @@ export async function storeLivenessFrame(
   challengeId: string,
   upload: { file: Buffer | undefined; meta: string | undefined },
 ): Promise<{ answer: LivenessFrameResponse; created: boolean }> {
-  assertActive(row);
+  assertExecutionActive(row);
   const challenge = await openChallenge(ctx, row, challengeId);
   const meta = parseMeta(upload.meta);
   if (meta.nonce !== challenge.nonce)
@@ -350,7 +340,7 @@ export async function completeLivenessChallenge(
   body: LivenessCompleteRequest,
   options: LivenessOptions,
 ): Promise<LivenessCompleteResponse> {
-  assertActive(row);
+  assertExecutionActive(row);
   const challenge = await openChallenge(ctx, row, challengeId);
   if (body.nonce !== challenge.nonce)
     throw new ApiError(422, 'NONCE_MISMATCH', 'The nonce is not this challenge’s');
