@@ -2,7 +2,8 @@
  * The face checks on real MediaPipe output: FaceLandmarker (built offline assets, CPU) on the astronaut photo,
  * fed through assessFaceFrame and the landmark geometry. Needs `npm run build:assets` first.
  */
-import { FaceLandmarker, FilesetResolver } from '@mediapipe/tasks-vision';
+import type { FaceLandmarker } from '@mediapipe/tasks-vision';
+import { createReferenceLandmarker } from '../support/reference-landmarker.js';
 import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import {
@@ -38,13 +39,7 @@ describe('face analysis on real FaceLandmarker output', () => {
     image = new Image();
     image.src = '/test/fixtures/astronaut.png';
     await image.decode();
-    const fileset = await FilesetResolver.forVisionTasks('/dist/assets/mediapipe');
-    landmarker = await FaceLandmarker.createFromOptions(fileset, {
-      baseOptions: { modelAssetPath: '/dist/assets/models/face_landmarker.task', delegate: 'CPU' },
-      runningMode: 'IMAGE',
-      numFaces: 2,
-      outputFacialTransformationMatrixes: true,
-    });
+    landmarker = await createReferenceLandmarker();
   });
 
   after(() => landmarker?.close());

@@ -4,7 +4,8 @@
  * with the transformation matrix must see each action happen in the right direction. Needs `npm run build:assets`
  * and the generated fixtures (both done by scripts/run-tests.ts).
  */
-import { FaceLandmarker, FilesetResolver } from '@mediapipe/tasks-vision';
+import type { FaceLandmarker } from '@mediapipe/tasks-vision';
+import { createReferenceLandmarker } from '../support/reference-landmarker.js';
 import { expect } from '@open-wc/testing';
 import { type FaceMeasures, measureFace } from '../../src/analysis/liveness-measures.js';
 
@@ -80,13 +81,7 @@ describe('liveness media through MediaPipe FaceLandmarker', () => {
     `width ${m.faceWidth.toFixed(3)} eyes ${m.eyeOpenness.toFixed(3)}`;
 
   before(async () => {
-    const fileset = await FilesetResolver.forVisionTasks('/dist/assets/mediapipe');
-    landmarker = await FaceLandmarker.createFromOptions(fileset, {
-      baseOptions: { modelAssetPath: '/dist/assets/models/face_landmarker.task', delegate: 'CPU' },
-      runningMode: 'IMAGE',
-      numFaces: 2,
-      outputFacialTransformationMatrixes: true,
-    });
+    landmarker = await createReferenceLandmarker();
   });
 
   after(() => landmarker?.close());

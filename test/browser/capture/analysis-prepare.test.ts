@@ -3,10 +3,10 @@
  * the warm-up never blocking or altering a real frame, and the landmarker fed a smaller copy of the frame still
  * placing the landmarks where a full-size run does.
  */
-import { FaceLandmarker, FilesetResolver } from '@mediapipe/tasks-vision';
 import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { AnalysisClient, AnalysisError } from '../../../src/capture/analysis-client.js';
+import { createReferenceLandmarker } from '../../support/reference-landmarker.js';
 
 async function bitmapOf(url: string, width?: number): Promise<ImageBitmap> {
   const res = await fetch(url);
@@ -76,12 +76,7 @@ describe('AnalysisClient.prepare and the worker warm-up', () => {
 
   it('places the landmarks where a full-size FaceLandmarker run does, from its smaller copy of the frame', async () => {
     const frame = await bitmapOf('/test/fixtures/generated/scene-face-astronaut.png');
-    const fileset = await FilesetResolver.forVisionTasks('/dist/assets/mediapipe');
-    const reference = await FaceLandmarker.createFromOptions(fileset, {
-      baseOptions: { modelAssetPath: '/dist/assets/models/face_landmarker.task', delegate: 'CPU' },
-      runningMode: 'IMAGE',
-      numFaces: 2,
-    });
+    const reference = await createReferenceLandmarker();
     try {
       const full = reference.detect(frame).faceLandmarks;
       const c = client();
