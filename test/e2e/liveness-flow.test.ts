@@ -9,7 +9,7 @@
  * The liveness step is screenshotted at 390×844 and 1280×800 into test-results/screenshots/liveness-*.png.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,19 +17,21 @@ import type { Browser, BrowserContext, Page } from 'playwright';
 import { makeLivenessFixtures } from '../../scripts/make-liveness-fixtures.js';
 import { makeWidgetFixtures } from '../../scripts/make-widget-fixtures.js';
 import { guardRequests, launchChromium } from '../support/browser.js';
-import { basicAuth, REPO_ROOT, type ServerProcess, spawnServer } from '../support/server.js';
+import { type ServerProcess, spawnServer } from '../support/server.js';
 import {
   type LivenessCameraOptions,
   livenessCameraInitScript,
   routeLivenessFrames,
 } from './pages/liveness-driver.js';
-import { routeWidgetPage, scriptedCameraBundle, widgetPageUrl } from './pages/widget-driver.js';
-
-const SCREENSHOTS = join(REPO_ROOT, 'test-results/screenshots');
-const SIZES = [
-  { width: 390, height: 844 },
-  { width: 1280, height: 800 },
-] as const;
+import {
+  demoClientToken,
+  routeWidgetPage,
+  SCREENSHOT_SIZES,
+  SCREENSHOTS,
+  screenshotAtSizes,
+  scriptedCameraBundle,
+  widgetPageUrl,
+} from './pages/widget-driver.js';
 
 interface Verification {
   token: string;
@@ -69,19 +71,7 @@ describe('liveness in <idv-capture> against a real idv-server', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function accessToken(): Promise<string> {
-    const { id, secret } = JSON.parse(readFileSync(join(dataDir, 'demo-client.json'), 'utf8')) as {
-      id: string;
-      secret: string;
-    };
-    const response = await fetch(`${server.url}/oauth2/token`, {
-      method: 'POST',
-      headers: { authorization: basicAuth(id, secret), 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'grant_type=client_credentials',
-    });
-    assert.equal(response.status, 200);
-    return ((await response.json()) as { access_token: string }).access_token;
-  }
+  const accessToken = () => demoClientToken(server.url, dataDir);
 
   /** A 10013 (ID + selfie) execution with liveness (active by default), created the way a customer backend does. */
   async function createVerification(
@@ -117,7 +107,7 @@ describe('liveness in <idv-capture> against a real idv-server', () => {
   }
 
   async function openPage(camera: LivenessCameraOptions = {}) {
-    const context = await browser.newContext({ viewport: SIZES[0] });
+    const context = await browser.newContext({ viewport: SCREENSHOT_SIZES[0] });
     contexts.push(context);
     const guard = await guardRequests(context);
     await routeWidgetPage(context, server.url, scenesDir);
@@ -129,13 +119,7 @@ describe('liveness in <idv-capture> against a real idv-server', () => {
     return { page, guard, errors };
   }
 
-  async function screenshots(page: Page, name: string): Promise<void> {
-    for (const size of [...SIZES].reverse()) {
-      await page.setViewportSize(size);
-      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve(null))));
-      await page.screenshot({ path: join(SCREENSHOTS, `liveness-${name}-${size.width}x${size.height}.png`) });
-    }
-  }
+  const screenshots = (page: Page, name: string) => screenshotAtSizes(page, `liveness-${name}`);
 
   /** The liveness step's host attributes, from inside the widget's shadow root. */
   const livenessState = (page: Page) =>

@@ -10,26 +10,24 @@
  * 1280×800 into test-results/screenshots/widget-*.png.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright';
 import { makeWidgetFixtures, WIDGET_SCENES } from '../../scripts/make-widget-fixtures.js';
 import { guardRequests, launchChromium } from '../support/browser.js';
-import { basicAuth, REPO_ROOT, type ServerProcess, spawnServer } from '../support/server.js';
+import { type ServerProcess, spawnServer } from '../support/server.js';
 import {
   cameraInitScript,
+  demoClientToken,
   routeWidgetPage,
+  SCREENSHOT_SIZES,
+  SCREENSHOTS,
+  screenshotAtSizes,
   scriptedCameraBundle,
   widgetPageUrl,
 } from './pages/widget-driver.js';
-
-const SCREENSHOTS = join(REPO_ROOT, 'test-results/screenshots');
-const SIZES = [
-  { width: 390, height: 844 },
-  { width: 1280, height: 800 },
-] as const;
 
 interface DemoVerification {
   token: string;
@@ -76,7 +74,7 @@ describe('<idv-capture> against a real idv-server', () => {
 
   /** A context with the scripted camera, the test page and the scenes served on the server's own origin. */
   async function openPage(options: { failWith?: 'NotAllowedError' } = {}) {
-    const context = await browser.newContext({ viewport: SIZES[0] });
+    const context = await browser.newContext({ viewport: SCREENSHOT_SIZES[0] });
     contexts.push(context);
     const guard = await guardRequests(context);
     await routeWidgetPage(context, server.url, scenesDir);
@@ -98,14 +96,7 @@ describe('<idv-capture> against a real idv-server', () => {
       (globalThis as unknown as { idvSceneShift: number }).idvSceneShift = value;
     }, shift);
 
-  /** The same screen at phone and desktop size; the page is left at the phone size. */
-  async function screenshots(page: Page, name: string): Promise<void> {
-    for (const size of [...SIZES].reverse()) {
-      await page.setViewportSize(size);
-      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve(null))));
-      await page.screenshot({ path: join(SCREENSHOTS, `widget-${name}-${size.width}x${size.height}.png`) });
-    }
-  }
+  const screenshots = (page: Page, name: string) => screenshotAtSizes(page, `widget-${name}`);
 
   async function consentAndDocument(page: Page, shots: boolean): Promise<void> {
     const widget = page.locator('idv-capture');
@@ -187,22 +178,7 @@ describe('<idv-capture> against a real idv-server', () => {
     }
   }
 
-  async function demoAccessToken(): Promise<string> {
-    const { id, secret } = JSON.parse(readFileSync(join(dataDir, 'demo-client.json'), 'utf8')) as {
-      id: string;
-      secret: string;
-    };
-    const response = await fetch(`${server.url}/oauth2/token`, {
-      method: 'POST',
-      headers: {
-        authorization: basicAuth(id, secret),
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    });
-    assert.equal(response.status, 200);
-    return ((await response.json()) as { access_token: string }).access_token;
-  }
+  const demoAccessToken = () => demoClientToken(server.url, dataDir);
 
   /** Polls the retrieval API (demo client's OAuth token) until the execution has `status`. */
   async function waitForRetrievalStatus(verification: DemoVerification, status: string): Promise<void> {

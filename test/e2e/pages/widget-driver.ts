@@ -6,9 +6,40 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import type { BrowserContext } from 'playwright';
+import type { BrowserContext, Page } from 'playwright';
 import { WIDGET_SCENES } from '../../../scripts/make-widget-fixtures.js';
-import { REPO_ROOT } from '../../support/server.js';
+import { basicAuth, REPO_ROOT } from '../../support/server.js';
+
+/** Where the end-to-end tests leave their screenshots, and the two sizes they take them at (phone first). */
+export const SCREENSHOTS = join(REPO_ROOT, 'test-results/screenshots');
+export const SCREENSHOT_SIZES = [
+  { width: 390, height: 844 },
+  { width: 1280, height: 800 },
+] as const;
+
+/** The same screen at desktop and phone size (`<stem>-<w>x<h>.png`); the page is left at the phone size. */
+export async function screenshotAtSizes(page: Page, stem: string): Promise<void> {
+  for (const size of [...SCREENSHOT_SIZES].reverse()) {
+    await page.setViewportSize(size);
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve(null))));
+    await page.screenshot({ path: join(SCREENSHOTS, `${stem}-${size.width}x${size.height}.png`) });
+  }
+}
+
+/** An OAuth access token of the demo client that `idv-server --demo` wrote to its data directory. */
+export async function demoClientToken(serverUrl: string, dataDir: string): Promise<string> {
+  const { id, secret } = JSON.parse(readFileSync(join(dataDir, 'demo-client.json'), 'utf8')) as {
+    id: string;
+    secret: string;
+  };
+  const response = await fetch(`${serverUrl}/oauth2/token`, {
+    method: 'POST',
+    headers: { authorization: basicAuth(id, secret), 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  });
+  if (response.status !== 200) throw new Error(`demo client token: HTTP ${response.status}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
 
 /** The scripted camera's resolution: the document checks want the card ≥ ~1000 px wide at capture resolution. */
 export const SCRIPTED_CAMERA = { width: 1920, height: 1440, fps: 10 } as const;
