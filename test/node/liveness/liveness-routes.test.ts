@@ -68,6 +68,18 @@ for (const target of testDatabases()) {
       });
       return SessionResponse.parse(await response.json());
     };
+    /** Finalizes as the widget does, runs the processing, and reads the execution's details as the customer. */
+    const finalizeAndRetrieve = async (created: Awaited<ReturnType<typeof createLivenessAccount>>) => {
+      const executionPath = pathOf(created.workflowExecution.credentials[0].api.workflowExecution);
+      assert.equal(
+        (await app.request(executionPath, { method: 'PUT', headers: widgetAuth(created) })).status,
+        200,
+      );
+      await app.idv.runDueWork();
+      return ExecutionDetails.parse(
+        await (await app.request(executionPath, { headers: client.auth })).json(),
+      );
+    };
     const meta = (nonce: string, index: number, extra: Record<string, unknown> = {}) => ({
       nonce,
       index,
@@ -365,15 +377,7 @@ for (const target of testDatabases()) {
       assert.equal(await code(refused), 'LIVENESS_ATTEMPTS_EXHAUSTED');
       assert.equal((await session(created)).liveness.status, 'EXHAUSTED');
 
-      const executionPath = pathOf(created.workflowExecution.credentials[0].api.workflowExecution);
-      assert.equal(
-        (await app.request(executionPath, { method: 'PUT', headers: widgetAuth(created) })).status,
-        200,
-      );
-      await app.idv.runDueWork();
-      const details = ExecutionDetails.parse(
-        await (await app.request(executionPath, { headers: client.auth })).json(),
-      );
+      const details = await finalizeAndRetrieve(created);
       const [liveness, ...rest] = details.capabilities.liveness ?? [];
       assert.equal(rest.length, 0);
       assert.deepEqual(
@@ -387,15 +391,7 @@ for (const target of testDatabases()) {
     it('rejects liveness of a 10013 execution that never completed a challenge', async () => {
       const created = await createLivenessAccount(app, client);
       await captureEverything(app, created);
-      const executionPath = pathOf(created.workflowExecution.credentials[0].api.workflowExecution);
-      assert.equal(
-        (await app.request(executionPath, { method: 'PUT', headers: widgetAuth(created) })).status,
-        200,
-      );
-      await app.idv.runDueWork();
-      const details = ExecutionDetails.parse(
-        await (await app.request(executionPath, { headers: client.auth })).json(),
-      );
+      const details = await finalizeAndRetrieve(created);
       const liveness = details.capabilities.liveness?.[0];
       assert.deepEqual(
         [liveness?.decision.type, liveness?.decision.details.label],
@@ -407,15 +403,7 @@ for (const target of testDatabases()) {
     it('reports liveness as not requested for 10011', async () => {
       const created = await createLivenessAccount(app, client, 'passive', 10011);
       await captureEverything(app, created);
-      const executionPath = pathOf(created.workflowExecution.credentials[0].api.workflowExecution);
-      assert.equal(
-        (await app.request(executionPath, { method: 'PUT', headers: widgetAuth(created) })).status,
-        200,
-      );
-      await app.idv.runDueWork();
-      const details = ExecutionDetails.parse(
-        await (await app.request(executionPath, { headers: client.auth })).json(),
-      );
+      const details = await finalizeAndRetrieve(created);
       const liveness = details.capabilities.liveness?.[0];
       assert.deepEqual(
         [liveness?.decision.type, liveness?.decision.details.label],
