@@ -26,6 +26,14 @@ const WARM_FRAMES = 60;
 
 type Row = Record<string, string | number>;
 
+/** One line of this section's table; most are milliseconds with no target. */
+const row = (metric: string, value: string | number, unit = 'ms', target = ''): Row => ({
+  metric,
+  value,
+  unit,
+  target,
+});
+
 /** In-memory files served ahead of the repo root. */
 export type ServedFiles = Map<string, { body: Uint8Array; type: string }>;
 
@@ -504,229 +512,158 @@ export async function benchCapture(): Promise<{ rows: Row[] }> {
     const firstFace = coldFaces.map((c) => c.msToFirstResult);
     if (coldFaces.some((c) => c.faces < 1)) throw new Error('the fake camera frame showed no face');
     rows.push(
-      {
-        metric:
-          'document analysis per 640×480 frame in the worker, camera stopped (the analysis alone), median',
-        value: round(median(docFramesAlone!.compute)),
-        unit: 'ms',
-        target: '≤ 8',
-      },
-      {
-        metric: '… camera stopped, p95',
-        value: round(p95(docFramesAlone!.compute)),
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric: "… of which copying the frame's pixels (VideoFrame.copyTo into a reused buffer), median",
-        value: round(median(docFramesAlone!.read)),
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric: '… document frame round trip page → worker → page, median',
-        value: round(median(docFramesAlone!.roundTrip)),
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric:
-          'document analysis per 640×480 frame in the worker, fake camera decoding on the same cores, median',
-        value: round(median(docFrames!.compute)),
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric:
-          'face analysis per 640×480 frame in the worker (FaceLandmarker tracking one face + checks; the FaceDetector searches for other faces after every 4th answer), camera stopped, median',
-        value: round(median(faceFramesAlone!.compute)),
-        unit: 'ms',
-        target: '≤ 16',
-      },
-      {
-        metric: '… of which FaceLandmarker.detectForVideo, median',
-        value: round(median(faceFramesAlone!.landmarks)),
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric: "… of which drawing the landmarker's copy of the frame, median",
-        value: round(median(faceFramesAlone!.read)),
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric: '… camera stopped, p95',
-        value: round(p95(faceFramesAlone!.compute)),
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric: 'face frame round trip page → worker → page, frames sent back to back, median',
-        value: round(median(faceFramesAlone!.roundTrip)),
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric: '… frames with tracking only (no second-face search), median',
-        value: faceFramesAlone!.trackingOnly.length ? round(median(faceFramesAlone!.trackingOnly)) : '',
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric:
-          "FaceDetector looking for other faces after a frame's answer (not in the frame's time), median",
-        value: faceFramesAlone!.detector.length ? round(median(faceFramesAlone!.detector)) : '',
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric: '… searches after an answer / on the frame itself (track start) / frames',
-        value: `${faceFramesAlone!.detector.length} / ${faceFramesAlone!.detectorOnFrame.length} / ${faceFramesAlone!.compute.length}`,
-        unit: '',
-        target: '',
-      },
-      {
-        metric: 'face analysis per frame, fake camera decoding on the same cores, median',
-        value: round(median(faceFrames!.compute)),
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric: `camera start → first document result, cold (median of ${COLD_RUNS})`,
-        value: round(median(firstDoc)),
-        unit: 'ms',
-        target: '≤ 300',
-      },
-      {
-        metric: '… of which camera start (getUserMedia + video playing)',
-        value: round(median(coldDocs.map((c) => c.cameraMs))),
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric: '… of which the first frame analysis in the worker (cold JIT)',
-        value: round(median(coldDocs.map((c) => c.computeMs))),
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric: '… from the video playing (camera started) to the first document result, cold',
-        value: round(median(coldDocs.map((c) => c.msToFirstResult - c.cameraMs))),
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric: `camera start → first document result, worker prepared at consent (median of ${COLD_RUNS})`,
-        value: round(median(preparedDocs.map((c) => c.msToFirstResult))),
-        unit: 'ms',
-        target: '≤ 300',
-      },
-      {
-        metric: '… of which camera start (getUserMedia + video playing)',
-        value: round(median(preparedDocs.map((c) => c.cameraMs))),
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric: '… of which the first frame analysis in the worker',
-        value: round(median(preparedDocs.map((c) => c.computeMs))),
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric: '… the next three camera frames, analysis in the worker (last run)',
-        value: preparedDocs
+      row(
+        'document analysis per 640×480 frame in the worker, camera stopped (the analysis alone), median',
+        round(median(docFramesAlone!.compute)),
+        'ms',
+        '≤ 8',
+      ),
+      row('… camera stopped, p95', round(p95(docFramesAlone!.compute))),
+      row(
+        "… of which copying the frame's pixels (VideoFrame.copyTo into a reused buffer), median",
+        round(median(docFramesAlone!.read)),
+      ),
+      row(
+        '… document frame round trip page → worker → page, median',
+        round(median(docFramesAlone!.roundTrip)),
+      ),
+      row(
+        'document analysis per 640×480 frame in the worker, fake camera decoding on the same cores, median',
+        round(median(docFrames!.compute)),
+      ),
+      row(
+        'face analysis per 640×480 frame in the worker (FaceLandmarker tracking one face + checks; the FaceDetector searches for other faces after every 4th answer), camera stopped, median',
+        round(median(faceFramesAlone!.compute)),
+        'ms',
+        '≤ 16',
+      ),
+      row('… of which FaceLandmarker.detectForVideo, median', round(median(faceFramesAlone!.landmarks))),
+      row(
+        "… of which drawing the landmarker's copy of the frame, median",
+        round(median(faceFramesAlone!.read)),
+      ),
+      row('… camera stopped, p95', round(p95(faceFramesAlone!.compute))),
+      row(
+        'face frame round trip page → worker → page, frames sent back to back, median',
+        round(median(faceFramesAlone!.roundTrip)),
+      ),
+      row(
+        '… frames with tracking only (no second-face search), median',
+        faceFramesAlone!.trackingOnly.length ? round(median(faceFramesAlone!.trackingOnly)) : '',
+      ),
+      row(
+        "FaceDetector looking for other faces after a frame's answer (not in the frame's time), median",
+        faceFramesAlone!.detector.length ? round(median(faceFramesAlone!.detector)) : '',
+      ),
+      row(
+        '… searches after an answer / on the frame itself (track start) / frames',
+        `${faceFramesAlone!.detector.length} / ${faceFramesAlone!.detectorOnFrame.length} / ${faceFramesAlone!.compute.length}`,
+        '',
+      ),
+      row(
+        'face analysis per frame, fake camera decoding on the same cores, median',
+        round(median(faceFrames!.compute)),
+      ),
+      row(
+        `camera start → first document result, cold (median of ${COLD_RUNS})`,
+        round(median(firstDoc)),
+        'ms',
+        '≤ 300',
+      ),
+      row(
+        '… of which camera start (getUserMedia + video playing)',
+        round(median(coldDocs.map((c) => c.cameraMs))),
+      ),
+      row(
+        '… of which the first frame analysis in the worker (cold JIT)',
+        round(median(coldDocs.map((c) => c.computeMs))),
+      ),
+      row(
+        '… from the video playing (camera started) to the first document result, cold',
+        round(median(coldDocs.map((c) => c.msToFirstResult - c.cameraMs))),
+      ),
+      row(
+        `camera start → first document result, worker prepared at consent (median of ${COLD_RUNS})`,
+        round(median(preparedDocs.map((c) => c.msToFirstResult))),
+        'ms',
+        '≤ 300',
+      ),
+      row(
+        '… of which camera start (getUserMedia + video playing)',
+        round(median(preparedDocs.map((c) => c.cameraMs))),
+      ),
+      row(
+        '… of which the first frame analysis in the worker',
+        round(median(preparedDocs.map((c) => c.computeMs))),
+      ),
+      row(
+        '… the next three camera frames, analysis in the worker (last run)',
+        preparedDocs
           .at(-1)!
           .nextMs.map((ms) => round(ms))
           .join(' / '),
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric: "… … of which copying the frame's pixels",
-        value: round(median(preparedDocs.map((c) => c.readMs))),
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric: 'prepare(): worker script + configure + warm-up, cold, at consent (median)',
-        value: round(median(preparedDocs.map((c) => c.prepareMs))),
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric: 'bytes loaded before the first document result (page + engine + worker, gzip)',
-        value: kb(median(coldDocs.map((c) => c.bytes))),
-        unit: 'KiB',
-        target: '≤ 150 KB',
-      },
-      {
-        metric: 'files loaded before the first document result',
-        value: coldDocs[0]!.paths.filter((p) => p !== '/').join(' '),
-        unit: '',
-        target: 'no wasm, no model',
-      },
-      {
-        metric: `camera start → first face result incl. model load, cold (median of ${COLD_RUNS})`,
-        value: round(median(firstFace)),
-        unit: 'ms',
-        target: '≤ 1500',
-      },
-      {
-        metric: '… of which camera start (getUserMedia + video playing)',
-        value: round(median(coldFaces.map((c) => c.cameraMs))),
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric: "preload('faces') in the background (detector + landmarker), one run",
-        value: round(preloaded!.preloadMs),
-        unit: 'ms',
-        target: '',
-      },
-      {
-        metric: 'camera start → first face result after that preload',
-        value: round(preloaded!.msToFirstResult),
-        unit: 'ms',
-        target: '≤ 1500',
-      },
-      {
-        metric: 'bytes loaded for the first face result (MediaPipe JS + wasm + landmarker, gzip)',
-        value: kb(median(coldFaces.map((c) => c.bytes))),
-        unit: 'KiB',
-        target: '',
-      },
-      {
-        metric: 'files loaded for the first face result',
-        value: coldFaces[0]!.paths.filter((p) => p !== '/').join(' '),
-        unit: '',
-        target: '',
-      },
+      ),
+      row("… … of which copying the frame's pixels", round(median(preparedDocs.map((c) => c.readMs)))),
+      row(
+        'prepare(): worker script + configure + warm-up, cold, at consent (median)',
+        round(median(preparedDocs.map((c) => c.prepareMs))),
+      ),
+      row(
+        'bytes loaded before the first document result (page + engine + worker, gzip)',
+        kb(median(coldDocs.map((c) => c.bytes))),
+        'KiB',
+        '≤ 150 KB',
+      ),
+      row(
+        'files loaded before the first document result',
+        coldDocs[0]!.paths.filter((p) => p !== '/').join(' '),
+        '',
+        'no wasm, no model',
+      ),
+      row(
+        `camera start → first face result incl. model load, cold (median of ${COLD_RUNS})`,
+        round(median(firstFace)),
+        'ms',
+        '≤ 1500',
+      ),
+      row(
+        '… of which camera start (getUserMedia + video playing)',
+        round(median(coldFaces.map((c) => c.cameraMs))),
+      ),
+      row("preload('faces') in the background (detector + landmarker), one run", round(preloaded!.preloadMs)),
+      row(
+        'camera start → first face result after that preload',
+        round(preloaded!.msToFirstResult),
+        'ms',
+        '≤ 1500',
+      ),
+      row(
+        'bytes loaded for the first face result (MediaPipe JS + wasm + landmarker, gzip)',
+        kb(median(coldFaces.map((c) => c.bytes))),
+        'KiB',
+      ),
+      row(
+        'files loaded for the first face result',
+        coldFaces[0]!.paths.filter((p) => p !== '/').join(' '),
+        '',
+      ),
     );
     const embed = embedBundleBeforeFirstResult();
     if (embed) {
-      rows.push({
-        metric: `embed bundle dist/sdk before the first document result (${embed.files.join(' + ')}), gzip`,
-        value: kb(embed.bytes),
-        unit: 'KiB',
-        target: '≤ 150 KB',
-      });
+      rows.push(
+        row(
+          `embed bundle dist/sdk before the first document result (${embed.files.join(' + ')}), gzip`,
+          kb(embed.bytes),
+          'KiB',
+          '≤ 150 KB',
+        ),
+      );
     }
     for (const c of compression) {
+      const budget = c.part === 'document' ? '≤ 1 MB' : c.part === 'selfie' ? '≤ 400 KB' : '≤ 80 KB';
       rows.push(
-        {
-          metric: `compression: ${c.part} (${c.width}×${c.height})`,
-          value: round(c.ms),
-          unit: 'ms',
-          target: '',
-        },
-        {
-          metric: `compression: ${c.part} output`,
-          value: kb(c.bytes),
-          unit: 'KiB',
-          target: c.part === 'document' ? '≤ 1 MB' : c.part === 'selfie' ? '≤ 400 KB' : '≤ 80 KB',
-        },
+        row(`compression: ${c.part} (${c.width}×${c.height})`, round(c.ms)),
+        row(`compression: ${c.part} output`, kb(c.bytes), 'KiB', budget),
       );
     }
   } finally {
