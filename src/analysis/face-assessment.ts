@@ -148,24 +148,15 @@ function cropFrame(frame: FrameLike, x0: number, y0: number, width: number, heig
   return { data, width, height };
 }
 
-/**
- * The integer rectangle of frame pixels a face box covers, clipped to the frame and at least 1 px: what the checks
- * read of a face (`FramePixelSource.readRegion` is asked for exactly this), so a caller can fetch it ahead.
- */
-export function facePixelRect(box: Box, frame: { width: number; height: number }): Box {
+/** The box clipped to the frame (at least 1 px), read from wherever the pixels are. */
+function readBox(frame: FrameLike | FramePixelSource, box: Box): FrameLike {
   const x0 = Math.max(0, Math.min(frame.width - 1, Math.floor(box.x)));
   const y0 = Math.max(0, Math.min(frame.height - 1, Math.floor(box.y)));
   const x1 = Math.max(x0 + 1, Math.min(frame.width, Math.ceil(box.x + box.width)));
   const y1 = Math.max(y0 + 1, Math.min(frame.height, Math.ceil(box.y + box.height)));
-  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
-}
-
-/** The box clipped to the frame (at least 1 px), read from wherever the pixels are. */
-function readBox(frame: FrameLike | FramePixelSource, box: Box): FrameLike {
-  const r = facePixelRect(box, frame);
   return isFrameLike(frame)
-    ? cropFrame(frame, r.x, r.y, r.width, r.height)
-    : frame.readRegion(r.x, r.y, r.width, r.height);
+    ? cropFrame(frame, x0, y0, x1 - x0, y1 - y0)
+    : frame.readRegion(x0, y0, x1 - x0, y1 - y0);
 }
 
 /**

@@ -57,6 +57,10 @@ export function glareStats(
   // reaches `level` only where some pixel of its 3×3 does, so it is computed around those pixels and, lazily, where
   // a blob's rim is probed: most cards have a few such pixels or none, and smoothing the whole card cost more than
   // everything else here.
+  // Most frames have no pixel at `level` at all: then nothing can be found, and nothing is allocated.
+  if (!anyAtLeast(source, width, r, level)) {
+    return { ratio: 0, largestCluster: 0, saturatedRatio: 0, solidCore: 0 };
+  }
   const smoothed = new RegionSmoother(source, width, r);
   const examined = mask ? countMask(mask, width, r) : r.width * r.height;
   let saturated = 0;
@@ -175,6 +179,14 @@ function largestSolidCore(
     }
   }
   return best;
+}
+
+/** True when some pixel inside `r` is at or above `level`. */
+function anyAtLeast(src: Uint8Array, width: number, r: LumaRegion, level: number): boolean {
+  for (let y = r.y; y < r.y + r.height; y++) {
+    for (let i = y * width + r.x, end = i + r.width; i < end; i++) if (src[i]! >= level) return true;
+  }
+  return false;
 }
 
 /** Pixels of `r` where the mask is set. */

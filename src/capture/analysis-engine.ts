@@ -3,7 +3,7 @@
  * thread): frame → scaled pixels → pure checks from `src/analysis`, plus MediaPipe faces when needed.
  */
 import { amendDocumentAssessment, assessDocumentFrame, assessFaceFrame } from '../analysis/index.js';
-import { facePixelRect, type FramePixelSource } from '../analysis/face-assessment.js';
+import type { FramePixelSource } from '../analysis/face-assessment.js';
 import type { Box, CaptureProfile, FaceObservation, Quad } from '../analysis/types.js';
 import type {
   DocumentFrameOptions,
@@ -360,28 +360,14 @@ export class AnalysisEngine {
     const faces = tracked
       ? [tracked, ...this.otherFaces.filter((f) => !isTrackedFace(f.box, tracked.box))]
       : [];
-    // The checks read the pixels of the widest face only: fetched ahead straight from the frame when it has the
-    // analysis size, else (or for any other region) from the frame drawn at analysis size.
-    const widest = faces.reduce<FaceObservation | undefined>(
-      (best, f) => (!best || f.box.width > best.box.width ? f : best),
-      undefined,
-    );
-    const rect = widest ? facePixelRect(widest.box, size) : undefined;
-    const fetched = rect ? this.framePixels.readRect(frame, rect) : undefined;
+    // The checks read a face box: straight from the frame when it has the analysis size, else from the frame
+    // drawn at analysis size.
     let drawn: OffscreenCanvasRenderingContext2D | undefined;
     const source: FramePixelSource = {
       ...size,
       readRegion: (x, y, width, height) => {
-        if (
-          fetched &&
-          rect &&
-          x === rect.x &&
-          y === rect.y &&
-          width === rect.width &&
-          height === rect.height
-        ) {
-          return fetched;
-        }
+        const direct = this.framePixels.readRect(frame, { x, y, width, height });
+        if (direct) return direct;
         drawn ??= this.draw(frame).canvas.getContext('2d', { willReadFrequently: true })!;
         return drawn.getImageData(x, y, width, height);
       },
