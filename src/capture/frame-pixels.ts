@@ -1,10 +1,10 @@
 /**
  * RGBA pixels of a camera frame at analysis size: the whole frame for the document checks, a face box for the
- * selfie checks. A whole frame that already has the
- * analysis size (the widget sends 640-px frames) is copied with WebCodecs' `VideoFrame.copyTo` into a buffer
- * kept across frames: about a third of the cost of drawing it on a canvas and calling `getImageData`, and no
- * fresh megabyte per frame for the page to fault in and the collector to sweep. Larger frames, and browsers
- * without `VideoFrame` RGBA copies, go through the canvas. Both give the same pixels.
+ * selfie checks. A whole frame that already has the analysis size (the widget sends 640-px frames) is copied with
+ * WebCodecs' `VideoFrame.copyTo` into a buffer kept across frames: about a third of the cost of drawing it on a
+ * canvas and calling `getImageData`, and no fresh megabyte per frame for the page to fault in and the collector to
+ * sweep. Larger frames, and browsers without `VideoFrame` RGBA copies, go through the canvas. Both give the same
+ * pixels.
  */
 import type { FrameLike } from '../analysis/types.js';
 
