@@ -13,6 +13,7 @@ import {
   headPoseFromLandmarks,
   headPoseFromMatrix,
 } from '../../src/analysis/index.js';
+import { landmarkerObservations } from '../../src/capture/face-runtime.js';
 
 // Mocha's BDD globals (the runner provides them; the project has no @types/mocha).
 type MochaHook = () => void | Promise<void>;
@@ -60,21 +61,8 @@ describe('face analysis on real FaceLandmarker output', () => {
     ctx.drawImage(image, -FACE_CENTRE.x * s, -FACE_CENTRE.y * s, image.width * s, image.height * s);
     const result = landmarker.detect(canvas);
     const frame = ctx.getImageData(0, 0, SIZE, SIZE);
-    const lm = result.faceLandmarks[0];
-    if (!lm) return { frame };
-    const xs = lm.map((p) => p.x * SIZE);
-    const ys = lm.map((p) => p.y * SIZE);
-    const box = {
-      x: Math.min(...xs),
-      y: Math.min(...ys),
-      width: Math.max(...xs) - Math.min(...xs),
-      height: Math.max(...ys) - Math.min(...ys),
-    };
-    const matrix = result.facialTransformationMatrixes?.[0]?.data;
-    return {
-      frame,
-      face: { box, score: 1, landmarks: lm, transformationMatrix: matrix ? [...matrix] : undefined },
-    };
+    // The landmarks' extent as the box, and the matrix: as the capture engine turns a result into a face.
+    return { frame, face: landmarkerObservations(result, { width: SIZE, height: SIZE })[0] };
   }
 
   it('finds one frontal face with open eyes and accepts it', () => {

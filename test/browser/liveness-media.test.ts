@@ -8,6 +8,7 @@ import type { FaceLandmarker } from '@mediapipe/tasks-vision';
 import { createReferenceLandmarker } from '../support/reference-landmarker.js';
 import { expect } from '@open-wc/testing';
 import { type FaceMeasures, measureFace } from '../../src/analysis/liveness-measures.js';
+import { landmarkerObservations } from '../../src/capture/face-runtime.js';
 
 type MochaHook = () => void | Promise<void>;
 declare function describe(title: string, suite: () => void): void;
@@ -45,24 +46,13 @@ describe('liveness media through MediaPipe FaceLandmarker', () => {
     image.src = `${DIR}/${file}`;
     await image.decode();
     const result = landmarker.detect(image);
-    const lm = result.faceLandmarks[0];
+    const size = { width: image.width, height: image.height };
+    const faces = landmarkerObservations(result, size);
     let observed: Observed | undefined;
-    if (lm && result.faceLandmarks.length === 1) {
-      const xs = lm.map((p) => p.x * image.width);
-      const ys = lm.map((p) => p.y * image.height);
-      const box = {
-        x: Math.min(...xs),
-        y: Math.min(...ys),
-        width: Math.max(...xs) - Math.min(...xs),
-        height: Math.max(...ys) - Math.min(...ys),
-      };
-      const matrix = result.facialTransformationMatrixes?.[0]?.data;
+    if (faces.length === 1 && faces[0]!.landmarks) {
       observed = {
-        landmarks: lm.length,
-        measures: measureFace(
-          { box, landmarks: lm, ...(matrix ? { transformationMatrix: [...matrix] } : {}) },
-          { width: image.width, height: image.height },
-        ),
+        landmarks: faces[0]!.landmarks.length,
+        measures: measureFace({ ...faces[0]!, landmarks: faces[0]!.landmarks }, size),
       };
     }
     seen.set(file, observed);
