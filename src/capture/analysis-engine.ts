@@ -157,7 +157,6 @@ export class AnalysisEngine {
   readonly barcodes: BarcodeReader;
   /** The background load started by the first licence-back frame (not retried per frame when it fails). */
   private barcodeWarmUp: Promise<unknown> | undefined;
-  private canvas: OffscreenCanvas | undefined;
   /** Frames' pixels: document frames copied into one reused buffer, face boxes read on their own. */
   private readonly framePixels: FramePixelReader;
   private tile: OffscreenCanvas | undefined;
@@ -192,18 +191,6 @@ export class AnalysisEngine {
     this.secondFaceCheckEvery = Math.max(1, options.secondFaceCheckEvery ?? SECOND_FACE_CHECK_EVERY);
     this.faces = new FaceRuntime({ assetBase: options.assetBase, onProgress: options.onProgress });
     this.barcodes = new BarcodeReader({ assetBase: options.assetBase });
-  }
-
-  /** Draws the frame scaled to the analysis width on the engine's canvas. */
-  private draw(frame: ImageBitmap): { canvas: OffscreenCanvas; scale: number } {
-    const scale = Math.max(1, frame.width / this.analysisWidth);
-    const width = Math.round(frame.width / scale);
-    const height = Math.round(frame.height / scale);
-    if (!this.canvas || this.canvas.width !== width || this.canvas.height !== height) {
-      this.canvas = new OffscreenCanvas(width, height);
-    }
-    this.canvas.getContext('2d', { willReadFrequently: true })!.drawImage(frame, 0, 0, width, height);
-    return { canvas: this.canvas, scale };
   }
 
   /**
@@ -368,7 +355,7 @@ export class AnalysisEngine {
       readRegion: (x, y, width, height) => {
         const direct = this.framePixels.readRect(frame, { x, y, width, height });
         if (direct) return direct;
-        drawn ??= this.draw(frame).canvas.getContext('2d', { willReadFrequently: true })!;
+        drawn ??= this.framePixels.drawn(frame);
         return drawn.getImageData(x, y, width, height);
       },
       readOverview: () => input.getContext('2d')!.getImageData(0, 0, input.width, input.height),
@@ -456,11 +443,11 @@ export class AnalysisEngine {
   }
 
   /**
-   * Runs synthetic frames through the whole document path (canvas draw, pixel read-back, checks) so the first
-   * camera frame meets compiled code and an existing canvas: cold, the first analysis costs ~10× a warm one.
+   * Runs synthetic frames through the whole document path (pixel copy, checks) so the first camera frame meets
+   * compiled code and allocated buffers: cold, the first analysis costs ~10× a warm one.
    * Card frames and empty textured ones, so both the card checks and the coarser retry get compiled. Yields
    * between frames and stops as soon as a real frame arrives: it must never delay one. Called by the worker
-   * right after `configure`, ideally while the user is still on the consent screen.
+   * when the page asks (`AnalysisClient.prepare()`), ideally while the user is still on the consent screen.
    */
   async warmUp(): Promise<void> {
     const width = this.analysisWidth;

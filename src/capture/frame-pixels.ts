@@ -39,7 +39,7 @@ export class FramePixelReader {
       const image = await this.copyVideoFrame(frame, width, height);
       if (image) return { image, scale };
     }
-    return { image: this.drawAndRead(frame, width, height), scale };
+    return { image: this.drawn(frame).getImageData(0, 0, width, height), scale };
   }
 
   private async copyVideoFrame(
@@ -86,12 +86,16 @@ export class FramePixelReader {
     return ctx.getImageData(0, 0, rect.width, rect.height);
   }
 
-  private drawAndRead(frame: ImageBitmap, width: number, height: number): FrameLike {
+  /** The frame drawn at analysis size on the reader's canvas, to read regions of it. */
+  drawn(frame: ImageBitmap): OffscreenCanvasRenderingContext2D {
+    const scale = Math.max(1, frame.width / this.analysisWidth);
+    const width = Math.round(frame.width / scale);
+    const height = Math.round(frame.height / scale);
     if (!this.canvas || this.canvas.width !== width || this.canvas.height !== height) {
       this.canvas = new OffscreenCanvas(width, height);
     }
     const ctx = this.canvas.getContext('2d', { willReadFrequently: true })!;
     ctx.drawImage(frame, 0, 0, width, height);
-    return ctx.getImageData(0, 0, width, height);
+    return ctx;
   }
 }
