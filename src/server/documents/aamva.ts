@@ -128,6 +128,7 @@ const VALUE: Readonly<Record<ElementKind, RegExp>> = {
   postal: /^[0-9A-Z -]{3,11}$/i,
   country: /^(?:[A-Z]{3})?$/,
   number: /^[0-9A-Z \-*]+$/i,
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: RS (0x1E) is AAMVA's record separator
   text: /^[^\n\r\x1e]*$/,
   code: /^[0-9A-Z -]{0,12}$/i,
   flag: /^[0-9A-Z]?$/,
@@ -270,7 +271,10 @@ export interface AamvaParse {
   errors: string[];
 }
 
-const SEPARATORS = /[\n\r\x1e]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: RS (0x1E) is AAMVA's record separator
+const SEPARATORS = /[\n\r\x1e]+/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: RS (0x1E) is AAMVA's record separator
+const LEADING_SEPARATORS = /^[\n\r\x1e]+/;
 
 interface Header {
   iin: string;
@@ -288,6 +292,7 @@ interface Header {
  * subfiles, then one 10-character designator per subfile (type, offset, length).
  */
 function parseHeader(text: string): Header | undefined {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: RS (0x1E) is AAMVA's record separator
   const m = /@[\n\r\x1e ]*(?:ANSI ?|AAMVA|AMVA ?)(\d{6})(\d{2})/.exec(text);
   if (!m) return undefined;
   const iin = m[1]!;
@@ -319,7 +324,7 @@ function splitSubfiles(text: string, header: Header): Map<string, string> {
     let at: number;
     if (i === 0) {
       // The first subfile starts right after the designators, its type repeated or (some issuers) not.
-      const rest = text.slice(from).replace(/^[\n\r\x1e]+/, '');
+      const rest = text.slice(from).replace(LEADING_SEPARATORS, '');
       at = text.length - rest.length + (rest.startsWith(type) ? type.length : 0);
     } else {
       // A jurisdiction subfile `ZF` starts with `ZF` and its first element `ZFA…`; a DL / ID one with an element.
@@ -446,7 +451,7 @@ function cutElements(body: string, isKnown: (id: string) => boolean): Array<[str
 function elementsOf(body: string, isKnown: (id: string) => boolean): Record<string, string> {
   const out: Record<string, string> = {};
   if (SEPARATORS.test(body)) {
-    for (const piece of body.split(/[\n\r\x1e]+/)) {
+    for (const piece of body.split(SEPARATORS)) {
       const id = piece.slice(0, 3);
       if (/^[A-Z]{3}$/.test(id) && !(id in out)) out[id] = piece.slice(3).trim();
     }

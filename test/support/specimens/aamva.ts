@@ -167,5 +167,5 @@ export function aamvaPayload(h: Holder, options: AamvaOptions = {}): string {
     offset += body.length;
   }
   const payload = head + designators + subfiles.map(([, body]) => body).join('');
-  return options.stripSeparators ? payload.replace(/[\n\x1e\r]/g, '') : payload;
+  return options.stripSeparators ? [...payload].filter((c) => !'\n\x1e\r'.includes(c)).join('') : payload;
 }
