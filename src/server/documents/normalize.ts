@@ -67,10 +67,22 @@ function wordSimilarity(a: string, b: string): number {
  * Every word of the shorter name must find a partner; the score is the mean similarity of those pairs.
  */
 export function nameSimilarity(a: string, b: string): number {
+  return nameFormsSimilarity(nameForms(a), nameForms(b));
+}
+
+/** The word lists of a name under both ICAO transliterations (Ä → AE and Ä → A); compute once, compare often. */
+export function nameForms(name: string): string[][] {
+  const expanded = nameTokens(name, true);
+  const folded = nameTokens(name, false);
+  return expanded.join(' ') === folded.join(' ') ? [expanded] : [expanded, folded];
+}
+
+/** `nameSimilarity` of two names already turned into `nameForms`. */
+export function nameFormsSimilarity(a: string[][], b: string[][]): number {
   let best = 0;
-  for (const expandA of [true, false]) {
-    for (const expandB of [true, false]) {
-      best = Math.max(best, tokenSimilarity(nameTokens(a, expandA), nameTokens(b, expandB)));
+  for (const ta of a) {
+    for (const tb of b) {
+      best = Math.max(best, tokenSimilarity(ta, tb));
       if (best === 1) return 1;
     }
   }
