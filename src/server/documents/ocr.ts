@@ -55,13 +55,17 @@ export interface OcrSymbol {
   y1: number;
 }
 
-export interface OcrLine {
+export interface OcrWord {
   text: string;
   confidence: number;
   x0: number;
   y0: number;
   x1: number;
   y1: number;
+}
+
+export interface OcrLine extends OcrWord {
+  words: OcrWord[];
   symbols: OcrSymbol[];
 }
 
@@ -138,7 +142,12 @@ interface TesseractLine {
   text: string;
   confidence: number;
   bbox: { x0: number; y0: number; x1: number; y1: number };
-  words: Array<{ symbols: TesseractSymbol[] }>;
+  words: Array<{
+    text: string;
+    confidence: number;
+    bbox: TesseractSymbol['bbox'];
+    symbols: TesseractSymbol[];
+  }>;
 }
 
 function linesOf(blocks: Array<{ paragraphs: Array<{ lines: TesseractLine[] }> }> | null): OcrLine[] {
@@ -153,6 +162,7 @@ function linesOf(blocks: Array<{ paragraphs: Array<{ lines: TesseractLine[] }> }
           text: line.text.replace(/\n$/, ''),
           confidence: line.confidence,
           ...line.bbox,
+          words: line.words.map((w) => ({ text: w.text, confidence: w.confidence, ...w.bbox })),
           symbols,
         });
       }
@@ -186,6 +196,8 @@ export function recognizeText(image: GreyImage, options: OcrOptions = {}): Promi
       tessedit_pageseg_mode: LAYOUT_PSM[options.layout ?? 'block'],
       // Our images carry no resolution; without one tesseract warns on stderr for every call.
       user_defined_dpi: '300',
+      // tesseract prints diagnostics ("Detected 14 diacritics") to the process's stdout otherwise.
+      debug_file: '/dev/null',
     };
     const changed = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => current.params[k] !== v));
     const started = performance.now();
