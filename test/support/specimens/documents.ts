@@ -221,7 +221,8 @@ function drawMrzBand(
   const top = h - bandMm * u;
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, top, w, h - top);
-  const pitch = 2.54 * u;
+  // ICAO pitch, narrowed only when the lines would not fit (2 × 36 characters on an ID-1 card).
+  const pitch = Math.min(2.54 * u, (w - 6 * u) / lines[0]!.length);
   ctx.fillStyle = '#000000';
   ctx.textAlign = 'left';
   ctx.textBaseline = 'alphabetic';
@@ -259,6 +260,11 @@ export interface CardOptions {
   holder?: Partial<Holder>;
   /** Width in pixels; the height follows from the document's aspect. */
   width?: number;
+  /**
+   * MRZ lines to print instead of the holder's own (another layout such as TD2 or the French ID card, a broken
+   * check digit…). Passport page and TD1 back only.
+   */
+  mrzLines?: readonly string[];
 }
 
 /** Front of an ID-1 identity card: header, portrait on the left, labelled fields, signature. */
@@ -298,7 +304,13 @@ export async function idCardFront(
 }
 
 /** Back of an ID-1 card: a TD1 MRZ (3 × 30) or, for a US driving licence, a PDF417 with AAMVA data. */
-export async function idCardBack(opts: CardOptions & { kind?: 'td1' | 'us-dl' } = {}): Promise<RgbaImage> {
+export async function idCardBack(
+  opts: CardOptions & {
+    kind?: 'td1' | 'us-dl';
+    /** PDF417 text to print on a `us-dl` back instead of the holder's version-10 AAMVA record. */
+    barcodePayload?: string;
+  } = {},
+): Promise<RgbaImage> {
   const seed = opts.seed ?? DEFAULT_SEED;
   const kind = opts.kind ?? 'td1';
   const holder = resolveHolder(
@@ -327,7 +339,7 @@ export async function idCardBack(opts: CardOptions & { kind?: 'td1' | 'us-dl' } 
     drawField(ctx, 'Authority / Autorité', 'SPECIMEN AUTHORITY', fx + 32 * u, 14 * u, u, 40 * u, palette);
     drawField(ctx, 'Height', `${rng.int(155, 195)} cm`, fx, 22 * u, u, 20 * u, palette);
     drawSpecimenMark(ctx, w, h * 0.6, u);
-    drawMrzBand(ctx, td1Mrz(holder), w, h, u, 20);
+    drawMrzBand(ctx, opts.mrzLines ?? td1Mrz(holder), w, h, u, 20);
     return canvasToRgba(canvas);
   }
 
@@ -340,7 +352,7 @@ export async function idCardBack(opts: CardOptions & { kind?: 'td1' | 'us-dl' } 
   // columns / eclevel are BWIPP symbol options that bwip-js passes through; its typings do not list them.
   const symbol: bwipjs.RenderOptions & { columns: number; eclevel: number } = {
     bcid: 'pdf417',
-    text: aamvaPayload(holder),
+    text: opts.barcodePayload ?? aamvaPayload(holder),
     // Fewer columns than the default give the tall, wide symbol of a real licence back.
     columns: 10,
     eclevel: 4,
@@ -403,6 +415,6 @@ export async function passportPage(
   drawField(ctx, 'Date of expiry', printedDate(holder.expiryDate), fx, 45 * u, u, 26 * u, palette);
   drawField(ctx, 'Authority', 'SPECIMEN AUTHORITY', fx + 30 * u, 45 * u, u, 40 * u, palette);
   drawSignature(ctx, fx, 64 * u, 40 * u, u, rng);
-  drawMrzBand(ctx, td3Mrz(holder), w, h, u, 18);
+  drawMrzBand(ctx, opts.mrzLines ?? td3Mrz(holder), w, h, u, 18);
   return canvasToRgba(canvas);
 }

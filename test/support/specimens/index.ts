@@ -2,11 +2,11 @@
  * Deterministic test media for idv-capture (Node only): specimen documents, camera-like scenes, MRZ and AAMVA
  * helpers. Same seed → same bytes. See test/fixtures/README.md.
  */
-export { aamvaPayload } from './aamva.js';
+export { type AamvaOptions, aamvaPayload } from './aamva.js';
 export { ASTRONAUT_PATH, ID1_MM, idCardBack, idCardFront, passportPage, TD3_MM } from './documents.js';
 export { registerSpecimenFonts } from './fonts.js';
 export { type Holder, specimenHolder } from './holder.js';
-export { mrzCheckDigit, td1Mrz, td3Mrz } from './mrz.js';
+export { breakCheckDigit, frenchIdMrz, mrzCheckDigit, td1Mrz, td2Mrz, td3Mrz } from './mrz.js';
 export { SeededRandom } from './random.js';
 export { encodeJpeg, encodePng, loadImage, type Point, type RgbaImage } from './rgba-image.js';
 export {
