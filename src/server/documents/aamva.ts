@@ -23,7 +23,10 @@ import { isoDate } from './normalize.js';
 
 type ElementKind =
   | 'name'
+  | 'suffix'
   | 'fullName'
+  | 'street'
+  | 'city'
   | 'date'
   | 'sex'
   | 'state'
@@ -43,16 +46,16 @@ const ELEMENTS: Readonly<Record<string, ElementKind>> = {
   DAB: 'name', // v1: family name
   DAC: 'name', // first name
   DAD: 'name', // middle name(s)
-  DAE: 'name', // v1: suffix
+  DAE: 'suffix', // v1: suffix
   DAF: 'name', // v1: prefix
-  DAG: 'text', // street 1
-  DAH: 'text', // street 2
-  DAI: 'text', // city
+  DAG: 'street', // street 1
+  DAH: 'street', // street 2
+  DAI: 'city',
   DAJ: 'state', // jurisdiction code of the address
   DAK: 'postal',
-  DAL: 'text', // v1: residence street 1
-  DAM: 'text',
-  DAN: 'text',
+  DAL: 'street', // v1: residence street 1
+  DAM: 'street',
+  DAN: 'city',
   DAO: 'state',
   DAP: 'postal',
   DAQ: 'number', // customer ID number (the licence number)
@@ -82,8 +85,8 @@ const ELEMENTS: Readonly<Record<string, ElementKind>> = {
   DBO: 'name',
   DBP: 'name',
   DBQ: 'name',
-  DBR: 'name',
-  DBS: 'name',
+  DBR: 'suffix',
+  DBS: 'suffix',
   DCA: 'code', // vehicle class
   DCB: 'code', // restrictions
   DCD: 'code', // endorsements
@@ -103,7 +106,7 @@ const ELEMENTS: Readonly<Record<string, ElementKind>> = {
   DCR: 'text',
   DCS: 'name', // family name
   DCT: 'name', // v2–3: given names
-  DCU: 'name', // suffix
+  DCU: 'suffix',
   DDA: 'flag',
   DDB: 'date',
   DDC: 'date',
@@ -118,18 +121,26 @@ const ELEMENTS: Readonly<Record<string, ElementKind>> = {
   DDL: 'flag',
 };
 
-/** What a value of each kind may look like (after trimming the space padding some jurisdictions add). */
+/**
+ * What a value of each kind may look like (after trimming the space padding some jurisdictions add), with the
+ * standard's field lengths as bounds: names 40 (DAA 125), streets 35, cities 20, numbers 25. The bounds and the
+ * character sets are what keep a cut from swallowing the next elements into a free-text value.
+ */
 const VALUE: Readonly<Record<ElementKind, RegExp>> = {
-  name: /^[A-Z0-9 ,.'-]+$/i,
-  fullName: /^[A-Z0-9 ,.'-]+$/i,
+  name: /^[A-Z ,.'-]{1,40}$/i,
+  suffix: /^[A-Z0-9 .]{0,5}$/i,
+  // LAST,FIRST,MIDDLE,SUFFIX: digits only in the suffix (3RD).
+  fullName: /^(?=.{1,125}$)[A-Z .'-]+(?:,[A-Z .'-]*)*(?:,[A-Z0-9 .]*)?$/i,
+  street: /^[A-Z0-9 #.\/'&-]{1,35}$/i,
+  city: /^[A-Z .'-]{1,20}$/i,
   date: /^\d{8}$/,
   sex: /^[12390MFUX]?$/,
   state: /^[A-Z]{2}$/,
   postal: /^[0-9A-Z -]{3,11}$/i,
   country: /^(?:[A-Z]{3})?$/,
-  number: /^[0-9A-Z \-*]+$/i,
+  number: /^[0-9A-Z *-]{1,25}$/i,
   // biome-ignore lint/suspicious/noControlCharactersInRegex: RS (0x1E) is AAMVA's record separator
-  text: /^[^\n\r\x1e]*$/,
+  text: /^[^\n\r\x1e]{0,60}$/,
   code: /^[0-9A-Z -]{0,12}$/i,
   flag: /^[0-9A-Z]?$/,
   height: /^[0-9]{1,3}(?: ?(?:IN|CM|in|cm))?$|^$/,
@@ -138,7 +149,7 @@ const VALUE: Readonly<Record<ElementKind, RegExp>> = {
 };
 
 /** Kinds whose value may not be empty (a cut that empties them is a wrong cut). */
-const NOT_EMPTY: ReadonlySet<ElementKind> = new Set(['name', 'fullName', 'date', 'state', 'number']);
+const NOT_EMPTY: ReadonlySet<ElementKind> = new Set(['name', 'fullName', 'street', 'city', 'date', 'state', 'number']);
 
 /** Issuer identification numbers of US and Canadian jurisdictions (AAMVA IIN registry). */
 const IIN: Readonly<Record<string, { jurisdiction: string; country: 'USA' | 'CAN' }>> = Object.fromEntries(
