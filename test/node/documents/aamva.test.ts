@@ -1,10 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseAamva } from '../../../src/server/documents/aamva.js';
-import { type AamvaOptions, aamvaPayload, type Holder, specimenHolder } from '../../support/specimens/index.js';
+import {
+  type AamvaOptions,
+  aamvaPayload,
+  type Holder,
+  specimenHolder,
+} from '../../support/specimens/index.js';
 
 /** What the parser must return for a generated holder, whatever the layout. */
-function assertHolderFields(text: string, h: Holder, expected: { jurisdiction: string; country: 'USA' | 'CAN' }) {
+function assertHolderFields(
+  text: string,
+  h: Holder,
+  expected: { jurisdiction: string; country: 'USA' | 'CAN' },
+) {
   const r = parseAamva(text);
   assert.deepEqual(r.errors, []);
   assert.equal(r.ok, true);
@@ -27,9 +36,21 @@ function assertHolderFields(text: string, h: Holder, expected: { jurisdiction: s
 describe('parseAamva', () => {
   const layouts: Array<[string, AamvaOptions, { jurisdiction: string; country: 'USA' | 'CAN' }]> = [
     ['version 10, Texas', { jurisdiction: 'TX' }, { jurisdiction: 'TX', country: 'USA' }],
-    ['version 8, Ontario (CCYYMMDD dates)', { version: 8, jurisdiction: 'ON' }, { jurisdiction: 'ON', country: 'CAN' }],
-    ['version 3 (DCT given names), Wisconsin', { version: 3, jurisdiction: 'WI' }, { jurisdiction: 'WI', country: 'USA' }],
-    ['version 1 (AAMVA header, DAA full name)', { version: 1, jurisdiction: 'MD' }, { jurisdiction: 'MD', country: 'USA' }],
+    [
+      'version 8, Ontario (CCYYMMDD dates)',
+      { version: 8, jurisdiction: 'ON' },
+      { jurisdiction: 'ON', country: 'CAN' },
+    ],
+    [
+      'version 3 (DCT given names), Wisconsin',
+      { version: 3, jurisdiction: 'WI' },
+      { jurisdiction: 'WI', country: 'USA' },
+    ],
+    [
+      'version 1 (AAMVA header, DAA full name)',
+      { version: 1, jurisdiction: 'MD' },
+      { jurisdiction: 'MD', country: 'USA' },
+    ],
   ];
   for (const [name, options, expected] of layouts) {
     for (const stripSeparators of [false, true]) {
