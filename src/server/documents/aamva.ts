@@ -131,7 +131,7 @@ const VALUE: Readonly<Record<ElementKind, RegExp>> = {
   suffix: /^[A-Z0-9 .]{0,5}$/i,
   // LAST,FIRST,MIDDLE,SUFFIX: digits only in the suffix (3RD).
   fullName: /^(?=.{1,125}$)[A-Z .'-]+(?:,[A-Z .'-]*)*(?:,[A-Z0-9 .]*)?$/i,
-  street: /^[A-Z0-9 #.\/'&-]{1,35}$/i,
+  street: /^[A-Z0-9 #./'&-]{1,35}$/i,
   city: /^[A-Z .'-]{1,20}$/i,
   date: /^\d{8}$/,
   sex: /^[12390MFUX]?$/,
@@ -149,7 +149,15 @@ const VALUE: Readonly<Record<ElementKind, RegExp>> = {
 };
 
 /** Kinds whose value may not be empty (a cut that empties them is a wrong cut). */
-const NOT_EMPTY: ReadonlySet<ElementKind> = new Set(['name', 'fullName', 'street', 'city', 'date', 'state', 'number']);
+const NOT_EMPTY: ReadonlySet<ElementKind> = new Set([
+  'name',
+  'fullName',
+  'street',
+  'city',
+  'date',
+  'state',
+  'number',
+]);
 
 /** Issuer identification numbers of US and Canadian jurisdictions (AAMVA IIN registry). */
 const IIN: Readonly<Record<string, { jurisdiction: string; country: 'USA' | 'CAN' }>> = Object.fromEntries(
