@@ -19,6 +19,8 @@ export interface ServerConfig {
   logLevel: string;
   /** How often background work (jobs, outbox, expiry sweep) polls. */
   pollMs: number;
+  /** A sanctions list in the OFAC SDN CSV format for watchlist screening (workflow 10013); unset: none. */
+  sanctionsListPath?: string;
 }
 
 const PACKAGE_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -60,5 +62,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     webhookRetryScheduleMs: parseSchedule(env.IDV_WEBHOOK_RETRY_SCHEDULE_MS),
     logLevel: env.IDV_LOG_LEVEL || 'info',
     pollMs: Number(env.IDV_POLL_MS) > 0 ? Number(env.IDV_POLL_MS) : 1000,
+    ...(env.IDV_SANCTIONS_LIST ? { sanctionsListPath: resolve(env.IDV_SANCTIONS_LIST) } : {}),
   };
 }

@@ -221,4 +221,13 @@ export const coreMigrations: Record<string, Migration> = {
       await db.schema.dropTable('liveness_challenges').ifExists().execute();
     },
   },
+  // Document verification (issue #12): the minimum age an account asks the data checks for.
+  '400_documents': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('workflow_executions').addColumn('minimum_age', 'integer').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('workflow_executions').dropColumn('minimum_age').execute();
+    },
+  },
 };

@@ -43,6 +43,8 @@ export interface WorkflowExecutionsTable {
   error_url: string | null;
   locale: string;
   liveness_mode: string;
+  /** Holder's minimum age the data checks enforce (account option `dataChecks.minimumAge`); null: none. */
+  minimum_age: number | null;
   token_hash: string | null;
   token_expires_at: string;
   capture_started_at: string | null;

@@ -132,6 +132,7 @@ export async function createExecution(
         error_url: body.web?.errorUrl ?? null,
         locale,
         liveness_mode: body.liveness?.mode ?? 'passive',
+        minimum_age: body.dataChecks?.minimumAge ?? null,
         token_hash: hashToken(token),
         token_expires_at: new Date(now.getTime() + lifetimeSeconds * 1000).toISOString(),
         capture_started_at: null,

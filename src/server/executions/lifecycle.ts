@@ -217,6 +217,7 @@ export async function processExecution(ctx: ServerContext, executionId: string):
     mime: part.mime,
     width: part.width,
     height: part.height,
+    sha256: part.sha256,
     read: async () => {
       const bytes = await ctx.blobs.get(part.blob_key);
       if (!bytes) throw new ApiError(500, 'INTERNAL_ERROR', 'stored part is missing');
@@ -232,14 +233,18 @@ export async function processExecution(ctx: ServerContext, executionId: string):
       id: credential.id,
       category: credential.category,
       requiredClassifiers: requiredClassifiers(credential, row.document_type),
+      allowedTypes: credential.allowedTypes,
+      allowedCountries: credential.allowedCountries,
     })),
     parts,
+    decidedAt: ctx.clock.now(),
+    ...(row.minimum_age !== null ? { dataChecks: { minimumAge: row.minimum_age } } : {}),
   };
   const liveness = await loadLivenessEvidence(ctx, row);
   if (liveness) input.liveness = liveness;
   // Loaded on first use: the pipeline pulls in image and face analysis that request handling never needs.
-  const { runPipeline } = await import('../pipeline/index.js');
-  const outcome = await runPipeline(input);
+  const { pipelineCapabilities, runPipeline } = await import('../pipeline/index.js');
+  const outcome = await runPipeline(input, pipelineCapabilities(ctx.config));
   const completedAt = ctx.clock.now().toISOString();
   const result = await ctx.db
     .updateTable('workflow_executions')

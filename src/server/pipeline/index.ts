@@ -1,24 +1,37 @@
 /**
- * The verification pipeline: runs capabilities in order on a finalized execution and aggregates one decision.
+ * The verification pipeline: runs the capabilities on a finalized execution and decides, by the rules and the
+ * per-workflow table of ./requirements.ts (docs/decision.md).
  *
- * Capabilities the workflow implies but this server does not perform are reported as `NOT_EXECUTED` with a label
- * saying why (`NOT_SUPPORTED`: out of scope for a self-hosted server; `NOT_IMPLEMENTED`: planned, not built yet;
- * `NOT_REQUESTED`: the workflow does not ask for it, e.g. liveness outside 10013),
- * so a customer never mistakes a skipped check for a passed one. A placeholder disappears by itself once a
- * capability of that name is added to the list.
+ * Every capability the workflow names appears in the result: one that did not run is reported as `NOT_EXECUTED`
+ * with a label saying why (`NOT_SUPPORTED`: out of scope for a self-hosted server; `NOT_PERFORMED`: required but it
+ * answered nothing), so a customer never mistakes a skipped check for a passed one, and a required one that did not
+ * run keeps the execution from passing.
  */
 import { randomUUID } from 'node:crypto';
 import type {
   Capability,
   CapabilityResult,
   CredentialCategory,
-  DecisionType,
   ExecutionDecision,
   ExecutionInput,
 } from './types.js';
+import type { ServerConfig } from '../config.js';
+import type { DocumentReaders } from '../documents/document-analysis.js';
+import { sanctionsScreener, serverDocumentReaders } from '../documents/readers.js';
+import { dataChecksCapability } from './data-checks.js';
+import { extractionCapability } from './extraction.js';
+import { imageChecksCapability } from './image-checks.js';
 import { livenessCapability } from './liveness.js';
+import {
+  aggregateDecision,
+  type CapabilityName,
+  riskScore,
+  WORKFLOW_REQUIREMENTS,
+  type WorkflowRequirements,
+} from './requirements.js';
 import { similarityCapability } from './similarity.js';
 import { usabilityCapability } from './usability.js';
+import { watchlistCapability } from './watchlist.js';
 
 export type {
   Capability,
@@ -30,7 +43,19 @@ export type {
   LivenessEvidence,
   StoredPart,
 } from './types.js';
+export { dataChecksCapability } from './data-checks.js';
+export { extractionCapability } from './extraction.js';
+export { imageChecksCapability } from './image-checks.js';
 export { livenessCapability } from './liveness.js';
+export { watchlistCapability, type WatchlistScreener } from './watchlist.js';
+export {
+  type AggregateDecision,
+  aggregateDecision,
+  type CapabilityName,
+  riskScore,
+  WORKFLOW_REQUIREMENTS,
+  type WorkflowRequirements,
+} from './requirements.js';
 export { similarityCapability } from './similarity.js';
 export {
   assessUsability,
@@ -39,45 +64,40 @@ export {
   usabilityCapability,
 } from './usability.js';
 
-/** Capabilities run by default, in order. */
-export const DEFAULT_CAPABILITIES: readonly Capability[] = [
-  usabilityCapability,
-  livenessCapability,
-  similarityCapability,
-];
-
-interface UnperformedCapability {
-  name: string;
-  label: 'NOT_SUPPORTED' | 'NOT_IMPLEMENTED' | 'NOT_REQUESTED';
-  /** Credentials the capability would have looked at. */
-  categories: CredentialCategory[];
+/**
+ * The capabilities the server runs, with the real document readers (OCR, barcode, face detection; all loaded on
+ * first use) and the operator's sanctions list when configured.
+ */
+export function pipelineCapabilities(
+  config: Pick<ServerConfig, 'sanctionsListPath'>,
+  readers: DocumentReaders = serverDocumentReaders,
+): Capability[] {
+  return [
+    usabilityCapability,
+    imageChecksCapability(readers),
+    extractionCapability(readers),
+    dataChecksCapability(readers),
+    livenessCapability,
+    similarityCapability,
+    watchlistCapability(readers, sanctionsScreener(config.sanctionsListPath)),
+  ];
 }
 
-/** Implied by both workflows (ID + identity verification) and not built yet. */
-const PLANNED: UnperformedCapability[] = [
-  { name: 'imageChecks', label: 'NOT_IMPLEMENTED', categories: ['ID'] },
-  { name: 'extraction', label: 'NOT_IMPLEMENTED', categories: ['ID'] },
-  { name: 'dataChecks', label: 'NOT_IMPLEMENTED', categories: ['ID'] },
-  { name: 'similarity', label: 'NOT_IMPLEMENTED', categories: ['ID', 'SELFIE'] },
-];
-
-/** Only 10013 has a liveness step; the `liveness` capability answers nothing for 10011, so this says why. */
-const LIVENESS_NOT_REQUESTED: UnperformedCapability = {
-  name: 'liveness',
-  label: 'NOT_REQUESTED',
-  categories: ['SELFIE', 'FACEMAP'],
+/** Credentials a capability looks at, for the placeholder of one that did not run. */
+const CAPABILITY_CATEGORIES: Record<CapabilityName, CredentialCategory[]> = {
+  usability: ['ID', 'SELFIE'],
+  imageChecks: ['ID', 'SELFIE'],
+  extraction: ['ID'],
+  dataChecks: ['ID'],
+  liveness: ['SELFIE', 'FACEMAP'],
+  similarity: ['ID', 'SELFIE'],
+  watchlistScreening: ['ID'],
+  proofOfResidency: [],
+  drivingLicenseVerification: ['ID'],
 };
 
-/** Part of workflow 10013 that need third-party data sources a self-hosted server does not have. */
-const OUT_OF_SCOPE_10013: UnperformedCapability[] = [
-  { name: 'watchlistScreening', label: 'NOT_SUPPORTED', categories: ['ID'] },
-  { name: 'proofOfResidency', label: 'NOT_SUPPORTED', categories: [] },
-  { name: 'drivingLicenseVerification', label: 'NOT_SUPPORTED', categories: ['ID'] },
-];
-
-export function unperformedCapabilities(definitionKey: 10011 | 10013): UnperformedCapability[] {
-  return definitionKey === 10013 ? [...PLANNED, ...OUT_OF_SCOPE_10013] : [...PLANNED, LIVENESS_NOT_REQUESTED];
-}
+/** Label of a required capability that answered nothing (it is then not executed, and the decision says so). */
+export const NOT_PERFORMED_LABEL = 'NOT_PERFORMED';
 
 /** A capability crashed (not a verdict about the user): the caller retries the whole execution later. */
 export class PipelineError extends Error {
@@ -93,71 +113,58 @@ export class PipelineError extends Error {
 
 export async function runPipeline(
   input: ExecutionInput,
-  capabilities: readonly Capability[] = DEFAULT_CAPABILITIES,
+  capabilities: readonly Capability[] = pipelineCapabilities({}),
 ): Promise<ExecutionDecision> {
+  // Capabilities are independent (they share work through per-execution memos), so they run concurrently: OCR and
+  // face analysis use different worker threads.
+  const answers = await Promise.all(
+    capabilities.map(async (capability) => {
+      try {
+        return await capability.run(input);
+      } catch (cause) {
+        throw new PipelineError(capability.name, { cause });
+      }
+    }),
+  );
   const byName: Record<string, CapabilityResult[]> = {};
-  for (const capability of capabilities) {
-    let results: CapabilityResult[];
-    try {
-      results = await capability.run(input);
-    } catch (cause) {
-      throw new PipelineError(capability.name, { cause });
-    }
-    // A capability with nothing to say (e.g. liveness outside 10013) leaves its name to the placeholder below.
+  capabilities.forEach((capability, i) => {
+    const results = answers[i] ?? [];
+    // A capability with nothing to say leaves its name to the placeholder below.
     if (results.length > 0) byName[capability.name] = [...(byName[capability.name] ?? []), ...results];
-  }
-  for (const skipped of unperformedCapabilities(input.definitionKey)) {
-    if (byName[skipped.name]) continue;
-    byName[skipped.name] = [
+  });
+  const requirements = WORKFLOW_REQUIREMENTS[input.definitionKey];
+  const placeholders: Array<[CapabilityName, string]> = [
+    ...requirements.required.map((name): [CapabilityName, string] => [name, NOT_PERFORMED_LABEL]),
+    ...requirements.notSupported.map((name): [CapabilityName, string] => [name, 'NOT_SUPPORTED']),
+  ];
+  for (const [name, label] of placeholders) {
+    if (byName[name]) continue;
+    byName[name] = [
       {
         id: randomUUID(),
         credentials: input.credentials
-          .filter((c) => skipped.categories.includes(c.category))
+          .filter((c) => CAPABILITY_CATEGORIES[name].includes(c.category))
           .map((c) => ({ id: c.id, category: c.category })),
-        decision: { type: 'NOT_EXECUTED', details: { label: skipped.label } },
+        decision: { type: 'NOT_EXECUTED', details: { label } },
       },
     ];
   }
-  const all = Object.values(byName).flat();
-  const decision = aggregateDecision(all);
-  return { decision: { ...decision, risk: { score: riskScore(decision.type, all) } }, capabilities: byName };
+  const ordered = orderCapabilities(byName, requirements);
+  const decision = aggregateDecision(requirements, ordered);
+  return {
+    decision: { ...decision, risk: { score: riskScore(decision.type, requirements, ordered) } },
+    capabilities: ordered,
+  };
 }
 
-/**
- * Any REJECTED → REJECTED (labelled by the first rejection); else any WARNING → WARNING; else PASSED when at least
- * one result passed; only NOT_EXECUTED results → NOT_EXECUTED.
- */
-export function aggregateDecision(results: readonly CapabilityResult[]): {
-  type: DecisionType;
-  details: { label: string };
-} {
-  for (const type of ['REJECTED', 'WARNING'] as const) {
-    const first = results.find((r) => r.decision.type === type);
-    if (first) return { type, details: { label: first.decision.details.label } };
-  }
-  if (results.some((r) => r.decision.type === 'PASSED')) return { type: 'PASSED', details: { label: 'OK' } };
-  return { type: 'NOT_EXECUTED', details: { label: 'NOT_EXECUTED' } };
-}
-
-/**
- * Risk score 0–100, higher is riskier, in bands that keep the decisions ordered:
- * PASSED 0–39, WARNING 40–79, REJECTED 80–100, NOT_EXECUTED 50 (unknown, mid-scale).
- * Within a band: +10 per REJECTED result beyond the first, +5 per WARNING beyond the first (or +5 each in a
- * REJECTED band), +3 per NOT_EXECUTED result (every unperformed check is assurance not given), capped at the band top.
- */
-export function riskScore(type: DecisionType, results: readonly CapabilityResult[]): number {
-  if (type === 'NOT_EXECUTED') return 50;
-  const count = (t: DecisionType) => results.filter((r) => r.decision.type === t).length;
-  const rejected = count('REJECTED');
-  const warnings = count('WARNING');
-  const skipped = count('NOT_EXECUTED');
-  const bands = { PASSED: [0, 39], WARNING: [40, 79], REJECTED: [80, 100] } as const;
-  const [floor, ceiling] = bands[type];
-  const extra =
-    type === 'REJECTED'
-      ? 10 * (rejected - 1) + 5 * warnings + 3 * skipped
-      : type === 'WARNING'
-        ? 5 * (warnings - 1) + 3 * skipped
-        : 3 * skipped;
-  return Math.min(ceiling, floor + extra);
+/** Required capabilities first in the table's order, then the rest as they ran. */
+function orderCapabilities(
+  byName: Record<string, CapabilityResult[]>,
+  requirements: WorkflowRequirements,
+): Record<string, CapabilityResult[]> {
+  const names = [
+    ...requirements.required.filter((name) => byName[name]),
+    ...Object.keys(byName).filter((name) => !requirements.required.includes(name as CapabilityName)),
+  ];
+  return Object.fromEntries(names.map((name) => [name, byName[name] as CapabilityResult[]]));
 }

@@ -1,4 +1,5 @@
 /** Contracts of the verification pipeline: what a capability receives and what it answers. */
+import type { IdentityFields } from '../documents/identity.js';
 
 export type CredentialCategory = 'ID' | 'SELFIE' | 'FACEMAP';
 export type DecisionType = 'PASSED' | 'REJECTED' | 'WARNING' | 'NOT_EXECUTED';
@@ -11,6 +12,8 @@ export interface StoredPart {
   mime: string;
   width: number;
   height: number;
+  /** Of the stored bytes; two parts with the same are the same upload. */
+  sha256?: string;
   read(): Promise<Buffer>;
 }
 
@@ -28,12 +31,26 @@ export interface LivenessEvidence {
 export interface ExecutionInput {
   executionId: string;
   definitionKey: 10011 | 10013;
+  /** The document type and country the user (or the API client) chose. */
   documentType?: string;
   country?: string;
-  credentials: Array<{ id: string; category: CredentialCategory; requiredClassifiers: string[] }>;
+  credentials: Array<{
+    id: string;
+    category: CredentialCategory;
+    requiredClassifiers: string[];
+    /** What the account allowed for this credential (ID only); null or absent: anything. */
+    allowedTypes?: readonly string[] | null;
+    allowedCountries?: readonly string[] | null;
+  }>;
   parts: StoredPart[];
-  /** Present when the workflow has a liveness step (10013). */
+  /** Present when the workflow has a liveness step. */
   liveness?: LivenessEvidence;
+  /** When the decision is made: expiry and age are judged on this day (defaults to now). */
+  decidedAt?: Date;
+  /** Checks the account asked for, e.g. a minimum age of the holder. */
+  dataChecks?: { minimumAge?: number };
+  /** The customer's own data about the user (prefill), checked against the document. PII. */
+  prefill?: IdentityFields;
 }
 
 export interface CapabilityResult {
@@ -52,6 +69,6 @@ export interface Capability {
 }
 
 export interface ExecutionDecision {
-  decision: { type: DecisionType; details: { label: string }; risk: { score: number } };
+  decision: { type: DecisionType; details: { label: string; capability?: string }; risk: { score: number } };
   capabilities: Record<string, CapabilityResult[]>;
 }

@@ -66,6 +66,17 @@ export const CreateAccountRequest = z
       })
       .optional(),
     liveness: z.strictObject({ mode: LivenessMode }).optional(),
+    dataChecks: z
+      .strictObject({
+        minimumAge: z
+          .number()
+          .int()
+          .min(1)
+          .max(125)
+          .optional()
+          .meta({ description: 'Reject holders younger than this (years, on the day of the decision).' }),
+      })
+      .optional(),
   })
   .meta({ id: 'CreateAccountRequest' });
 export type CreateAccountRequest = z.infer<typeof CreateAccountRequest>;

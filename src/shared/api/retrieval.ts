@@ -14,7 +14,13 @@ import {
 export const Decision = z
   .object({
     type: DecisionType,
-    details: z.object({ label: z.string() }),
+    details: z.object({
+      label: z.string(),
+      capability: z
+        .string()
+        .optional()
+        .meta({ description: 'The capability whose result set the label (absent when PASSED).' }),
+    }),
     risk: z.object({ score: z.number() }),
   })
   .meta({ id: 'Decision' });

@@ -1,0 +1,178 @@
+/**
+ * The real readers behind the document analysis, in its terms: MRZ (./mrz-reader.ts), PDF417 + AAMVA
+ * (./barcode-reader.ts, ./aamva.ts), printed fields (./viz-reader.ts), faces (../faces/) and the operator's
+ * sanctions list (./sanctions.ts). Each reader's own result is mapped to the retrieval API's field names
+ * (./identity.ts) here, in one place.
+ */
+import type { FrameLike } from '../../analysis/types.js';
+import { analyzeFaces } from '../faces/face-analyzer.js';
+import type { WatchlistScreener } from '../pipeline/watchlist.js';
+import { parseAamva } from './aamva.js';
+import { readPdf417 } from './barcode-reader.js';
+import type {
+  BarcodeOutcome,
+  DocumentReaders,
+  DocumentShape,
+  FaceFound,
+  MrzOutcome,
+} from './document-analysis.js';
+import { encodeFrameJpeg } from './document-image.js';
+import type { DocumentTypeRead, IdentityFields, MrzReport } from './identity.js';
+import { type MrzFields, type MrzReading, readMrz } from './mrz-reader.js';
+import { loadSanctionsList, type SanctionsList, screenName } from './sanctions.js';
+import { readPrintedFields } from './viz-reader.js';
+
+/** What the MRZ's document code says (ICAO 9303: P passport, V visa, I / A / C identity and other official cards). */
+function typeOfMrzCode(code: string): DocumentTypeRead | undefined {
+  switch (code[0]) {
+    case 'P':
+      return 'PASSPORT';
+    case 'V':
+      return 'VISA';
+    case 'I':
+    case 'A':
+    case 'C':
+      return 'ID_CARD';
+    default:
+      return undefined;
+  }
+}
+
+const SUB_TYPE: Readonly<Record<DocumentTypeRead, string>> = {
+  PASSPORT: 'REGULAR_PASSPORT',
+  VISA: 'VISA',
+  ID_CARD: 'NATIONAL_ID',
+  DRIVING_LICENSE: 'REGULAR_DRIVING_LICENSE',
+};
+
+export function mrzIdentity(fields: MrzFields): IdentityFields {
+  const type = typeOfMrzCode(fields.documentCode);
+  const out: IdentityFields = {
+    ...(type ? { type, subType: SUB_TYPE[type] } : {}),
+    issuingCountry: fields.issuingState,
+    lastName: fields.lastName,
+    firstName: fields.firstName,
+    documentNumber: fields.documentNumber,
+    gender: fields.sex,
+  };
+  if (fields.nationality) out.nationality = fields.nationality;
+  if (fields.dateOfBirth) out.dateOfBirth = fields.dateOfBirth;
+  if (fields.expiryDate) out.expiryDate = fields.expiryDate;
+  if (fields.personalNumber) out.personalNumber = fields.personalNumber;
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== '')) as IdentityFields;
+}
+
+export function mrzOutcome(reading: MrzReading): MrzOutcome {
+  if (reading.status !== 'READ' && reading.error) return { status: 'FAILED', rotation: reading.rotation };
+  if (reading.status !== 'READ' || !reading.fields || !reading.format || !reading.lines) {
+    return { status: reading.status === 'READ' ? 'UNREADABLE' : reading.status, rotation: reading.rotation };
+  }
+  const checks: MrzReport['checks'] = {};
+  for (const [name, ok] of Object.entries(reading.checks)) {
+    if (ok !== null) checks[name as keyof MrzReport['checks']] = ok;
+  }
+  return {
+    status: 'READ',
+    rotation: reading.rotation,
+    report: { format: reading.format, lines: reading.lines, valid: reading.valid, checks },
+    fields: mrzIdentity(reading.fields),
+  };
+}
+
+export function barcodeOutcome(text: string): BarcodeOutcome {
+  const parsed = parseAamva(text);
+  const f = parsed.fields;
+  if (parsed.errors.includes('NO_HEADER') || !f.lastName || !f.documentNumber) return { status: 'UNPARSED' };
+  const type: DocumentTypeRead = parsed.documentType === 'ID' ? 'ID_CARD' : 'DRIVING_LICENSE';
+  const fields: IdentityFields = {
+    type,
+    subType: parsed.documentType === 'ID' ? 'STATE_ID' : SUB_TYPE.DRIVING_LICENSE,
+    issuingCountry: f.issuingCountry,
+    firstName: f.firstName,
+    lastName: f.lastName,
+    documentNumber: f.documentNumber,
+  };
+  if (f.middleName) fields.middleName = f.middleName;
+  if (f.dateOfBirth) fields.dateOfBirth = f.dateOfBirth;
+  if (f.expiryDate) fields.expiryDate = f.expiryDate;
+  if (f.issuingDate) fields.issuingDate = f.issuingDate;
+  if (f.gender) fields.gender = f.gender;
+  if (f.address) {
+    fields.address = {
+      line1: f.address.line1,
+      city: f.address.city,
+      subdivision: f.address.subdivision,
+      postalCode: f.address.postalCode,
+      country: f.address.country,
+    };
+  }
+  return {
+    status: 'READ',
+    report: {
+      format: 'AAMVA',
+      version: parsed.version,
+      ...(parsed.jurisdiction ? { jurisdiction: parsed.jurisdiction } : {}),
+    },
+    fields,
+  };
+}
+
+/** Bounds per read: OCR and decoding of one page never hold a job longer than this. */
+const MRZ_TIMEOUT_MS = 6000;
+const BARCODE_TIMEOUT_MS = 4000;
+const PRINTED_TIMEOUT_MS = 6000;
+
+export const serverDocumentReaders: DocumentReaders = {
+  async readMrz(image: FrameLike): Promise<MrzOutcome> {
+    return mrzOutcome(await readMrz(image, { timeoutMs: MRZ_TIMEOUT_MS }));
+  },
+  async readBarcode(image: FrameLike): Promise<BarcodeOutcome> {
+    const read = await readPdf417(image, { timeoutMs: BARCODE_TIMEOUT_MS });
+    // Running out of time means every bounded attempt failed: nothing readable, the same as not found.
+    if (read.status !== 'READ' || read.text === undefined) return { status: 'NOT_FOUND' };
+    return barcodeOutcome(read.text);
+  },
+  async readPrinted(image: FrameLike, shape: DocumentShape): Promise<IdentityFields | undefined> {
+    const read = await readPrintedFields(image, {
+      kind: shape === 'PASSPORT_PAGE' ? 'passport' : 'id1',
+      timeoutMs: PRINTED_TIMEOUT_MS,
+    });
+    if (read.error) return undefined;
+    const { sex, ...rest } = read.fields;
+    const fields: IdentityFields = { ...rest, ...(sex ? { gender: sex } : {}) };
+    return Object.keys(fields).length > 0 ? fields : undefined;
+  },
+  async findFaces(image: FrameLike): Promise<FaceFound[]> {
+    const analysis = await analyzeFaces(await encodeFrameJpeg(image));
+    // Boxes come in the analyser's (possibly downscaled) pixels: back to the image's.
+    const k = 1 / analysis.scale;
+    return analysis.faces.map((face) => ({
+      box: { x: face.box.x * k, y: face.box.y * k, width: face.box.width * k, height: face.box.height * k },
+      score: face.score,
+    }));
+  },
+};
+
+/**
+ * The operator's sanctions list as a screener, read once on first use; `undefined` (no list) without a path.
+ * A list that cannot be read throws its coded error (`SANCTIONS_LIST_UNREADABLE`), which the capability reports.
+ */
+export function sanctionsScreener(path: string | undefined): () => Promise<WatchlistScreener | undefined> {
+  if (!path) return async () => undefined;
+  let list: Promise<SanctionsList> | undefined;
+  return async () => {
+    list ??= loadSanctionsList(path).catch((error: unknown) => {
+      list = undefined; // a fixed file is picked up by the next execution
+      throw error;
+    });
+    const loaded = await list;
+    return {
+      async screen(person) {
+        return screenName(loaded, { ...person, firstName: person.firstName ?? '' }).matches.map((m) => ({
+          uid: m.uid,
+          score: m.score,
+        }));
+      },
+    };
+  };
+}
