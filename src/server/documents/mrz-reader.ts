@@ -482,7 +482,9 @@ function repair(candidate: Candidate, layout: MrzLayout): string[] {
     ]) {
       for (let i = s; i < e; i++) if (!covered.has(`${l}:${i}`)) positions.push([l, i]);
     }
-    const fixed = repairCheck(lines, conf, layout, composite, positions);
+    const fixed =
+      numberReadings(lines, layout, composite, new Set(positions.map(([l, i]) => `${l}:${i}`))) ??
+      repairCheck(lines, conf, layout, composite, positions);
     if (fixed) lines = fixed;
   }
   return lines;
@@ -510,13 +512,20 @@ function numberReadings(
   lines: string[],
   layout: MrzLayout,
   check: MrzLayout['checks'][number],
+  only?: ReadonlySet<string>,
 ): string[] | undefined {
   const positions: Array<[number, number]> = [];
-  for (const [l, s, e] of check.covers) {
-    for (let i = s; i < e; i++) if (layout.classes[l]![i] === 'X') positions.push([l, i]);
+  const ranges = [...check.covers];
+  // A TD1 number longer than 9 characters runs on into the optional field (see `checkInput`).
+  if (check.name === 'documentNumber' && lines.length === 3 && lines[0]![14] === '<')
+    ranges.push([0, 15, 30]);
+  for (const [l, s, e] of ranges) {
+    for (let i = s; i < e; i++) {
+      if (layout.classes[l]![i] === 'X' && (!only || only.has(`${l}:${i}`))) positions.push([l, i]);
+    }
   }
   if (positions.length === 0) return undefined;
-  for (const keep of [2, 1, 0]) {
+  for (const keep of only ? [0] : [2, 1, 0]) {
     let next = lines;
     positions.forEach(([l, i], k) => {
       const digit = k >= keep ? DIGIT_LOOKALIKES[next[l]![i]!] : undefined;
