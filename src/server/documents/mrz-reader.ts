@@ -88,6 +88,7 @@ export interface ReadMrzOptions {
 const OCR_CHAR_HEIGHT = 36;
 const MRZ_WHITELIST = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<';
 const DEFAULT_TIMEOUT_MS = 6000;
+const MIN_SIDE = 32;
 
 const NO_CHECKS: MrzChecks = {
   documentNumber: null,
@@ -745,6 +746,10 @@ export async function readMrz(image: RgbaFrame, options: ReadMrzOptions = {}): P
     ...r,
     ms: Math.round(performance.now() - started),
   });
+  // Too small to hold a 30-character line of legible characters: nothing to find.
+  if (image.width < MIN_SIDE || image.height < MIN_SIDE) {
+    return finish({ status: 'NOT_FOUND', valid: false, checks: { ...NO_CHECKS }, rotation: 0 });
+  }
   const upright = toGrey(image);
   let rotated: Grey | undefined;
   const bandsFor = (rotation: 0 | 180) => {
@@ -778,8 +783,11 @@ export async function readMrz(image: RgbaFrame, options: ReadMrzOptions = {}): P
   try {
     for (const [index, band] of first.bands.slice(0, 2).entries()) {
       const strips = bandStrips(first.grey, band);
-      // Upright MRZ lines end in fillers; mostly-left fillers mean the band is upside down: read that first.
-      const order: Array<0 | 180> = fillerBalance(strips) < 0.4 ? [180, 0] : [0, 180];
+      // Upright MRZ lines end in fillers: mostly-right fillers say upright, mostly-left upside down; only a band
+      // whose fillers do not tell (few, or spread) is read both ways.
+      const balance = fillerBalance(strips);
+      const order: Array<0 | 180> =
+        balance > 0.75 ? [0] : balance < 0.25 ? [180] : balance < 0.5 ? [180, 0] : [0, 180];
       for (const rotation of order) {
         // The other orientation is worth an OCR call for the most plausible band only.
         if (index > 0 && rotation !== order[0]) continue;

@@ -123,6 +123,8 @@ describe('readMrz', () => {
       height: 300,
     });
     assert.equal(blank.status, 'NOT_FOUND');
+    const empty = await readMrz({ data: new Uint8ClampedArray(0), width: 0, height: 0 });
+    assert.equal(empty.status, 'NOT_FOUND');
   });
 
   it('answers UNREADABLE with OCR_TIMEOUT when its time bound runs out, and reads again afterwards', async () => {
