@@ -11,11 +11,18 @@
  *    also shifts every later character. The chevron is told apart by its ink: a short tip on the centre line on
  *    the left, two arms spanning most of the height on the right (`fillerCells`).
  * 4. Per position class (digit, letter, either, check digit, sex) the OCR character is coerced (O → 0 in a date,
- *    0 → O in a name); a field whose check digit fails is repaired by the cheapest substitution of confusable or
- *    low-confidence characters that makes the check digit right (one or two characters at most).
+ *    0 → O in a name). A field whose check digit fails is repaired (`repair`): look-alike letters of a number
+ *    read as digits after its first one or two characters, else the cheapest one look-alike substitution (two
+ *    below 70 % confidence). Check digits are public arithmetic, not a security feature: repair serves OCR, and
+ *    each substitution tried is a 1-in-10 chance of a wrong repair, so they stay few.
  * 5. Parse with the `mrz` package (visas, which it does not know, by the same layout here).
- * Both orientations are tried (upside-down passports exist): the one the filler pattern suggests first (MRZ lines
- * end in fillers), the other when the first does not validate.
+ * Orientation: upright MRZ lines end in fillers, so the filler cells say which way the band is; a band whose
+ * fillers do not tell is read both ways (upside-down passports exist).
+ *
+ * Measured (bench/extraction.ts): on the 20 real specimens, 16 read with every check digit valid, PassportEye
+ * 10 of its 17; the other 4 carry check digits that fail in print (ESP birth date, USA green card number, CMW
+ * composite, an Austrian specimen missing a digit). Upright, upside down and photographed generated documents:
+ * every line right. 0.5–1.3 s per image on the shared 2-core machine, up to 3.7 s when nothing validates.
  *
  * The text read is the holder's personal data: nothing here logs it.
  */
