@@ -167,23 +167,22 @@ const CONFUSABLE: Record<string, string> = {
   '<': 'KLCE',
 };
 
-/** Look-alikes worth trying even for a character read with high confidence (see `repairCheck`). */
+/**
+ * Look-alikes worth trying even for a character read with high confidence (see `repairCheck`): a letter that
+ * OCR confidently read in a number (O, D, Q for 0…), and a filler it confidently calls K, L, C or E. Never a
+ * sure digit turned into a letter: on the MRZ sets with deliberately wrong check digits that is what made
+ * wrong "repairs" hold (000590240 → OOD590240 balances a wrong check digit).
+ */
 const SURE_DOUBTS: Record<string, string> = {
-  '0': 'ODQ',
   O: '0',
   D: '0',
   Q: '0',
-  '1': 'I',
   I: '1',
-  '2': 'Z',
+  T: '1',
   Z: '2',
-  '5': 'S',
   S: '5',
-  '6': 'G',
   G: '6',
-  '8': 'B',
   B: '8',
-  '4': 'A',
   A: '4',
   K: '<',
   L: '<',
@@ -424,14 +423,43 @@ function coerced(cells: Cell[][], layout: MrzLayout): Candidate {
       // A digit with no look-alike letter in a letter field (nationality codes of some specimens) stays as read;
       // the parser reports the field.
       if (cls === 'A' && /^[0-9]$/.test(c)) c = cell.char;
+
       const ok = allowed(c, cls) || (cls === 'A' && /^[0-9]$/.test(c));
       text += ok ? c : '?';
       conf.push(ok ? (c === cell.char ? cell.confidence : cell.confidence * 0.6) : 0);
     });
-    lines.push(text);
+    lines.push(digitsAfterDigits(text, classes, conf));
     confidence.push(conf);
   });
   return { lines, confidence };
+}
+
+/**
+ * In a run of letters and digits, look-alike letters after the run's first digit are read as digits
+ * (6OOOO1795 → 600001795, 8512Q10 → 8512010): numbers start with their letters (ZS0000177, L898902C3 keeps its
+ * C, which looks like no digit). Changed characters lose a fifth of their confidence.
+ */
+function digitsAfterDigits(text: string, classes: string, conf: number[]): string {
+  let out = '';
+  let seenDigit = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (classes[i] !== 'X' || c === '<' || c === '?') {
+      seenDigit = false;
+      out += c;
+      continue;
+    }
+    const lookalike = DIGIT_LOOKALIKES[c];
+    if (seenDigit && lookalike) {
+      out += lookalike;
+      conf[i] = conf[i]! * 0.8;
+      continue;
+    }
+    if (/[0-9]/.test(c)) seenDigit = true;
+    else if (!lookalike) seenDigit = false;
+    out += c;
+  }
+  return out;
 }
 
 /** What a character may really be: every character of its class if unread, else its look-alikes. */
@@ -481,7 +509,9 @@ function repair(candidate: Candidate, layout: MrzLayout): string[] {
     const fixed = numberReadings(lines, layout, check) ?? repairCheck(lines, conf, layout, check, positions);
     if (fixed) lines = fixed;
   }
-  if (composite && !checkHolds(lines, composite)) {
+  // The composite guides a repair only once every field check holds: a failing field fails it too, and
+  // "repairing" optional data to compensate would hide the failure.
+  if (composite && !checkHolds(lines, composite) && fieldChecks.every((c) => checkHolds(lines, c))) {
     // Only what no field check covers: optional data and the composite digit itself.
     const positions: Array<[number, number]> = [];
     for (const [l, s, e] of [
@@ -523,11 +553,7 @@ function numberReadings(
   only?: ReadonlySet<string>,
 ): string[] | undefined {
   const positions: Array<[number, number]> = [];
-  const ranges = [...check.covers];
-  // A TD1 number longer than 9 characters runs on into the optional field (see `checkInput`).
-  if (check.name === 'documentNumber' && lines.length === 3 && lines[0]![14] === '<')
-    ranges.push([0, 15, 30]);
-  for (const [l, s, e] of ranges) {
+  for (const [l, s, e] of check.covers) {
     for (let i = s; i < e; i++) {
       if (layout.classes[l]![i] === 'X' && (!only || only.has(`${l}:${i}`))) positions.push([l, i]);
     }
