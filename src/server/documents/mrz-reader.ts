@@ -22,7 +22,7 @@
  * Measured (bench/extraction.ts): on the 20 real specimens, 16 read with every check digit valid, PassportEye
  * 10 of its 17; the other 4 carry check digits that fail in print (ESP birth date, USA green card number, CMW
  * composite, an Austrian specimen missing a digit). Upright, upside down and photographed generated documents:
- * every line right. 0.5–1.3 s per image on the shared 2-core machine, up to 3.7 s when nothing validates.
+ * every line right. 0.5–1.3 s per image on the shared 2-core machine (load 3–5), the most when nothing validates.
  *
  * The text read is the holder's personal data: nothing here logs it.
  */
