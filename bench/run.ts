@@ -36,6 +36,12 @@ const SECTIONS: Section[] = [
   { id: 'server', title: 'Server throughput (loopback)', module: './server.ts', fn: 'benchServer' },
   { id: 'faces', title: 'Server-side face analysis', module: './faces.ts', fn: 'benchFaces' },
   {
+    id: 'extraction',
+    title: 'Reading documents on the server: MRZ, PDF417 + AAMVA, printed fields',
+    module: './extraction.ts',
+    fn: 'benchExtraction',
+  },
+  {
     id: 'liveness-server',
     title: 'Liveness: server verification',
     module: './liveness-server.ts',

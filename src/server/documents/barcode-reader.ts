@@ -87,14 +87,20 @@ function rotateGrey(g: Grey, degrees: number): Grey {
 }
 
 async function decode(g: Grey): Promise<ReadResult | undefined> {
-  const results = await readBarcodes(greyToRgba(g) as unknown as ImageData, {
-    formats: ['PDF417'],
-    textMode: 'Plain',
-    tryHarder: true,
-    tryRotate: true,
-    tryInvert: false,
-    maxNumberOfSymbols: 1,
-  });
+  let results: ReadResult[];
+  try {
+    results = await readBarcodes(greyToRgba(g) as unknown as ImageData, {
+      formats: ['PDF417'],
+      textMode: 'Plain',
+      tryHarder: true,
+      tryRotate: true,
+      tryInvert: false,
+      maxNumberOfSymbols: 1,
+    });
+  } catch {
+    // zxing refuses images it cannot process (degenerate sizes): nothing decoded.
+    return undefined;
+  }
   return results.find((r) => r.isValid && r.text.length > 0);
 }
 
@@ -104,6 +110,7 @@ export async function readPdf417(image: RgbaFrame, options: ReadPdf417Options = 
   const deadline = started + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const ms = () => Math.round(performance.now() - started);
   await prepareBarcodeReader();
+  if (image.width < 16 || image.height < 16) return { status: 'NOT_FOUND', ms: ms() };
   let grey = toGrey(image);
   const longest = Math.max(grey.width, grey.height);
   if (longest > MAX_SIDE) {

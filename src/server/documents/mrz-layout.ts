@@ -175,9 +175,10 @@ export function checkInput(lines: readonly string[], check: MrzCheck): { covered
   // TD1 document numbers longer than 9 characters: a filler where the check digit belongs, the rest of the
   // number in the optional field, its check digit last before the fillers (Doc 9303 part 5, 4.2.4).
   if (check.name === 'documentNumber' && lines.length === 3 && lines[0]![14] === '<') {
+    // The filler stays in the checked string (it weighs 0 but shifts the 7-3-1 weights after it).
     const optional = lines[0]!.slice(15).replace(/<+$/, '');
     if (optional.length > 0) {
-      return { covered: lines[0]!.slice(5, 14) + optional.slice(0, -1), digit: optional.slice(-1) };
+      return { covered: lines[0]!.slice(5, 14 + optional.length), digit: optional.slice(-1) };
     }
   }
   const covered = check.covers.map(([l, s, e]) => lines[l]!.slice(s, e)).join('');

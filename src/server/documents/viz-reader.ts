@@ -235,6 +235,7 @@ export async function readPrintedFields(
   options: ReadPrintedFieldsOptions = {},
 ): Promise<PrintedFieldsReading> {
   const started = performance.now();
+  if (image.width < 32 || image.height < 32) return { fields: {}, confidence: 'LOW', ms: 0 };
   let grey = toGrey(image);
   // Card text is 2–3 mm high: at 1000–1600 px across the document it is 20–40 px, what tesseract reads best.
   const target = options.kind === 'passport' ? 1400 : 1100;

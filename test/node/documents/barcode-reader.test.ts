@@ -52,6 +52,8 @@ describe('readPdf417', () => {
     const r = await readPdf417(front);
     assert.equal(r.status, 'NOT_FOUND');
     assert.equal(r.text, undefined);
+    const empty = await readPdf417({ data: new Uint8ClampedArray(0), width: 0, height: 0 });
+    assert.equal(empty.status, 'NOT_FOUND');
     const bounded = await readPdf417(front, { timeoutMs: 1 });
     assert.equal(bounded.status, 'NOT_FOUND');
     assert.equal(bounded.error, 'BARCODE_TIMEOUT');

@@ -4,8 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { readMrz } from '../../../src/server/documents/mrz-reader.js';
-import { closeOcr } from '../../../src/server/documents/ocr.js';
+import { closeDocumentReaders, readMrz } from '../../../src/server/documents/index.js';
 import {
   breakCheckDigit,
   frenchIdMrz,
@@ -28,7 +27,7 @@ function rotated180(img: RgbaImage): RgbaImage {
   return { data: out, width: img.width, height: img.height };
 }
 
-after(closeOcr);
+after(closeDocumentReaders);
 
 describe('readMrz', () => {
   it('reads a passport data page (TD3) with every check digit and field', async () => {
@@ -123,6 +122,8 @@ describe('readMrz', () => {
       height: 300,
     });
     assert.equal(blank.status, 'NOT_FOUND');
+    const empty = await readMrz({ data: new Uint8ClampedArray(0), width: 0, height: 0 });
+    assert.equal(empty.status, 'NOT_FOUND');
   });
 
   it('answers UNREADABLE with OCR_TIMEOUT when its time bound runs out, and reads again afterwards', async () => {
