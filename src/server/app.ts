@@ -230,6 +230,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
     stopBackground,
     async close() {
       await stopBackground();
+      // The OCR worker thread (started by the first processed document) would keep the process alive.
+      const { closeDocumentReaders } = await import('./documents/index.js');
+      await closeDocumentReaders();
       if (ownsDb) await db.destroy();
     },
   };

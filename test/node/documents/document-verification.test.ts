@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { closeOcr } from '../../../src/server/documents/ocr.js';
+import { closeDocumentReaders } from '../../../src/server/documents/index.js';
 import {
   type CapabilityResult,
   dataChecksCapability,
@@ -108,7 +108,7 @@ async function verify(input: ExecutionInput) {
 const astronautPhoto = readFileSync(ASTRONAUT_PATH);
 
 describe('document verification on generated specimens', { timeout: 240_000 }, () => {
-  after(closeOcr);
+  after(closeDocumentReaders);
 
   it('passes a US driving licence and returns its barcode and printed data, each with its source', async () => {
     const holder = { ...specimenHolder(11), issuingState: 'USA', nationality: 'USA' };

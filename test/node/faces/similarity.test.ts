@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
+import { closeDocumentReaders } from '../../../src/server/documents/index.js';
 import { detectFaces, loadFaceAnalyzer } from '../../../src/server/faces/face-analyzer.js';
 import {
   FACE_MATCH_THRESHOLD,
@@ -182,6 +183,9 @@ describe('similarity capability (real face analysis)', () => {
 });
 
 describe('pipeline with the default capabilities and stored parts', () => {
+  // The default capabilities read documents with OCR, whose worker thread would keep this file's process alive.
+  after(closeDocumentReaders);
+
   it('feeds a NO_MATCH into the execution decision as REJECTED', async () => {
     const outcome = await runPipeline(
       execution([
