@@ -400,15 +400,16 @@ for (const target of testDatabases()) {
       assert.equal(details.decision?.type, 'REJECTED');
     });
 
-    it('reports liveness as not requested for 10011', async () => {
+    it('reports liveness for 10011 as required and not performed when nothing ran', async () => {
       const created = await createLivenessAccount(app, client, 'passive', 10011);
       await captureEverything(app, created);
       const details = await finalizeAndRetrieve(created);
       const liveness = details.capabilities.liveness?.[0];
       assert.deepEqual(
         [liveness?.decision.type, liveness?.decision.details.label],
-        ['NOT_EXECUTED', 'NOT_REQUESTED'],
+        ['NOT_EXECUTED', 'NOT_PERFORMED'],
       );
+      assert.notEqual(details.decision?.type, 'PASSED');
     });
 
     it('deletes the liveness frames with the execution’s PII', async () => {
