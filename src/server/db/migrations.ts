@@ -221,4 +221,14 @@ export const coreMigrations: Record<string, Migration> = {
       await db.schema.dropTable('liveness_challenges').ifExists().execute();
     },
   },
+  // The client's own face-match threshold (issue #14; the KYC seed's `onboarding_face_encoding_tolerance`): a
+  // descriptor distance, null = the calibrated default (src/server/faces/face-match.ts).
+  '500_face_settings': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('clients').addColumn('face_match_threshold', 'double precision').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('clients').dropColumn('face_match_threshold').execute();
+    },
+  },
 };

@@ -32,8 +32,10 @@ export interface ExecutionInput {
   country?: string;
   credentials: Array<{ id: string; category: CredentialCategory; requiredClassifiers: string[] }>;
   parts: StoredPart[];
-  /** Present when the workflow has a liveness step (10013). */
+  /** What the liveness step left behind (both workflows have one: 10011 passive by default, 10013 as chosen). */
   liveness?: LivenessEvidence;
+  /** The client's face-match threshold (`clients.face_match_threshold`); the default when absent. */
+  faceMatch?: { threshold: number };
 }
 
 export interface CapabilityResult {
