@@ -36,6 +36,12 @@ const SECTIONS: Section[] = [
   { id: 'server', title: 'Server throughput (loopback)', module: './server.ts', fn: 'benchServer' },
   { id: 'faces', title: 'Server-side face analysis', module: './faces.ts', fn: 'benchFaces' },
   {
+    id: 'faces-real',
+    title: 'Face match, detection and presentation-attack signal on real people (../shared/realdata)',
+    module: './faces-real.ts',
+    fn: 'benchFacesReal',
+  },
+  {
     id: 'liveness-server',
     title: 'Liveness: server verification',
     module: './liveness-server.ts',
