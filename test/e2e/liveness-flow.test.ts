@@ -79,7 +79,7 @@ describe('liveness in <idv-capture> against a real idv-server', () => {
    * created the way a customer backend does.
    */
   async function createVerification(
-    mode: 'passive' | 'passive_active' | undefined = 'passive_active',
+    mode: 'passive' | 'passive_active' | 'server-default' = 'passive_active',
     key: 10011 | 10013 = 10013,
   ): Promise<Verification> {
     const response = await fetch(`${server.url}/api/v1/accounts`, {
@@ -94,7 +94,7 @@ describe('liveness in <idv-capture> against a real idv-server', () => {
             { category: 'SELFIE' },
           ],
         },
-        ...(mode ? { liveness: { mode } } : {}),
+        ...(mode === 'server-default' ? {} : { liveness: { mode } }),
       }),
     });
     const body = (await response.json()) as {
@@ -295,7 +295,7 @@ describe('liveness in <idv-capture> against a real idv-server', () => {
   });
 
   it('10011 runs passive liveness by default: a short burst, and the server reports liveness PASSED', async (t) => {
-    const verification = await createVerification(undefined, 10011);
+    const verification = await createVerification('server-default', 10011);
     const { page, guard, errors } = await openPage();
     await page.goto(widgetPageUrl(server.url, verification.token));
     await captureDocumentAndSelfie(page);

@@ -6,10 +6,9 @@
  *   synchronously between its awaits, so in the server's own thread one analysis would stop every other request for
  *   up to ~0.7 s. Each worker loads the models once and warms them (one analysis of a synthetic image) before it
  *   takes work, so no user waits for a model load; jobs queue in the parent and go to the first idle worker. Size:
- *   `IDV_FACE_WORKERS`, default one per core (`availableParallelism()`, at most 4): a worker holds ≈ 150 MB of models
- *   and wasm heap (bench `liveness-server`). A worker that dies (crash, out of memory) is replaced and the job it was
- *   running is given to another worker once more; a job that kills two workers fails with `FACE_ANALYSIS_CRASHED`
- *   instead of wedging the pool.
+ *   `IDV_FACE_WORKERS`, default one per core but one (see `faceWorkerCount`). A worker that dies (crash, out of
+ *   memory) is replaced and the job it was running is given to another worker once more; a job that kills two
+ *   workers fails with `FACE_ANALYSIS_CRASHED` instead of wedging the pool.
  * - **Without a pool** (tests, tools, benches) analyses run in the calling thread.
  * - **A cache by content**: analyses are keyed by the sha256 of the bytes, so the selfie is analysed once per
  *   execution (liveness verification, the liveness binding and the face match all ask for it) and a liveness frame
@@ -56,9 +55,12 @@ export async function detectFaces(image: Buffer): Promise<DetectedFace[]> {
   return (await analyzeFaces(image)).faces;
 }
 
-/** Starts analysing `image` now (e.g. when it is uploaded) so a later `analyzeFaces` finds it done; never throws. */
+/**
+ * Starts analysing `image` now (when it is uploaded) so a later `analyzeFaces` finds it done; never throws. Only with a
+ * pool: in the caller's own thread it would compete with the request that uploaded it.
+ */
 export function prefetchFaceAnalysis(image: Buffer): void {
-  analyzeFaces(image).catch(() => undefined);
+  if (pool) analyzeFaces(image).catch(() => undefined);
 }
 
 /** Forgets every cached analysis (tests; the cache is otherwise bounded by size). */
@@ -66,7 +68,12 @@ export function clearFaceAnalysisCache(): void {
   cache.clear();
 }
 
-/** Pool size: `IDV_FACE_WORKERS` (1–16), else one per core, at most 4. */
+/**
+ * Pool size: `IDV_FACE_WORKERS` (1–16), else one per core but one (the server's own thread decodes uploads and
+ * answers requests), at least 1, at most 4. A worker holds ≈ 250 MB (V8 isolate, the models, tfjs's wasm heap): on
+ * the 2-core reference machine one worker keeps the server under 500 MB and still verifies a challenge in time
+ * (bench `liveness-server`).
+ */
 export function faceWorkerCount(env: NodeJS.ProcessEnv = process.env): number {
   const configured = env.IDV_FACE_WORKERS?.trim();
   if (configured) {
@@ -78,7 +85,7 @@ export function faceWorkerCount(env: NodeJS.ProcessEnv = process.env): number {
     }
     return n;
   }
-  return Math.max(1, Math.min(4, availableParallelism()));
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
 }
 
 /**

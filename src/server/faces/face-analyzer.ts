@@ -4,15 +4,13 @@
  * the widget) and two presentation-attack scores. Computed on the stored pixels, never the client's word; models
  * from face-models.ts.
  *
- * Detection, measured on real faces (docs/face-match-calibration.md, `npm run bench -- faces-real`):
- * 1. human's BlazeFace on the whole image with a grey border (BORDER): ≈ 10 ms, and it finds selfies, liveness
- *    frames, rectified cards and tight crops (a face filling the frame, like an ID photo cut to the head or ORL's
- *    92×112; face-api's SSD alone found 7 of 60 such crops);
- * 2. when it finds nothing, face-api's SSD MobileNet (512² input, ≈ 300 ms on 2 cores), which finds a small printed
- *    portrait in a photo of a whole ID card that BlazeFace's 256² input shrinks away, then BlazeFace again on the
- *    region around each SSD find.
- * Every face is measured by human on a BlazeFace box, so the descriptor does not depend on which pass found it:
- * the descriptor of one face moves by as much as a third of the match threshold between two detectors' boxes.
+ * Where the faces are, measured on real faces (docs/face-match-calibration.md, `npm run bench -- faces-real`):
+ * 1. human's BlazeFace on the image scaled to ≤ 640 px with a grey border (BORDER): a few ms, and it finds selfies,
+ *    liveness frames, rectified cards and tight crops (a face filling the frame, like an ID photo cut to the head or
+ *    ORL's 92×112; face-api's SSD alone found 7 of 60 such crops);
+ * 2. when it finds nothing, face-api's SSD MobileNet (512² input) on the whole image, then on 2 × 2 tiles: a small
+ *    printed portrait in a photo of a whole ID card that BlazeFace's 256² input shrinks away.
+ * Then each face is described on its own region (`describeRegion`), whichever pass found it.
  *
  * One analysis at a time per thread: tfjs keeps global engine state (scopes, backend) that concurrent async inference
  * would interleave. The server runs these in a pool of worker threads (face-analysis.ts); tests and tools call them
@@ -74,15 +72,9 @@ export interface FaceAnalysis {
 export const MAX_ANALYSIS_SIDE = 1280;
 /** SSD candidates below this confidence are dropped (face-api's default). */
 const SSD_MIN_CONFIDENCE = 0.5;
-/** At most this many SSD finds are looked at again (a crowd needs no more to be MULTIPLE_PEOPLE). */
+/** At most this many faces are described (a crowd needs no more to be MULTIPLE_PEOPLE). */
 const MAX_FACES = 10;
-/**
- * Grey border added on each side, as a share of the longest side, before human sees the image: human crops the
- * face with a margin, and where that margin leaves the image it is filled with black, which shifts the descriptor
- * of a tight crop (an ID photo cut to the head). On ORL + Yale + human-stock + openface the border took FNMR at
- * FMR 0.1 % from 6.4 % to ≈ 3 % (docs/face-match-calibration.md); it also lets BlazeFace find faces that fill the
- * frame (27 of ORL's 400 crops had no face without it).
- */
+/** Grey border around the image BlazeFace locates faces in: without it, 27 of ORL's 400 tight crops had no face. */
 const BORDER = 0.25;
 
 /** Milliseconds the one-time model load of this thread took, once it has finished. */
@@ -165,8 +157,51 @@ interface Candidate {
 
 type Tensor3D = ReturnType<FaceApi['tf']['tensor3d']>;
 
-async function blazeFaces(human: Human, input: Tensor3D): Promise<Candidate[]> {
-  const result = await human.detect(input as unknown as Parameters<Human['detect']>[0]);
+function tensorOf(faceapi: FaceApi, image: DecodedImage): Tensor3D {
+  return faceapi.tf.tensor3d(
+    new Uint8Array(image.pixels.buffer, image.pixels.byteOffset, image.pixels.length),
+    [image.height, image.width, 3],
+    'int32',
+  );
+}
+
+/** Runs `task` on a tensor of `image` and disposes the tensor. */
+async function withTensor<T>(
+  faceapi: FaceApi,
+  image: DecodedImage,
+  task: (t: Tensor3D) => Promise<T>,
+): Promise<T> {
+  const input = tensorOf(faceapi, image);
+  try {
+    return await task(input);
+  } finally {
+    input.dispose();
+  }
+}
+
+/**
+ * Per-call configs. human merges a call's config into its own for good, so both are always passed: only BlazeFace
+ * to locate faces, everything (as in face-models.ts) to describe one.
+ */
+const modelsEnabled = (enabled: boolean) =>
+  ({
+    face: {
+      mesh: { enabled },
+      iris: { enabled },
+      description: { enabled },
+      antispoof: { enabled },
+      liveness: { enabled },
+    },
+  }) as unknown as Parameters<Human['detect']>[1];
+const LOCATE_ONLY = modelsEnabled(false);
+const DESCRIBE = modelsEnabled(true);
+
+async function blazeFaces(
+  human: Human,
+  input: Tensor3D,
+  config: Parameters<Human['detect']>[1],
+): Promise<Candidate[]> {
+  const result = await human.detect(input as unknown as Parameters<Human['detect']>[0], config);
   return result.face.map((f) => ({
     box: { x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3] },
     score: f.boxScore ?? f.score,
@@ -206,63 +241,127 @@ export async function analyzeFacesInThisThread(image: Buffer): Promise<FaceAnaly
   };
 }
 
+/** Longest side of the image BlazeFace looks for faces in (its input is 256²: more pixels would only cost memory). */
+const LOCATE_SIDE = 640;
+/** Longest side a face's region is analysed at: human's crops are 192–256 px, so this keeps full detail. */
+const REGION_SIDE = 480;
+/** Side of a face's region, in face-box sides: human's own crop margin fits inside it. */
+const REGION_PER_FACE = 2.4;
+
 async function facesIn(faceapi: FaceApi, human: Human, image: DecodedImage): Promise<DetectedFace[]> {
-  const pad = Math.round(BORDER * Math.max(image.width, image.height));
-  const bordered = padded(image, pad);
-  const input = tensorOf(faceapi, bordered);
-  try {
-    let detector: FaceDetector = 'blazeface';
-    const candidates: Candidate[] = [];
-    for (const found of await blazeFaces(human, input)) {
-      // A small face in a large image gets a loose box and a poor descriptor: look again at the region around it.
-      const small = found.box.height < SMALL_FACE_SHARE * Math.min(image.width, image.height);
-      candidates.push((small && (await blazeFaceAround(faceapi, human, bordered, found.box))) || found);
-    }
-    if (candidates.length === 0) {
-      detector = 'ssd';
-      const plain = tensorOf(faceapi, image);
-      let found: Candidate[];
-      try {
-        found = await ssdFaces(faceapi, plain);
-        if (found.length === 0) found = await ssdFacesInTiles(faceapi, image);
-      } finally {
-        plain.dispose();
-      }
-      for (const f of found.slice(0, MAX_FACES)) {
-        const box = { ...f.box, x: f.box.x + pad, y: f.box.y + pad };
-        const confirmed = await blazeFaceAround(faceapi, human, bordered, box);
-        if (confirmed) candidates.push(confirmed);
-      }
-    }
-    // A face human could not describe is no face to match or verify.
-    return candidates.flatMap((c): DetectedFace[] => {
-      if (!c.embedding) return [];
-      return [
-        {
-          box: clampedBox(
-            { x: c.box.x - pad, y: c.box.y - pad, width: c.box.width, height: c.box.height },
-            image.width,
-            image.height,
-          ),
-          score: c.score,
-          detector,
-          descriptor: Float32Array.from(c.embedding),
-          ...(c.mesh
-            ? {
-                mesh468: c.mesh.slice(0, 468).map(([x, y, z]) => ({
-                  x: (x - pad) / image.width,
-                  y: (y - pad) / image.height,
-                  z: (z ?? 0) / image.width,
-                })),
-              }
-            : {}),
-          ...(c.presentationAttack ? { presentationAttack: c.presentationAttack } : {}),
-        },
-      ];
-    });
-  } finally {
-    input.dispose();
+  let detector: FaceDetector = 'blazeface';
+  let located = await locateWithBlazeFace(faceapi, human, image);
+  if (located.length === 0) {
+    detector = 'ssd';
+    located = await withTensor(faceapi, image, (input) => ssdFaces(faceapi, input));
+    if (located.length === 0) located = await ssdFacesInTiles(faceapi, image);
   }
+  const faces: DetectedFace[] = [];
+  for (const where of located.slice(0, MAX_FACES)) {
+    const face = await describeRegion(faceapi, human, image, where.box);
+    if (face) faces.push({ ...face, detector });
+  }
+  return faces;
+}
+
+/**
+ * BlazeFace on the image scaled to ≤ LOCATE_SIDE with a grey border (BORDER): boxes in the image's pixels. The border
+ * lets it find faces that fill the frame (tight ID-photo crops).
+ */
+async function locateWithBlazeFace(
+  faceapi: FaceApi,
+  human: Human,
+  image: DecodedImage,
+): Promise<Candidate[]> {
+  const small = await scaled(image, LOCATE_SIDE);
+  const pad = Math.round(BORDER * Math.max(small.width, small.height));
+  const found = await withTensor(faceapi, padded(small, pad), (input) =>
+    blazeFaces(human, input, LOCATE_ONLY),
+  );
+  const k = image.width / small.width;
+  return found.map((f) => ({
+    ...f,
+    box: { x: (f.box.x - pad) * k, y: (f.box.y - pad) * k, width: f.box.width * k, height: f.box.height * k },
+  }));
+}
+
+/** The image scaled so its longest side is at most `side` (itself when it already is). */
+async function scaled(image: DecodedImage, side: number): Promise<DecodedImage> {
+  const longest = Math.max(image.width, image.height);
+  if (longest <= side) return image;
+  const width = Math.round((image.width * side) / longest);
+  const height = Math.round((image.height * side) / longest);
+  const pixels = await sharp(image.pixels, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize({ width, height })
+    .raw()
+    .toBuffer();
+  return { pixels, width, height, scale: image.scale };
+}
+
+/**
+ * Everything about the face at `box`: human (BlazeFace, mesh, iris, faceres, antispoof, liveness) on a square region
+ * REGION_PER_FACE times the face, cut from the image with grey where it leaves the image and scaled to ≤ REGION_SIDE.
+ * Every face is described this way, whichever pass found it, so its descriptor does not depend on the detector's box
+ * (face-api's and human's boxes of one face moved the descriptor by up to a third of the threshold), on how large the
+ * face is in the image (BlazeFace's box of a 130–190 px portrait on a 1280 px photo was twice the face: descriptor
+ * 0.54–0.72 from the holder, 0.04–0.24 in its region), or on whether human's crop margin left the image (filled
+ * with black, which shifted tight crops' descriptors: FNMR at FMR 0.1 % 6.4 % → 2.9 % with the grey). Small tensors
+ * also keep each worker's wasm heap small (it never shrinks).
+ */
+async function describeRegion(
+  faceapi: FaceApi,
+  human: Human,
+  image: DecodedImage,
+  box: FaceBox,
+): Promise<Omit<DetectedFace, 'detector'> | undefined> {
+  const side = Math.max(16, Math.round(Math.max(box.width, box.height) * REGION_PER_FACE));
+  const left = Math.round(box.x + box.width / 2 - side / 2);
+  const top = Math.round(box.y + box.height / 2 - side / 2);
+  const region = Buffer.alloc(side * side * 3, 128);
+  const x0 = Math.max(0, left);
+  const x1 = Math.min(image.width, left + side);
+  if (x1 <= x0) return undefined;
+  for (let y = Math.max(0, top); y < Math.min(image.height, top + side); y++) {
+    image.pixels.copy(
+      region,
+      ((y - top) * side + (x0 - left)) * 3,
+      (y * image.width + x0) * 3,
+      (y * image.width + x1) * 3,
+    );
+  }
+  const view = await scaled({ pixels: region, width: side, height: side, scale: image.scale }, REGION_SIDE);
+  const k = side / view.width;
+  const found = await withTensor(faceapi, view, (input) => blazeFaces(human, input, DESCRIBE));
+  // The face the region was cut around: the one nearest its centre (a neighbour in a group photo may show too).
+  const centre = view.width / 2;
+  const face = found
+    .filter((f) => f.embedding)
+    .sort(
+      (a, b) =>
+        Math.hypot(a.box.x + a.box.width / 2 - centre, a.box.y + a.box.height / 2 - centre) -
+        Math.hypot(b.box.x + b.box.width / 2 - centre, b.box.y + b.box.height / 2 - centre),
+    )[0];
+  if (!face?.embedding) return undefined;
+  const toImage = (x: number, y: number) => ({ x: left + x * k, y: top + y * k });
+  const corner = toImage(face.box.x, face.box.y);
+  return {
+    box: clampedBox(
+      { ...corner, width: face.box.width * k, height: face.box.height * k },
+      image.width,
+      image.height,
+    ),
+    score: face.score,
+    descriptor: Float32Array.from(face.embedding),
+    ...(face.mesh
+      ? {
+          mesh468: face.mesh.slice(0, 468).map(([x, y, z]) => {
+            const p = toImage(x, y);
+            return { x: p.x / image.width, y: p.y / image.height, z: ((z ?? 0) * k) / image.width };
+          }),
+        }
+      : {}),
+    ...(face.presentationAttack ? { presentationAttack: face.presentationAttack } : {}),
+  };
 }
 
 /** The part of `box` inside the image: human's boxes are enlarged around the face and may cross the border. */
@@ -277,25 +376,10 @@ function clampedBox(box: FaceBox, width: number, height: number): FaceBox {
   };
 }
 
-function tensorOf(faceapi: FaceApi, image: DecodedImage): Tensor3D {
-  return faceapi.tf.tensor3d(
-    new Uint8Array(image.pixels.buffer, image.pixels.byteOffset, image.pixels.length),
-    [image.height, image.width, 3],
-    'int32',
-  );
-}
-
-/**
- * Faces shorter than this share of the image's shorter side are looked at again in the region around them: on ID
- * cards photographed at 1280×960 BlazeFace's box of a 130–190 px printed portrait was twice the face and its
- * descriptor 0.54–0.72 from the holder's selfie; re-detected in the region, 0.11–0.23.
- */
-const SMALL_FACE_SHARE = 0.3;
-
 /**
  * SSD on 2 × 2 overlapping tiles of the image, for portraits too small for SSD's 512² view of the whole image (a
- * card photographed from far away: a ≈ 100 px portrait on a 1280 px photo). Boxes in the image's pixels; overlaps
- * between tiles are merged by keeping the larger of two boxes that overlap.
+ * card photographed from far away: a ≈ 100 px portrait on a 1280 px photo). Boxes in the image's pixels; a find
+ * overlapping one from another tile is the same face.
  */
 async function ssdFacesInTiles(faceapi: FaceApi, image: DecodedImage): Promise<Candidate[]> {
   if (Math.max(image.width, image.height) < 800) return [];
@@ -309,14 +393,10 @@ async function ssdFacesInTiles(faceapi: FaceApi, image: DecodedImage): Promise<C
         const from = ((top + y) * image.width + left) * 3;
         image.pixels.copy(pixels, y * tileW * 3, from, from + tileW * 3);
       }
-      const tile = tensorOf(faceapi, { pixels, width: tileW, height: tileH, scale: image.scale });
-      try {
-        for (const f of await ssdFaces(faceapi, tile)) {
-          const box = { ...f.box, x: f.box.x + left, y: f.box.y + top };
-          if (!found.some((g) => intersects(g.box, box))) found.push({ ...f, box });
-        }
-      } finally {
-        tile.dispose();
+      const tile = { pixels, width: tileW, height: tileH, scale: image.scale };
+      for (const f of await withTensor(faceapi, tile, (input) => ssdFaces(faceapi, input))) {
+        const box = { ...f.box, x: f.box.x + left, y: f.box.y + top };
+        if (!found.some((g) => intersects(g.box, box))) found.push({ ...f, box });
       }
     }
   }
@@ -325,47 +405,6 @@ async function ssdFacesInTiles(faceapi: FaceApi, image: DecodedImage): Promise<C
 
 function intersects(a: FaceBox, b: FaceBox): boolean {
   return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-}
-
-/** Side of the region around an SSD find that BlazeFace looks at again, in SSD box widths. */
-const REGION_AROUND_SSD_FACE = 2.4;
-
-/**
- * BlazeFace on the region around a face SSD found (a small printed portrait), so every face gets the same kind of
- * box, descriptor, mesh and presentation-attack scores whichever pass found it. `box` is in `image`'s pixels; the
- * answer too.
- */
-async function blazeFaceAround(
-  faceapi: FaceApi,
-  human: Human,
-  image: DecodedImage,
-  box: FaceBox,
-): Promise<Candidate | undefined> {
-  const side = Math.round(Math.max(box.width, box.height) * REGION_AROUND_SSD_FACE);
-  const left = Math.max(0, Math.round(box.x + box.width / 2 - side / 2));
-  const top = Math.max(0, Math.round(box.y + box.height / 2 - side / 2));
-  const width = Math.min(image.width - left, side);
-  const height = Math.min(image.height - top, side);
-  if (width < 16 || height < 16) return undefined;
-  const region = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    const from = ((top + y) * image.width + left) * 3;
-    image.pixels.copy(region, y * width * 3, from, from + width * 3);
-  }
-  const input = tensorOf(faceapi, { pixels: region, width, height, scale: image.scale });
-  try {
-    const [face] = (await blazeFaces(human, input)).sort((a, b) => b.box.width - a.box.width);
-    if (!face) return undefined;
-    return {
-      ...face,
-      box: { ...face.box, x: face.box.x + left, y: face.box.y + top },
-      ...(face.mesh
-        ? { mesh: face.mesh.map(([x, y, z]): [number, number, number] => [x + left, y + top, z ?? 0]) }
-        : {}),
-    };
-  } finally {
-    input.dispose();
-  }
 }
 
 /** The thread id analyses run on here (for tests of the pool). */

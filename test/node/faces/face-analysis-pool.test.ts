@@ -81,7 +81,7 @@ describe('face analysis pool', { timeout: 240_000 }, () => {
     assert.equal((await analyzeFaces(ASTRONAUT)).faces.length, 1, 'the pool still works');
   });
 
-  it('is sized by IDV_FACE_WORKERS, else one per core up to 4, and refuses nonsense', () => {
+  it('is sized by IDV_FACE_WORKERS, else one per core but one (1–4), and refuses nonsense', () => {
     assert.equal(faceWorkerCount({ IDV_FACE_WORKERS: '3' }), 3);
     assert.ok(faceWorkerCount({}) >= 1 && faceWorkerCount({}) <= 4);
     assert.throws(() => faceWorkerCount({ IDV_FACE_WORKERS: '0' }), /IDV_FACE_WORKERS/);
