@@ -35,16 +35,16 @@ export interface LivenessOptions {
   minBurstMotion: number;
   /**
    * Largest descriptor distance between the challenge's frames (and between its first frame and the selfie) that is
-   * still one person: the FMR 1 % point of the real pairs (0.423; face match: 0.37 at FMR 0.1 %), looser because one
+   * still one person: the FMR 1 % point of the real pairs (0.418; face match: 0.355 at FMR 0.1 %), looser because one
    * live capture shows the same face under head turns a document match never sees, and the document match stays the
    * identity gate (docs/liveness.md: distances by head turn on ORL).
    */
   identityThreshold: number;
   /**
    * The passive presentation-attack signal (human's `antispoof` model; docs/liveness.md). Measured on 58 bona fide
-   * captures and 60 attacks (our rendered prints and screens, the 2 real silent-face attacks): bona fide scores
-   * 0.26–0.87, attacks 0.28–0.93, i.e. the model does not separate them. The threshold is therefore set where it
-   * refuses no bona fide capture (BPCER 0/58) and it stops only degenerate inputs (APCER 60/60 on our attacks):
+   * captures and 58 attacks (our rendered prints and screens, the 2 real silent-face attacks): bona fide scores
+   * 0.41–0.89, attacks 0.45–0.92, i.e. the model does not separate them. The threshold is therefore set where it
+   * refuses no bona fide capture (BPCER 0/58) and it stops only degenerate inputs (APCER 58/58 on our attacks):
    * a place for a better model, not a defence today.
    */
   presentationAttack: {
