@@ -17,7 +17,8 @@
  * Runs in this thread (≈ 3–5 min on 2 cores). Set IDV_BENCH_FACES_REAL_JSON=path to also dump the distances.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Human } from '@vladmandic/human';
 import sharp from 'sharp';
@@ -34,7 +35,6 @@ import {
 } from '../src/server/liveness/liveness-options.js';
 import {
   createHuman,
-  faceModelDirectory,
   loadFaceModels,
   SERVER_HUMAN_FACE,
   serveModelDirectory,
@@ -154,9 +154,31 @@ function euclidean(a: Float32Array, b: Float32Array): number {
   return Math.sqrt(sum);
 }
 
+type FaceApi = typeof import('@vladmandic/face-api/dist/face-api.node-wasm.js');
+let faceApi: Promise<FaceApi> | undefined;
+
+/**
+ * face-api (a devDependency, for the comparison only: the server no longer loads it) on the same tfjs engine, with
+ * its 68-landmark and ResNet-34 recognition nets from its npm tarball.
+ */
+function loadFaceApi(): Promise<FaceApi> {
+  faceApi ??= (async () => {
+    await loadFaceModels(); // the wasm backend is set up there
+    const api = (await import('@vladmandic/face-api/dist/face-api.node-wasm.js')) as FaceApi;
+    const dir = join(
+      dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json')),
+      'model',
+    );
+    await api.nets.faceLandmark68Net.loadFromDisk(dir);
+    await api.nets.faceRecognitionNet.loadFromDisk(dir);
+    return api;
+  })();
+  return faceApi;
+}
+
 /** The analysed pixels of an image, as the server decodes them (EXIF orientation, ≤ 1280 px), as a tensor. */
 async function inputTensor(bytes: Buffer) {
-  const { faceapi } = await loadFaceModels();
+  const faceapi = await loadFaceApi();
   const { data, info } = await sharp(bytes)
     .rotate()
     .resize({ width: 1280, height: 1280, fit: 'inside', withoutEnlargement: true })
@@ -175,10 +197,6 @@ async function inputTensor(bytes: Buffer) {
 async function faceApiDescriptorOf(bytes: Buffer, face: DetectedFace): Promise<Float32Array | undefined> {
   const { faceapi, info, input } = await inputTensor(bytes);
   try {
-    if (!faceapi.nets.faceRecognitionNet.isLoaded) {
-      await faceapi.nets.faceLandmark68Net.loadFromDisk(faceModelDirectory());
-      await faceapi.nets.faceRecognitionNet.loadFromDisk(faceModelDirectory());
-    }
     const x = Math.max(0, face.box.x);
     const y = Math.max(0, face.box.y);
     const w = Math.min(info.width - x, face.box.width);
@@ -207,8 +225,8 @@ async function faceApiDescriptorOf(bytes: Buffer, face: DetectedFace): Promise<F
 async function extraHumans(): Promise<Array<{ name: string; human: Human }>> {
   const dir = process.env.IDV_BENCH_HUMAN_MODELS;
   if (!dir || !existsSync(dir)) return [];
-  const { faceapi } = await loadFaceModels();
-  serveModelDirectory(faceapi, dir);
+  const { tf } = await loadFaceModels();
+  serveModelDirectory(tf, dir);
   const url = (file: string) => pathToFileURL(join(dir, file)).href;
   const off = { enabled: false };
   const base = { ...SERVER_HUMAN_FACE, iris: off, antispoof: off, liveness: off } as Record<string, unknown>;
@@ -224,7 +242,7 @@ async function extraHumans(): Promise<Array<{ name: string; human: Human }>> {
     try {
       out.push({
         name,
-        human: await createHuman(faceapi, face as unknown as Parameters<typeof createHuman>[1]),
+        human: await createHuman(tf, face as unknown as Parameters<typeof createHuman>[1]),
       });
     } catch (error) {
       console.error(`faces-real: ${name} did not load`, error);

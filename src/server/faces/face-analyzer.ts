@@ -7,9 +7,9 @@
  * Where the faces are, measured on real faces (docs/face-match-calibration.md, `npm run bench -- faces-real`):
  * 1. human's BlazeFace on the image scaled to ≤ 640 px with a grey border (BORDER): a few ms, and it finds selfies,
  *    liveness frames, rectified cards and tight crops (a face filling the frame, like an ID photo cut to the head or
- *    ORL's 92×112; face-api's SSD alone found 7 of 60 such crops);
- * 2. when it finds nothing, face-api's SSD MobileNet (512² input) on the whole image, then on 2 × 2 tiles: a small
- *    printed portrait in a photo of a whole ID card that BlazeFace's 256² input shrinks away.
+ *    ORL's 92×112; face-api's SSD, the detector before, found 7 of 60 such crops and took ≈ 300 ms an image);
+ * 2. when it finds nothing, BlazeFace on overlapping 384 px tiles of the image: a small printed portrait in a photo of
+ *    a whole ID card that BlazeFace's 256² view of the whole image shrinks away.
  * Then each face is described on its own region (`describeRegion`), whichever pass found it.
  *
  * One analysis at a time per thread: tfjs keeps global engine state (scopes, backend) that concurrent async inference
@@ -20,7 +20,7 @@ import { threadId } from 'node:worker_threads';
 import type { Human } from '@vladmandic/human';
 import sharp from 'sharp';
 import type { Landmark } from '../../analysis/types.js';
-import { type FaceApi, FaceAnalyzerError, loadFaceModels, tfjsOf } from './face-models.js';
+import { FaceAnalyzerError, loadFaceModels, type Tfjs } from './face-models.js';
 
 export { FaceAnalyzerError, type FaceAnalyzerErrorCode } from './face-models.js';
 
@@ -32,7 +32,7 @@ export interface FaceBox {
   height: number;
 }
 
-export type FaceDetector = 'blazeface' | 'ssd';
+export type FaceDetector = 'blazeface' | 'blazeface-tiles';
 
 export interface DetectedFace {
   box: FaceBox;
@@ -70,8 +70,6 @@ export interface FaceAnalysis {
  * memory; the descriptor is taken from a 150² crop, which a face of ≥ 60 px at this size already fills.
  */
 export const MAX_ANALYSIS_SIDE = 1280;
-/** SSD candidates below this confidence are dropped (face-api's default). */
-const SSD_MIN_CONFIDENCE = 0.5;
 /** At most this many faces are described (a crowd needs no more to be MULTIPLE_PEOPLE). */
 const MAX_FACES = 10;
 /** Grey border around the image BlazeFace locates faces in: without it, 27 of ORL's 400 tight crops had no face. */
@@ -84,15 +82,15 @@ export function faceAnalyzerLoadMs(): number | undefined {
 }
 
 /** Loads the models of this thread (face-api and human) once. */
-export async function loadFaceAnalyzer(): Promise<FaceApi> {
+export async function loadFaceAnalyzer(): Promise<Tfjs> {
   const models = await loadFaceModels();
   loadMs ??= models.loadMs;
-  return models.faceapi;
+  return models.tf;
 }
 
 /** Live tfjs tensors in this thread; stays constant across analyses when nothing leaks. */
 export async function liveTensorCount(): Promise<number> {
-  return tfjsOf(await loadFaceAnalyzer()).memory().numTensors;
+  return (await loadFaceAnalyzer()).memory().numTensors;
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -155,10 +153,10 @@ interface Candidate {
   presentationAttack?: { antispoof: number; liveness: number };
 }
 
-type Tensor3D = ReturnType<FaceApi['tf']['tensor3d']>;
+type Tensor3D = ReturnType<Tfjs['tensor3d']>;
 
-function tensorOf(faceapi: FaceApi, image: DecodedImage): Tensor3D {
-  return faceapi.tf.tensor3d(
+function tensorOf(tf: Tfjs, image: DecodedImage): Tensor3D {
+  return tf.tensor3d(
     new Uint8Array(image.pixels.buffer, image.pixels.byteOffset, image.pixels.length),
     [image.height, image.width, 3],
     'int32',
@@ -166,12 +164,8 @@ function tensorOf(faceapi: FaceApi, image: DecodedImage): Tensor3D {
 }
 
 /** Runs `task` on a tensor of `image` and disposes the tensor. */
-async function withTensor<T>(
-  faceapi: FaceApi,
-  image: DecodedImage,
-  task: (t: Tensor3D) => Promise<T>,
-): Promise<T> {
-  const input = tensorOf(faceapi, image);
+async function withTensor<T>(tf: Tfjs, image: DecodedImage, task: (t: Tensor3D) => Promise<T>): Promise<T> {
+  const input = tensorOf(tf, image);
   try {
     return await task(input);
   } finally {
@@ -213,26 +207,15 @@ async function blazeFaces(
   }));
 }
 
-async function ssdFaces(faceapi: FaceApi, input: Tensor3D): Promise<Candidate[]> {
-  const found = await faceapi.detectAllFaces(
-    input as unknown as Parameters<FaceApi['detectAllFaces']>[0],
-    new faceapi.SsdMobilenetv1Options({ minConfidence: SSD_MIN_CONFIDENCE }),
-  );
-  return found.map((d) => ({
-    box: { x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height },
-    score: d.score,
-  }));
-}
-
 /**
  * All faces in a JPEG or PNG, largest first, with everything the server needs of them. "No face" is an empty list,
  * not an error; an image that does not decode is `FACE_IMAGE_UNREADABLE`.
  */
 export async function analyzeFacesInThisThread(image: Buffer): Promise<FaceAnalysis> {
-  const { faceapi, human } = await loadFaceModels();
+  const { tf, human } = await loadFaceModels();
   loadMs ??= (await loadFaceModels()).loadMs;
   const decoded = await decode(image);
-  const faces = await serialized(() => facesIn(faceapi, human, decoded));
+  const faces = await serialized(() => facesIn(tf, human, decoded));
   return {
     width: decoded.width,
     height: decoded.height,
@@ -248,17 +231,16 @@ const REGION_SIDE = 480;
 /** Side of a face's region, in face-box sides: human's own crop margin fits inside it. */
 const REGION_PER_FACE = 2.4;
 
-async function facesIn(faceapi: FaceApi, human: Human, image: DecodedImage): Promise<DetectedFace[]> {
+async function facesIn(tf: Tfjs, human: Human, image: DecodedImage): Promise<DetectedFace[]> {
   let detector: FaceDetector = 'blazeface';
-  let located = await locateWithBlazeFace(faceapi, human, image);
+  let located = await locateWithBlazeFace(tf, human, image);
   if (located.length === 0) {
-    detector = 'ssd';
-    located = await withTensor(faceapi, image, (input) => ssdFaces(faceapi, input));
-    if (located.length === 0) located = await ssdFacesInTiles(faceapi, image);
+    detector = 'blazeface-tiles';
+    located = await blazeFacesInTiles(tf, human, image);
   }
   const faces: DetectedFace[] = [];
   for (const where of located.slice(0, MAX_FACES)) {
-    const face = await describeRegion(faceapi, human, image, where.box);
+    const face = await describeRegion(tf, human, image, where.box);
     if (face) faces.push({ ...face, detector });
   }
   return faces;
@@ -268,16 +250,10 @@ async function facesIn(faceapi: FaceApi, human: Human, image: DecodedImage): Pro
  * BlazeFace on the image scaled to ≤ LOCATE_SIDE with a grey border (BORDER): boxes in the image's pixels. The border
  * lets it find faces that fill the frame (tight ID-photo crops).
  */
-async function locateWithBlazeFace(
-  faceapi: FaceApi,
-  human: Human,
-  image: DecodedImage,
-): Promise<Candidate[]> {
+async function locateWithBlazeFace(tf: Tfjs, human: Human, image: DecodedImage): Promise<Candidate[]> {
   const small = await scaled(image, LOCATE_SIDE);
   const pad = Math.round(BORDER * Math.max(small.width, small.height));
-  const found = await withTensor(faceapi, padded(small, pad), (input) =>
-    blazeFaces(human, input, LOCATE_ONLY),
-  );
+  const found = await withTensor(tf, padded(small, pad), (input) => blazeFaces(human, input, LOCATE_ONLY));
   const k = image.width / small.width;
   return found.map((f) => ({
     ...f,
@@ -309,7 +285,7 @@ async function scaled(image: DecodedImage, side: number): Promise<DecodedImage> 
  * also keep each worker's wasm heap small (it never shrinks).
  */
 async function describeRegion(
-  faceapi: FaceApi,
+  tf: Tfjs,
   human: Human,
   image: DecodedImage,
   box: FaceBox,
@@ -331,7 +307,7 @@ async function describeRegion(
   }
   const view = await scaled({ pixels: region, width: side, height: side, scale: image.scale }, REGION_SIDE);
   const k = side / view.width;
-  const found = await withTensor(faceapi, view, (input) => blazeFaces(human, input, DESCRIBE));
+  const found = await withTensor(tf, view, (input) => blazeFaces(human, input, DESCRIBE));
   // The face the region was cut around: the one nearest its centre (a neighbour in a group photo may show too).
   const centre = view.width / 2;
   const face = found
@@ -376,25 +352,35 @@ function clampedBox(box: FaceBox, width: number, height: number): FaceBox {
   };
 }
 
+/** Side of a tile, px: BlazeFace's 256² input then sees a face at ≥ 2/3 of its size in the image. */
+const TILE_SIDE = 384;
+
 /**
- * SSD on 2 × 2 overlapping tiles of the image, for portraits too small for SSD's 512² view of the whole image (a
- * card photographed from far away: a ≈ 100 px portrait on a 1280 px photo). Boxes in the image's pixels; a find
- * overlapping one from another tile is the same face.
+ * BlazeFace on overlapping tiles of the image (TILE_SIDE, a quarter overlap), for portraits too small for its view of
+ * the whole image (a card photographed from far away: a ≈ 100–130 px portrait on a 1280 px photo, a face of 40–60 px).
+ * Boxes in the image's pixels; a find overlapping one from another tile is the same face.
  */
-async function ssdFacesInTiles(faceapi: FaceApi, image: DecodedImage): Promise<Candidate[]> {
-  if (Math.max(image.width, image.height) < 800) return [];
-  const tileW = Math.round(image.width * 0.6);
-  const tileH = Math.round(image.height * 0.6);
+async function blazeFacesInTiles(tf: Tfjs, human: Human, image: DecodedImage): Promise<Candidate[]> {
+  if (Math.max(image.width, image.height) <= LOCATE_SIDE) return [];
+  const step = Math.round(TILE_SIDE * 0.75);
+  const starts = (length: number) => {
+    const out: number[] = [];
+    for (let at = 0; at + TILE_SIDE < length; at += step) out.push(at);
+    out.push(Math.max(0, length - TILE_SIDE));
+    return out;
+  };
   const found: Candidate[] = [];
-  for (const left of [0, image.width - tileW]) {
-    for (const top of [0, image.height - tileH]) {
-      const pixels = Buffer.alloc(tileW * tileH * 3);
-      for (let y = 0; y < tileH; y++) {
+  for (const top of starts(image.height)) {
+    for (const left of starts(image.width)) {
+      const width = Math.min(TILE_SIDE, image.width - left);
+      const height = Math.min(TILE_SIDE, image.height - top);
+      const pixels = Buffer.alloc(width * height * 3);
+      for (let y = 0; y < height; y++) {
         const from = ((top + y) * image.width + left) * 3;
-        image.pixels.copy(pixels, y * tileW * 3, from, from + tileW * 3);
+        image.pixels.copy(pixels, y * width * 3, from, from + width * 3);
       }
-      const tile = { pixels, width: tileW, height: tileH, scale: image.scale };
-      for (const f of await withTensor(faceapi, tile, (input) => ssdFaces(faceapi, input))) {
+      const tile = { pixels, width, height, scale: image.scale };
+      for (const f of await withTensor(tf, tile, (input) => blazeFaces(human, input, LOCATE_ONLY))) {
         const box = { ...f.box, x: f.box.x + left, y: f.box.y + top };
         if (!found.some((g) => intersects(g.box, box))) found.push({ ...f, box });
       }

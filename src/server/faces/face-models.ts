@@ -1,11 +1,10 @@
 /**
- * Loads the server's face models once per thread, from the npm tarballs on disk (never the network, never
- * tfjs-node, whose install downloads a native binary): @vladmandic/human (BlazeFace detector, the 468-point mesh with
- * the iris refinement, the `faceres` identity descriptor, the `antispoof` / `liveness` presentation-attack models)
- * and, from @vladmandic/face-api, only the SSD MobileNet v1 detector (the fallback for small printed portraits). Both
- * on the one tfjs engine with the WebAssembly backend (a single @tensorflow/tfjs-core in node_modules, hence one
- * backend and one queue). face-api's own ResNet-34 descriptor was measured against `faceres` on real pairs and
- * lost (docs/face-match-calibration.md), so its landmark and recognition nets are not loaded.
+ * Loads the server's face models once per thread, from the npm tarball on disk (never the network, never
+ * tfjs-node, whose install downloads a native binary): @vladmandic/human's BlazeFace detector, 468-point mesh with
+ * the iris refinement, `faceres` identity descriptor and `antispoof` / `liveness` presentation-attack models, on
+ * tfjs with the WebAssembly backend. @vladmandic/face-api is no longer loaded: its ResNet-34 descriptor lost to
+ * `faceres` on real pairs (docs/face-match-calibration.md), and its SSD detector (the old fallback for small printed
+ * portraits, replaced by BlazeFace on tiles) cost a worker ≈ 64 MB of code and ≈ 100 MB of wasm heap.
  *
  * Two quirks of human's node-wasm build are handled here: its package `exports` map has no `./`-prefixed subpaths
  * (so the file is required by path), and it loads models with `fetch`, which in Node cannot read `file://`, so a tfjs
@@ -18,10 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { io as TfIo } from '@tensorflow/tfjs-core';
 import type { Config as HumanConfig, Human } from '@vladmandic/human';
 
-export type FaceApi = typeof import('@vladmandic/face-api/dist/face-api.node-wasm.js');
-/** face-api re-exports the one tfjs instance it was loaded with; its own typing of it is partial. */
 export type Tfjs = typeof import('@tensorflow/tfjs-core');
-export const tfjsOf = (faceapi: FaceApi) => faceapi.tf as unknown as Tfjs;
 
 export type FaceAnalyzerErrorCode =
   | 'FACE_MODELS_UNAVAILABLE'
@@ -41,11 +37,6 @@ export class FaceAnalyzerError extends Error {
 
 const require = createRequire(import.meta.url);
 
-/** Directory of face-api's bundled weights (the npm tarball's `model/`). */
-export function faceModelDirectory(): string {
-  return join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
-}
-
 /** Directory of human's bundled weights (the npm tarball's `models/`). */
 export function humanModelDirectory(): string {
   // `require.resolve` gives dist/human.node.js (the "node" condition) without loading it.
@@ -53,7 +44,8 @@ export function humanModelDirectory(): string {
 }
 
 export interface FaceModels {
-  faceapi: FaceApi;
+  /** The tfjs instance human runs on (required the way human requires it, so there is one engine). */
+  tf: Tfjs;
   human: Human;
   /** Milliseconds the load took. */
   loadMs: number;
@@ -72,16 +64,15 @@ export function loadFaceModels(): Promise<FaceModels> {
 
 async function initialise(): Promise<FaceModels> {
   const started = performance.now();
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  // CommonJS, as human's node build requires them: one module instance, one engine.
+  const tf = require('@tensorflow/tfjs-core') as Tfjs;
+  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
   // A local directory, so the backend never reaches for its CDN default.
   wasm.setWasmPaths(wasmDirectory());
-  const faceapi = (await import('@vladmandic/face-api/dist/face-api.node-wasm.js')) as FaceApi;
-  await tfjsOf(faceapi).setBackend('wasm');
-  await tfjsOf(faceapi).ready();
-  const dir = faceModelDirectory();
-  await faceapi.nets.ssdMobilenetv1.loadFromDisk(dir);
-  const human = await createHuman(faceapi, SERVER_HUMAN_FACE);
-  return { faceapi, human, loadMs: performance.now() - started };
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const human = await createHuman(tf, SERVER_HUMAN_FACE);
+  return { tf, human, loadMs: performance.now() - started };
 }
 
 function wasmDirectory(): string {
@@ -112,16 +103,16 @@ export const SERVER_HUMAN_FACE = {
 const servedDirectories = new Set<string>();
 
 /** Lets tfjs load models under `directory` (as file:// URLs) from disk; once per directory. */
-export function serveModelDirectory(faceapi: FaceApi, directory: string): void {
+export function serveModelDirectory(tf: Tfjs, directory: string): void {
   if (servedDirectories.has(directory)) return;
-  registerDiskModelRouter(tfjsOf(faceapi), directory);
+  registerDiskModelRouter(tf, directory);
   servedDirectories.add(directory);
 }
 
 /** A Human instance on the already initialised tfjs engine, models read from disk (used by benches too). */
-export async function createHuman(faceapi: FaceApi, face: HumanConfig['face']): Promise<Human> {
+export async function createHuman(tf: Tfjs, face: HumanConfig['face']): Promise<Human> {
   const directory = humanModelDirectory();
-  serveModelDirectory(faceapi, directory);
+  serveModelDirectory(tf, directory);
   const { Human: HumanClass } = require(
     join(dirname(require.resolve('@vladmandic/human')), 'human.node-wasm.js'),
   ) as {
