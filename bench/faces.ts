@@ -1,7 +1,7 @@
 /**
  * Server-side face analysis in one thread (what each pool worker does): one-time model load, then one analysis per
- * kind of image (decode + BlazeFace + mesh + iris + faceres descriptor + antispoof + liveness; SSD and the padded
- * pass only when they are needed), and RSS. Run alone: `node --import tsx bench/faces.ts`.
+ * kind of image (decode, BlazeFace to locate, then per face human's BlazeFace + mesh + iris + faceres descriptor +
+ * antispoof + liveness on its region; BlazeFace on tiles only when the whole image shows no face), and RSS. Run alone: `node --import tsx bench/faces.ts`.
  * Rows carry the 1-minute load average: the machine is shared, so absolute times move with it.
  */
 import { readFileSync } from 'node:fs';
@@ -35,7 +35,7 @@ export async function benchFaces(): Promise<{ rows: Row[] }> {
   const loadAvgAtLoad = +loadavg()[0]!.toFixed(1);
   await loadFaceAnalyzer();
   rows.push({
-    case: 'model load (wasm backend; human BlazeFace, mesh, iris, faceres, antispoof, liveness; face-api SSD)',
+    case: 'model load (wasm backend; human BlazeFace, mesh, iris, faceres, antispoof, liveness)',
     medianMs: +(faceAnalyzerLoadMs() ?? 0).toFixed(1),
     p95Ms: '',
     faces: '',

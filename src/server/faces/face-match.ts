@@ -20,7 +20,7 @@ import {
  * to a score of 80. Chosen on the real pairs of `npm run bench -- faces-real` (docs/face-match-calibration.md):
  * 2 676 genuine and 90 682 impostor pairs of ORL + Yale + human-stock + openface, where the FMR 0.1 % point is 0.358;
  * at 0.355 FMR is 0.093 % (84 pairs) and FNMR 4.2 % (EER 1.0 % at 0.419). Printed, photographed ID-card portraits
- * against other photos of the person: FMR 0.11 % (2 of 1 745), FNMR 8.1 %.
+ * against other photos of the person: FMR 0.11 % (2 of 1 784), FNMR 8.7 %.
  */
 export const DEFAULT_FACE_MATCH_THRESHOLD = 0.355;
 /**
@@ -183,7 +183,7 @@ export async function findFaces(
 /**
  * The portrait(s) on a document front (a photo of a card, or a rectified card image; JPEG or PNG bytes; RGBA via
  * `sharp(raw).png()` first), largest first; empty when there is none (`NO_PORTRAIT`). Works on small printed
- * portraits (150–270 px tall on a 1280 px card photo: 100 % found in `npm run bench -- faces-real`). A selfie uploaded
+ * portraits (110–260 px tall on a 1280 px card photo: 60 of 60 found in `npm run bench -- faces-real`). A selfie uploaded
  * as FRONT shows as one face with a large `heightShare` (≥ ~0.35) and no document around it; the caller's quad
  * search decides "no document".
  */
