@@ -50,6 +50,18 @@ export function analyzeFaces(image: Buffer): Promise<FaceAnalysis> {
   return analysis;
 }
 
+/**
+ * Whether `error` says the image cannot be analysed (its bytes do not decode, or analysing it killed two workers),
+ * as opposed to the models being unavailable: callers turn it into their own label (UNREADABLE_IMAGE,
+ * LIVENESS_UNDETERMINED), never a 500.
+ */
+export function isUnanalysableImage(error: unknown): boolean {
+  return (
+    error instanceof FaceAnalyzerError &&
+    (error.code === 'FACE_IMAGE_UNREADABLE' || error.code === 'FACE_ANALYSIS_CRASHED')
+  );
+}
+
 /** The faces of `analyzeFaces`, largest first. */
 export async function detectFaces(image: Buffer): Promise<DetectedFace[]> {
   return (await analyzeFaces(image)).faces;

@@ -11,8 +11,8 @@ import {
   analyzeFaces,
   type DetectedFace,
   type FaceAnalysis,
-  FaceAnalyzerError,
   faceDistance,
+  isUnanalysableImage,
 } from './face-analysis.js';
 
 /**
@@ -109,7 +109,7 @@ async function analysisOrUnreadable(image: Buffer): Promise<FaceAnalysis | undef
   try {
     return await analyzeFaces(image);
   } catch (error) {
-    if (error instanceof FaceAnalyzerError && error.code === 'FACE_IMAGE_UNREADABLE') return undefined;
+    if (isUnanalysableImage(error)) return undefined;
     throw error;
   }
 }

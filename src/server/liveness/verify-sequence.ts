@@ -13,8 +13,8 @@ import {
   analyzeFaces,
   type DetectedFace,
   type FaceAnalysis,
-  FaceAnalyzerError,
   faceDistance,
+  isUnanalysableImage,
 } from '../faces/face-analysis.js';
 import { selfiePeople } from '../faces/face-match.js';
 import type { LivenessLabel } from './liveness-labels.js';
@@ -178,7 +178,7 @@ async function analyseFrames(
       try {
         return await analyze(await frame.read());
       } catch (error) {
-        if (error instanceof FaceAnalyzerError && error.code === 'FACE_IMAGE_UNREADABLE') return undefined;
+        if (isUnanalysableImage(error)) return undefined;
         throw error;
       }
     }),
@@ -228,8 +228,7 @@ async function checkIdentity(
   try {
     selfieFaces = selfiePeople((await analyze(verify.selfie)).faces);
   } catch (error) {
-    if (error instanceof FaceAnalyzerError && error.code === 'FACE_IMAGE_UNREADABLE')
-      return { maxFrameDistance };
+    if (isUnanalysableImage(error)) return { maxFrameDistance };
     throw error;
   }
   // A selfie without exactly one face is the usability check's finding; the pipeline re-checks the binding.

@@ -13,7 +13,12 @@
  * passive signal, not a certified presentation-attack detector.
  */
 import { randomUUID } from 'node:crypto';
-import { analyzeFaces, type DetectedFace, FaceAnalyzerError, faceDistance } from '../faces/face-analysis.js';
+import {
+  analyzeFaces,
+  type DetectedFace,
+  faceDistance,
+  isUnanalysableImage,
+} from '../faces/face-analysis.js';
 import { selfiePeople } from '../faces/face-match.js';
 import { DEFAULT_LIVENESS_OPTIONS } from '../liveness/liveness-options.js';
 import type {
@@ -104,7 +109,7 @@ async function peopleIn(image: Buffer): Promise<DetectedFace[]> {
   try {
     return selfiePeople((await analyzeFaces(image)).faces);
   } catch (error) {
-    if (error instanceof FaceAnalyzerError && error.code === 'FACE_IMAGE_UNREADABLE') return [];
+    if (isUnanalysableImage(error)) return [];
     throw error;
   }
 }

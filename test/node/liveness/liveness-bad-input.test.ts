@@ -13,7 +13,7 @@ import {
   livenessFramePath,
   makeLivenessFixtures,
 } from '../../../scripts/make-liveness-fixtures.js';
-import { analyzeFaces } from '../../../src/server/faces/face-analysis.js';
+import { analyzeFaces, FaceAnalyzerError } from '../../../src/server/faces/face-analysis.js';
 import { DEFAULT_LIVENESS_OPTIONS } from '../../../src/server/liveness/liveness-options.js';
 import { type SequenceFrame, verifyLivenessSequence } from '../../../src/server/liveness/verify-sequence.js';
 
@@ -73,6 +73,20 @@ describe('liveness verification: bad input keeps its label', { timeout: 180_000 
   it('stored bytes that no longer decode (a truncated JPEG): LIVENESS_UNDETERMINED, not a crash', async () => {
     const truncated = honest[1]!.subarray(0, 600);
     const verdict = await verify(burst([honest[0]!, truncated, honest[2]!]));
+    assert.deepEqual(
+      [verdict.passed, verdict.label, verdict.measures.unreadableFrame],
+      [false, 'LIVENESS_UNDETERMINED', 1],
+    );
+  });
+
+  it('a frame whose analysis crashed two pool workers: LIVENESS_UNDETERMINED, not a 500', async () => {
+    const poison = honest[1]!;
+    const crashing = async (image: Buffer) => {
+      if (image === poison)
+        throw new FaceAnalyzerError('FACE_ANALYSIS_CRASHED', 'face analysis crashed twice');
+      return analyzeFaces(image);
+    };
+    const verdict = await verify(burst(honest), crashing);
     assert.deepEqual(
       [verdict.passed, verdict.label, verdict.measures.unreadableFrame],
       [false, 'LIVENESS_UNDETERMINED', 1],
