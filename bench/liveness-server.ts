@@ -1,13 +1,22 @@
 /**
- * Liveness on the server: model load (face-api + human's mesh), verification of one honest 3-action challenge
- * (6 frames + the selfie, through `verifyLivenessSequence`, and through `POST …/complete` of an in-process app on
- * SQLite), a passive 3-frame burst, the pipeline's selfie binding (one face match of two analyses), and RSS.
- * Frames: scripts/make-liveness-fixtures.ts. Run alone: `node --import tsx bench/liveness-server.ts`.
- * Rows carry the 1-minute load average: the machine is shared, so absolute times move with it.
+ * Liveness and face match on the server (`npm run bench -- liveness-server`), against the targets of issue #14:
+ * verify a 3-action challenge ≤ 1.5 s median, face match ≤ 0.3 s, server RSS with every model loaded ≤ 500 MB,
+ * ≥ 20 processed 10011 executions per minute.
+ *
+ * 1. In this process, with the face-analysis pool of `idv-server serve` (IDV_FACE_WORKERS, default one per core):
+ *    - `POST …/complete` of an honest 3-action challenge in an in-process app on SQLite, frames uploaded 400 ms
+ *      apart as a user makes them (the server analyses each frame when it arrives), i.e. what the user waits for;
+ *    - the same verification cold (analysis cache emptied first: all 7 images analysed at completion);
+ *    - a passive 3-frame burst, cold;
+ *    - the face match (selfie vs a photographed ID card) cold and from the cache.
+ * 2. A real `idv-server serve` child process: N 10011 executions (passive liveness) driven over HTTP, C at a time,
+ *    from account creation to PROCESSED; executions per minute, and the server's RSS (all workers loaded) from
+ *    /proc. Frames: scripts/make-liveness-fixtures.ts. Rows carry the 1-minute load average: the machine is shared.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import pino from 'pino';
@@ -19,32 +28,27 @@ import {
 import { makeWidgetFixtures, WIDGET_FIXTURES_DIR } from '../scripts/make-widget-fixtures.js';
 import { createApp } from '../src/server/app.js';
 import { createClient } from '../src/server/auth/clients.js';
-import { ManualClock } from '../src/server/clock.js';
+import { systemClock } from '../src/server/clock.js';
 import { loadConfig } from '../src/server/config.js';
 import {
-  analyzeFaces,
-  faceAnalyzerLoadMs,
-  loadFaceAnalyzer,
-  loadFaceMesh,
-} from '../src/server/faces/face-analyzer.js';
+  clearFaceAnalysisCache,
+  faceWorkerCount,
+  startFaceAnalysisPool,
+  stopFaceAnalysisPool,
+} from '../src/server/faces/face-analysis.js';
+import { compareSelfieWithDocument } from '../src/server/faces/face-match.js';
 import { DEFAULT_LIVENESS_OPTIONS } from '../src/server/liveness/liveness-options.js';
-import {
-  type ChallengeToVerify,
-  type SequenceFrame,
-  verifyLivenessSequence,
-} from '../src/server/liveness/verify-sequence.js';
-import { livenessCapability } from '../src/server/pipeline/liveness.js';
-import type { ExecutionInput } from '../src/server/pipeline/types.js';
+import { type SequenceFrame, verifyLivenessSequence } from '../src/server/liveness/verify-sequence.js';
 import { LivenessChallengeResponse, LivenessCompleteResponse } from '../src/shared/api/index.js';
-import { accountBody } from '../test/support/server.js';
-import { timed } from './timing.js';
+import { encodeJpeg, idCardFront, renderScene } from '../test/support/specimens/index.js';
+import { accountBody, basicAuth, runCli, spawnServer } from '../test/support/server.js';
 
 type Row = Record<string, string | number>;
 
-const ITERATIONS = Number(process.env.IDV_BENCH_LIVENESS_ITERATIONS) || 3;
-const mb = (bytes: number) => +(bytes / 2 ** 20).toFixed(1);
+const ITERATIONS = Number(process.env.IDV_BENCH_LIVENESS_ITERATIONS) || 5;
+const EXECUTIONS = Number(process.env.IDV_BENCH_EXECUTIONS) || 12;
+const CONCURRENCY = Number(process.env.IDV_BENCH_CONCURRENCY) || 3;
 const load1m = () => +(loadavg()[0] ?? 0).toFixed(1);
-
 const frameBytes = (pose: LivenessPose) => readFileSync(livenessFramePath('astronaut', pose));
 
 /** neutral, turn-left, back, look-up, back, move-closer: what the widget uploads for a 3-action challenge. */
@@ -56,32 +60,61 @@ const HONEST: Array<[LivenessPose, 'neutral' | 'peak', number]> = [
   ['sway-b', 'neutral', 2],
   ['move-closer', 'peak', 2],
 ];
+const BURST: LivenessPose[] = ['neutral', 'sway-a', 'sway-b'];
 
-function sequence(plan: Array<[LivenessPose, SequenceFrame['kind'], number]>): SequenceFrame[] {
-  return plan.map(([pose, kind, step], index) => {
-    const bytes = frameBytes(pose);
-    return {
-      index,
-      kind,
-      step,
-      capturedAtMs: 600 * (index + 1),
-      receivedAfterIssueMs: 600 * (index + 1) + 50,
-      sha256: `${index}-${pose}`,
-      read: async () => bytes,
-    };
-  });
+function stats(samples: number[]): { median: number; min: number; max: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    median: +(sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(0),
+    min: +(sorted[0] ?? 0).toFixed(0),
+    max: +(sorted.at(-1) ?? 0).toFixed(0),
+  };
 }
 
-/** The complete endpoint of a real in-process app: upload the 6 frames, then time only `complete`. */
-async function completeThroughApp(selfie: Buffer): Promise<{ median: number; p95: number }> {
+async function timedRuns(
+  task: () => Promise<unknown>,
+  iterations: number,
+  before?: () => void,
+): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    before?.();
+    const started = performance.now();
+    await task();
+    samples.push(performance.now() - started);
+  }
+  return samples;
+}
+
+function row(name: string, samples: number[], target: string, detail = ''): Row {
+  const s = stats(samples);
+  return {
+    case: name,
+    medianMs: s.median,
+    rangeMs: `${s.min}–${s.max}`,
+    runs: samples.length,
+    target,
+    detail,
+    loadAvg1m: load1m(),
+  };
+}
+
+function form(bytes: Buffer, type: string, meta?: unknown): FormData {
+  const body = new FormData();
+  body.append('file', new Blob([new Uint8Array(bytes)], { type }), type === 'image/png' ? 'f.png' : 'f.jpg');
+  if (meta !== undefined) body.append('meta', JSON.stringify(meta));
+  return body;
+}
+
+/** `POST …/complete` of an in-process app with the pool, frames uploaded 400 ms apart in real time. */
+async function completeThroughApp(selfie: Buffer): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), 'idv-bench-liveness-'));
   const database = new SQLite(join(dir, 'bench.sqlite'));
   // biome-ignore lint/suspicious/noExplicitAny: the app migrates the schema itself
   const db = new Kysely<any>({ dialect: new SqliteDialect({ database }) });
-  const clock = new ManualClock(new Date('2026-03-01T10:00:00Z'));
   const idv = await createApp({
     config: loadConfig({ IDV_DATA_DIR: dir, IDV_PUBLIC_URL: 'http://idv.bench' }),
-    clock,
+    clock: systemClock,
     db,
     logger: pino({ level: 'silent' }),
     liveness: {
@@ -95,23 +128,25 @@ async function completeThroughApp(selfie: Buffer): Promise<{ median: number; p95
     const client = await createClient(idv.ctx.db, {
       name: 'bench',
       allowedOrigins: ['https://shop.example'],
-      now: clock.now(),
+      now: new Date(),
     });
-    const tokenResponse = await idv.app.request('/oauth2/token', {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    });
-    const { access_token } = (await tokenResponse.json()) as { access_token: string };
+    const token = (await (
+      await idv.app.request('/oauth2/token', {
+        method: 'POST',
+        headers: {
+          authorization: basicAuth(client.id, client.secret),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials',
+      })
+    ).json()) as { access_token: string };
     const samples: number[] = [];
     for (let i = 0; i < ITERATIONS; i++) {
+      clearFaceAnalysisCache();
       const created = (await (
         await idv.app.request('/api/v1/accounts', {
           method: 'POST',
-          headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
+          headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
           body: JSON.stringify(
             accountBody({ workflowDefinition: { key: 10013 }, liveness: { mode: 'passive_active' } }),
           ),
@@ -123,38 +158,28 @@ async function completeThroughApp(selfie: Buffer): Promise<{ median: number; p95
       const auth = { authorization: `Bearer ${created.sdk.token}` };
       const facePart = created.workflowExecution.credentials.find((c) => c.category === 'SELFIE')?.api.parts
         .face;
-      const selfieForm = new FormData();
-      selfieForm.append('file', new Blob([new Uint8Array(selfie)], { type: 'image/png' }), 'selfie.png');
       await idv.app.request(new URL(facePart ?? '').pathname, {
         method: 'POST',
         headers: auth,
-        body: selfieForm,
+        body: form(selfie, 'image/png'),
       });
       const { challenge } = LivenessChallengeResponse.parse(
         await (await idv.app.request('/api/v1/session/liveness', { method: 'POST', headers: auth })).json(),
       );
+      const issued = performance.now();
       for (const [index, [pose, kind, step]] of HONEST.entries()) {
-        clock.advance(600);
-        const form = new FormData();
-        form.append(
-          'file',
-          new Blob([new Uint8Array(frameBytes(pose))], { type: 'image/jpeg' }),
-          'frame.jpg',
-        );
-        form.append(
-          'meta',
-          JSON.stringify({
-            nonce: challenge.nonce,
-            index,
-            kind,
-            step,
-            capturedAtMs: 600 * (index + 1) - 100,
-          }),
-        );
+        await sleep(400);
+        const meta = {
+          nonce: challenge.nonce,
+          index,
+          kind,
+          step,
+          capturedAtMs: Math.round(performance.now() - issued),
+        };
         await idv.app.request(new URL(challenge.links.frames).pathname, {
           method: 'POST',
           headers: auth,
-          body: form,
+          body: form(frameBytes(pose), 'image/jpeg', meta),
         });
       }
       const started = performance.now();
@@ -171,9 +196,7 @@ async function completeThroughApp(selfie: Buffer): Promise<{ median: number; p95
         });
       }
     }
-    samples.sort((a, b) => a - b);
-    const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] as number;
-    return { median: +at(0.5).toFixed(1), p95: +at(0.95).toFixed(1) };
+    return samples;
   } finally {
     await idv.close();
     await db.destroy();
@@ -181,133 +204,313 @@ async function completeThroughApp(selfie: Buffer): Promise<{ median: number; p95
   }
 }
 
+function sequence(plan: Array<[LivenessPose, SequenceFrame['kind'], number]>): SequenceFrame[] {
+  return plan.map(([pose, kind, step], index) => {
+    const bytes = frameBytes(pose);
+    return {
+      index,
+      kind,
+      step,
+      capturedAtMs: 600 * (index + 1),
+      receivedAfterIssueMs: 600 * (index + 1) + 50,
+      sha256: `${index}-${pose}`,
+      read: async () => bytes,
+    };
+  });
+}
+
+async function photographedCard(): Promise<Buffer> {
+  const { image } = renderScene(await idCardFront({ width: 1012 }), {
+    width: 1280,
+    height: 960,
+    scale: 0.5,
+    rotationDeg: 3,
+    seed: 3,
+  });
+  return encodeJpeg(image, 0.85);
+}
+
+/** RSS and peak RSS of a process from /proc, MB (Linux). */
+function processMemoryMb(pid: number | undefined): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+  return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
+}
+
+/** One 10011 execution with passive liveness over HTTP, from account creation to PROCESSED. */
+async function oneExecution(
+  url: string,
+  oauth: Record<string, string>,
+  media: { front: Buffer; back: Buffer; selfie: Buffer },
+): Promise<{ ms: number; decision: string; liveness: string; similarity: string }> {
+  const started = performance.now();
+  const body = accountBody({
+    workflowDefinition: { key: 10011 },
+    callbackUrl: undefined as unknown as string,
+  });
+  delete (body as { callbackUrl?: string }).callbackUrl;
+  const created = (await (
+    await fetch(`${url}/api/v1/accounts`, { method: 'POST', headers: oauth, body: JSON.stringify(body) })
+  ).json()) as {
+    account: { id: string };
+    sdk: { token: string };
+    workflowExecution: {
+      id: string;
+      credentials: Array<{ category: string; api: { parts: Record<string, string> } }>;
+    };
+  };
+  const auth = { authorization: `Bearer ${created.sdk.token}` };
+  const json = { ...auth, 'content-type': 'application/json' };
+  await fetch(`${url}/api/v1/session/consent`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ accepted: true, version: '2026-01' }),
+  });
+  await fetch(`${url}/api/v1/session/document`, {
+    method: 'PUT',
+    headers: json,
+    body: JSON.stringify({ type: 'ID_CARD', country: 'DEU' }),
+  });
+  for (const credential of created.workflowExecution.credentials) {
+    for (const [name, partUrl] of Object.entries(credential.api.parts)) {
+      const bytes = name === 'face' ? media.selfie : name === 'back' ? media.back : media.front;
+      const response = await fetch(partUrl, {
+        method: 'POST',
+        headers: auth,
+        body: form(bytes, name === 'face' ? 'image/png' : 'image/jpeg'),
+      });
+      if (response.status !== 201)
+        throw new Error(`upload ${name}: ${response.status} ${await response.text()}`);
+    }
+  }
+  const { challenge } = LivenessChallengeResponse.parse(
+    await (await fetch(`${url}/api/v1/session/liveness`, { method: 'POST', headers: auth })).json(),
+  );
+  const issued = performance.now();
+  for (const [index, pose] of BURST.entries()) {
+    await sleep(250);
+    const meta = {
+      nonce: challenge.nonce,
+      index,
+      kind: 'burst',
+      step: 0,
+      capturedAtMs: Math.round(performance.now() - issued),
+    };
+    await fetch(challenge.links.frames, {
+      method: 'POST',
+      headers: auth,
+      body: form(frameBytes(pose), 'image/jpeg', meta),
+    });
+  }
+  const completed = LivenessCompleteResponse.parse(
+    await (
+      await fetch(challenge.links.complete, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ nonce: challenge.nonce }),
+      })
+    ).json(),
+  );
+  const finalize = await fetch(
+    `${url}/api/v1/accounts/${created.account.id}/workflow-executions/${created.workflowExecution.id}`,
+    {
+      method: 'PUT',
+      headers: auth,
+    },
+  );
+  if (finalize.status >= 300) throw new Error(`finalize: ${finalize.status} ${await finalize.text()}`);
+  const base = `${url}/api/v1/accounts/${created.account.id}/workflow-executions/${created.workflowExecution.id}`;
+  const deadline = performance.now() + 180_000;
+  for (;;) {
+    const status = (await (await fetch(`${base}/status`, { headers: oauth })).json()) as {
+      workflowExecution?: { status?: string };
+    };
+    if (status.workflowExecution?.status === 'PROCESSED') break;
+    if (performance.now() > deadline) {
+      throw Object.assign(new Error(`execution not processed after 180 s: ${JSON.stringify(status)}`), {
+        code: 'BENCH_TIMEOUT',
+      });
+    }
+    await sleep(100);
+  }
+  const ms = performance.now() - started;
+  const details = (await (await fetch(base, { headers: oauth })).json()) as {
+    decision?: { type: string };
+    capabilities?: Record<string, Array<{ decision: { type: string; details: { label: string } } }>>;
+  };
+  const verdict = (name: string) =>
+    details.capabilities?.[name]?.map((r) => `${r.decision.type}/${r.decision.details.label}`).join(',') ??
+    '–';
+  return {
+    ms,
+    decision: `${details.decision?.type} (liveness ${completed.liveness.status})`,
+    liveness: verdict('liveness'),
+    similarity: verdict('similarity'),
+  };
+}
+
+export async function throughputOfRealServer(media: {
+  front: Buffer;
+  back: Buffer;
+  selfie: Buffer;
+}): Promise<Row[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'idv-bench-throughput-'));
+  const env = { IDV_DATA_DIR: dataDir, IDV_LOG_LEVEL: 'warn' };
+  const cli = await runCli(
+    ['client', 'create', '--name', 'Bench', '--allowed-origin', 'https://shop.example', '--json'],
+    env,
+  );
+  if (cli.code !== 0) throw new Error(`client create failed: ${cli.stderr}`);
+  const client = JSON.parse(cli.stdout) as { clientId: string; clientSecret: string };
+  const server = await spawnServer(env);
+  try {
+    const idle = processMemoryMb(server.child.pid);
+    const { access_token } = (await (
+      await fetch(`${server.url}/oauth2/token`, {
+        method: 'POST',
+        headers: {
+          authorization: basicAuth(client.clientId, client.clientSecret),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials',
+      })
+    ).json()) as { access_token: string };
+    const oauth = { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' };
+    // One execution first: the workers have finished warming when it returns.
+    const first = await oneExecution(server.url, oauth, media);
+    const warm = processMemoryMb(server.child.pid);
+    const started = performance.now();
+    const results: Array<Awaited<ReturnType<typeof oneExecution>>> = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < EXECUTIONS) {
+          next++;
+          results.push(await oneExecution(server.url, oauth, media));
+        }
+      }),
+    );
+    const minutes = (performance.now() - started) / 60_000;
+    const after = processMemoryMb(server.child.pid);
+    const verdicts = [
+      ...new Set(results.map((r) => `liveness ${r.liveness}, similarity ${r.similarity}`)),
+    ].join(' | ');
+    return [
+      {
+        case: `real idv-server: ${EXECUTIONS} executions 10011 + passive liveness, ${CONCURRENCY} at a time (account → PROCESSED)`,
+        medianMs: stats(results.map((r) => r.ms)).median,
+        rangeMs: `${stats(results.map((r) => r.ms)).min}–${stats(results.map((r) => r.ms)).max}`,
+        runs: results.length,
+        target: '≥ 20 executions / min',
+        detail: `${(results.length / minutes).toFixed(1)} executions / min (each includes 0.75 s of burst pacing); ${verdicts}; first after start ${Math.round(first.ms)} ms`,
+        loadAvg1m: load1m(),
+      },
+      {
+        case: `real idv-server RSS (${faceWorkerCount()} face workers, every model loaded)`,
+        medianMs: '',
+        rangeMs: '',
+        runs: '',
+        target: '≤ 500 MB',
+        detail: `at start ${idle.rss} MB; after the first execution ${warm.rss} MB; after ${EXECUTIONS} more ${after.rss} MB (peak ${after.peak} MB)`,
+        loadAvg1m: load1m(),
+      },
+    ];
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 export async function benchLivenessServer(): Promise<{ rows: Row[] }> {
   await Promise.all([makeLivenessFixtures(), makeWidgetFixtures()]);
   const selfie = readFileSync(join(WIDGET_FIXTURES_DIR, 'face-1280.png'));
+  const front = await photographedCard();
   const rows: Row[] = [];
-  const rssBefore = process.memoryUsage().rss;
-  const loadAvg1m = load1m();
-  const meshStarted = performance.now();
-  await loadFaceAnalyzer();
-  await loadFaceMesh();
-  const loadMs = performance.now() - meshStarted;
-  // In a full `npm run bench` the faces section has loaded the models in this process already.
-  const loadedEarlier = loadMs < 5;
+  const workers = faceWorkerCount();
+  const poolStarted = performance.now();
+  const pool = await startFaceAnalysisPool(workers);
   rows.push({
-    case: 'model load: face-api (detector, landmarks, descriptor) + human mesh',
-    medianMs: loadedEarlier ? '' : +loadMs.toFixed(1),
-    p95Ms: '',
-    detail: loadedEarlier
-      ? `loaded earlier in this process (faces section): face-api ${(faceAnalyzerLoadMs() ?? 0).toFixed(0)} ms`
-      : `face-api alone ${(faceAnalyzerLoadMs() ?? 0).toFixed(0)} ms`,
-    rssMB: mb(process.memoryUsage().rss),
-    loadAvg1m,
-  });
-
-  const active: ChallengeToVerify = {
-    mode: 'passive_active',
-    actions: ['turn-left', 'look-up', 'move-closer'],
-    burstFrames: 0,
-  };
-  const honest = sequence(HONEST);
-  const verify = () => verifyLivenessSequence(active, honest, { options: DEFAULT_LIVENESS_OPTIONS, selfie });
-  const warm = await verify();
-  if (!warm.passed)
-    throw Object.assign(new Error(`honest sequence: ${warm.label}`), { code: 'BENCH_INVALID' });
-  const before = load1m();
-  const t = await timed(verify, ITERATIONS);
-  rows.push({
-    case: 'verify honest 3-action challenge (6 frames + selfie, mesh)',
-    medianMs: t.median,
-    p95Ms: t.p95,
-    detail: `${(t.median / 7).toFixed(0)} ms per image`,
-    rssMB: mb(process.memoryUsage().rss),
-    loadAvg1m: before,
-  });
-
-  const viaApp = await completeThroughApp(selfie);
-  rows.push({
-    case: 'POST …/complete, same challenge, in-process app on SQLite',
-    medianMs: viaApp.median,
-    p95Ms: viaApp.p95,
-    detail: 'incl. blob reads and DB writes',
-    rssMB: mb(process.memoryUsage().rss),
+    case: `face-analysis pool start: ${workers} workers (cores ${availableParallelism()}), models loaded and warmed`,
+    medianMs: Math.round(performance.now() - poolStarted),
+    rangeMs: `per worker ${pool.loadTimesMs().join(', ')} ms load`,
+    runs: 1,
+    target: '',
+    detail: 'before the first request is served; jobs queue meanwhile',
     loadAvg1m: load1m(),
   });
+  try {
+    rows.push(
+      row(
+        'POST …/complete: honest 3-action challenge, frames analysed on arrival (in-process app, SQLite)',
+        await completeThroughApp(selfie),
+        '≤ 1500 ms median',
+        '6 frames + selfie; what the user waits for',
+      ),
+    );
 
-  const passive: ChallengeToVerify = { mode: 'passive', actions: [], burstFrames: 3 };
-  const burst = sequence([
-    ['neutral', 'burst', 0],
-    ['sway-a', 'burst', 0],
-    ['sway-b', 'burst', 0],
-  ]);
-  const burstLoad = load1m();
-  const b = await timed(
-    () => verifyLivenessSequence(passive, burst, { options: DEFAULT_LIVENESS_OPTIONS }),
-    ITERATIONS,
-  );
-  rows.push({
-    case: 'verify passive burst (3 frames, mesh)',
-    medianMs: b.median,
-    p95Ms: b.p95,
-    detail: '',
-    rssMB: mb(process.memoryUsage().rss),
-    loadAvg1m: burstLoad,
-  });
+    const active = {
+      mode: 'passive_active' as const,
+      actions: ['turn-left', 'look-up', 'move-closer'] as const,
+      burstFrames: 0,
+    };
+    const honest = sequence(HONEST);
+    const verify = () =>
+      verifyLivenessSequence({ ...active, actions: [...active.actions] }, honest, {
+        options: DEFAULT_LIVENESS_OPTIONS,
+        selfie,
+      });
+    const warm = await verify();
+    if (!warm.passed)
+      throw Object.assign(new Error(`honest sequence: ${warm.label}`), { code: 'BENCH_INVALID' });
+    rows.push(
+      row(
+        'verify 3-action challenge cold (cache emptied: 7 images analysed at completion)',
+        await timedRuns(verify, ITERATIONS, clearFaceAnalysisCache),
+        '≤ 1500 ms median',
+        'worst case: nothing analysed on arrival',
+      ),
+    );
 
-  const neutral = frameBytes('neutral');
-  const input: ExecutionInput = {
-    executionId: 'bench',
-    definitionKey: 10013,
-    credentials: [{ id: 'selfie', category: 'SELFIE', requiredClassifiers: ['FACE'] }],
-    parts: [
-      {
-        credentialId: 'selfie',
-        credentialCategory: 'SELFIE',
-        classifier: 'FACE',
-        mime: 'image/png',
-        width: 1280,
-        height: 720,
-        read: async () => selfie,
-      },
-    ],
-    liveness: {
-      mode: 'passive_active',
-      status: 'DONE',
-      challenges: [{ id: 'c', passed: true, label: 'OK' }],
-      referenceFrame: { mime: 'image/jpeg', read: async () => neutral },
-    },
-  };
-  const matchLoad = load1m();
-  const m = await timed(() => livenessCapability.run(input), ITERATIONS);
-  rows.push({
-    case: 'pipeline liveness capability: neutral frame vs selfie (1 face match, 2 analyses)',
-    medianMs: m.median,
-    p95Ms: m.p95,
-    detail: '',
-    rssMB: mb(process.memoryUsage().rss),
-    loadAvg1m: matchLoad,
-  });
-  const single = await timed(() => analyzeFaces(neutral, { mesh: true }), ITERATIONS);
-  rows.push({
-    case: 'one frame: analyse 640×480 JPEG with mesh',
-    medianMs: single.median,
-    p95Ms: single.p95,
-    detail: '',
-    rssMB: mb(process.memoryUsage().rss),
-    loadAvg1m: load1m(),
-  });
-  rows.push({
-    case: 'RSS after the runs',
-    medianMs: '',
-    p95Ms: '',
-    detail: `+${mb(process.memoryUsage().rss - rssBefore)} MB over the start`,
-    rssMB: mb(process.memoryUsage().rss),
-    loadAvg1m: load1m(),
-  });
+    const burst = sequence(BURST.map((pose) => [pose, 'burst', 0]));
+    rows.push(
+      row(
+        'verify passive burst cold (3 frames + selfie)',
+        await timedRuns(
+          () =>
+            verifyLivenessSequence({ mode: 'passive', actions: [], burstFrames: 3 }, burst, {
+              options: DEFAULT_LIVENESS_OPTIONS,
+              selfie,
+            }),
+          ITERATIONS,
+          clearFaceAnalysisCache,
+        ),
+        '',
+      ),
+    );
+    const match = () => compareSelfieWithDocument(selfie, front);
+    const matched = await match();
+    rows.push(
+      row(
+        'face match cold: selfie 1280×720 vs ID card photographed 1280×960 (2 analyses in parallel)',
+        await timedRuns(match, ITERATIONS, clearFaceAnalysisCache),
+        '≤ 300 ms median',
+        `verdict ${matched.similarity}`,
+      ),
+    );
+    rows.push(
+      row(
+        'face match from the cache (both images analysed before, as in the pipeline)',
+        await timedRuns(match, ITERATIONS),
+        '≤ 300 ms median',
+      ),
+    );
+  } finally {
+    await stopFaceAnalysisPool();
+  }
+  rows.push(...(await throughputOfRealServer({ front, back: front, selfie })));
   return { rows };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.table((await benchLivenessServer()).rows);
+  for (const r of (await benchLivenessServer()).rows) console.log(JSON.stringify(r));
 }

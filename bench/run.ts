@@ -42,6 +42,12 @@ const SECTIONS: Section[] = [
     fn: 'benchExtraction',
   },
   {
+    id: 'faces-real',
+    title: 'Face match, detection and presentation-attack signal on real people (../shared/realdata)',
+    module: './faces-real.ts',
+    fn: 'benchFacesReal',
+  },
+  {
     id: 'liveness-server',
     title: 'Liveness: server verification',
     module: './liveness-server.ts',

@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import sharp from 'sharp';
-import { analyzeFaces } from '../src/server/faces/face-analyzer.js';
+import { analyzeFacesInThisThread } from '../src/server/faces/face-analyzer.js';
 import { buildHeadModel, type HeadPoseParams, renderHeadPose } from '../test/support/specimens/head-pose.js';
 import {
   ASTRONAUT_PATH,
@@ -151,7 +151,7 @@ async function otherPortrait(): Promise<RgbaImage> {
 
 /** The largest face's mesh of an image, or a coded error. */
 async function meshOf(image: RgbaImage, what: string) {
-  const analysis = await analyzeFaces(encodePng(image), { mesh: true });
+  const analysis = await analyzeFacesInThisThread(encodePng(image));
   const mesh = analysis.faces[0]?.mesh468;
   if (!mesh)
     throw Object.assign(new Error(`no face mesh found in ${what}`), {

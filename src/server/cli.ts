@@ -8,7 +8,7 @@ import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
 import { createLogger } from './logger.js';
-import { runFaceAnalysisInWorker } from './faces/face-analyzer.js';
+import { startFaceAnalysisPool } from './faces/face-analysis.js';
 import { startServer } from './server.js';
 
 const USAGE = `Usage:
@@ -17,7 +17,7 @@ const USAGE = `Usage:
   idv-server migrate
 
 Environment: PORT (8080), IDV_DATA_DIR (./data), IDV_DATABASE_URL (postgres://…), IDV_PUBLIC_URL,
-IDV_LOG_LEVEL (info), IDV_WEBHOOK_RETRY_SCHEDULE_MS (comma-separated ms)`;
+IDV_LOG_LEVEL (info), IDV_WEBHOOK_RETRY_SCHEDULE_MS (comma-separated ms), IDV_FACE_WORKERS (one per core, ≤ 4)`;
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -32,8 +32,11 @@ async function serve(args: string[]): Promise<void> {
   });
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  // Face analysis (liveness, face match) computes for seconds: off the thread that answers requests.
-  runFaceAnalysisInWorker();
+  // Face analysis (liveness, face match) runs in a pool of worker threads, off the thread that answers requests;
+  // the workers load and warm their models while the server starts listening (jobs queue until they are ready).
+  startFaceAnalysisPool().catch((error: unknown) =>
+    logger.error({ err: error }, 'face analysis pool failed to start'),
+  );
   const server = await startServer({ config, logger, demo: values.demo });
   // OCR worker and barcode wasm ready before the first document instead of during it (≈ 0.6 s, in the background).
   void import('./documents/index.js')

@@ -5,7 +5,8 @@
  * astronaut poses like a person following the instructions. The real widget guides (MediaPipe in the worker),
  * uploads the tagged frames, the real server verifies them with its own face analysis, and the retrieval API reports
  * `liveness` PASSED and `similarity` MATCH (a user may be asked once to try again, as the test allows). A frozen
- * face (a photo held up) times out and is offered "Try again".
+ * face (a photo held up) times out and is offered "Try again". A 10011 execution created without a liveness mode runs
+ * the passive burst (the default) and is verified the same way.
  * The liveness step is screenshotted at 390×844 and 1280×800 into test-results/screenshots/liveness-*.png.
  */
 import assert from 'node:assert/strict';
@@ -73,24 +74,27 @@ describe('liveness in <idv-capture> against a real idv-server', () => {
 
   const accessToken = () => demoClientToken(server.url, dataDir);
 
-  /** A 10013 (ID + selfie) execution with liveness (active by default), created the way a customer backend does. */
+  /**
+   * An execution with liveness (10013 active by default; 10011 without a `liveness` body runs the passive default),
+   * created the way a customer backend does.
+   */
   async function createVerification(
-    mode: 'passive' | 'passive_active' = 'passive_active',
+    mode: 'passive' | 'passive_active' | 'server-default' = 'passive_active',
+    key: 10011 | 10013 = 10013,
   ): Promise<Verification> {
-    // The demo's own start route makes a 10011 without liveness, so the account is made through the API.
     const response = await fetch(`${server.url}/api/v1/accounts`, {
       method: 'POST',
       headers: { authorization: `Bearer ${await accessToken()}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         customerInternalReference: `liveness-e2e-${Date.now()}`,
         workflowDefinition: {
-          key: 10013,
+          key,
           credentials: [
             { category: 'ID', type: { values: ['ID_CARD'] }, country: { values: ['NOR'] } },
             { category: 'SELFIE' },
           ],
         },
-        liveness: { mode },
+        ...(mode === 'server-default' ? {} : { liveness: { mode } }),
       }),
     });
     const body = (await response.json()) as {
@@ -290,8 +294,8 @@ describe('liveness in <idv-capture> against a real idv-server', () => {
     assert.deepEqual(guard.thirdParty, []);
   });
 
-  it('passive mode: the user holds still for a short burst, and the server reports liveness PASSED', async (t) => {
-    const verification = await createVerification('passive');
+  it('10011 runs passive liveness by default: a short burst, and the server reports liveness PASSED', async (t) => {
+    const verification = await createVerification('server-default', 10011);
     const { page, guard, errors } = await openPage();
     await page.goto(widgetPageUrl(server.url, verification.token));
     await captureDocumentAndSelfie(page);
@@ -326,7 +330,10 @@ describe('liveness in <idv-capture> against a real idv-server', () => {
     await widget.getByRole('heading', { name: 'All done' }).waitFor({ timeout: 60_000 });
     const capabilities = await details(verification);
     t.diagnostic(`liveness: ${JSON.stringify(capabilities.liveness)}`);
-    assert.equal(capabilities.liveness?.[0]?.decision.type, 'PASSED');
+    assert.deepEqual(
+      [capabilities.liveness?.[0]?.decision.type, capabilities.liveness?.[0]?.data?.mode],
+      ['PASSED', 'passive'],
+    );
     assert.equal(capabilities.similarity?.[0]?.decision.details.label, 'MATCH');
     assert.deepEqual(errors, []);
     assert.deepEqual(guard.thirdParty, []);

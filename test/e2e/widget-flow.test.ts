@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright';
+import { makeLivenessFixtures } from '../../scripts/make-liveness-fixtures.js';
 import { makeWidgetFixtures, WIDGET_SCENES } from '../../scripts/make-widget-fixtures.js';
 import { guardRequests, launchChromium } from '../support/browser.js';
 import { type ServerProcess, spawnServer } from '../support/server.js';
@@ -28,6 +29,7 @@ import {
   scriptedCameraBundle,
   widgetPageUrl,
 } from './pages/widget-driver.js';
+import { livenessCameraInitScript, routeLivenessFrames } from './pages/liveness-driver.js';
 
 interface DemoVerification {
   token: string;
@@ -51,6 +53,7 @@ describe('<idv-capture> against a real idv-server', () => {
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'idv-widget-e2e-'));
     mkdirSync(SCREENSHOTS, { recursive: true });
+    await makeLivenessFixtures();
     [scenesDir, cameraBundle, server, browser] = await Promise.all([
       makeWidgetFixtures(),
       scriptedCameraBundle(),
@@ -78,7 +81,13 @@ describe('<idv-capture> against a real idv-server', () => {
     contexts.push(context);
     const guard = await guardRequests(context);
     await routeWidgetPage(context, server.url, scenesDir);
-    await context.addInitScript(cameraInitScript(cameraBundle, options.failWith));
+    // 10011 has a passive liveness step: the camera behaves like a person there (liveness-driver.ts).
+    await routeLivenessFrames(context, server.url);
+    await context.addInitScript(
+      options.failWith
+        ? cameraInitScript(cameraBundle, options.failWith)
+        : livenessCameraInitScript(cameraBundle),
+    );
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
@@ -244,7 +253,9 @@ describe('<idv-capture> against a real idv-server', () => {
     assert.deepEqual(warnings.FACE, [], 'the selfie scene passes the face checks');
 
     const widget = page.locator('idv-capture');
-    await widget.getByRole('heading', { name: 'All done' }).waitFor({ timeout: 60_000 });
+    // The passive liveness burst of 10011: start, hold still, the server verifies.
+    await widget.getByRole('button', { name: 'Start' }).click({ timeout: 30_000 });
+    await widget.getByRole('heading', { name: 'All done' }).waitFor({ timeout: 90_000 });
     await screenshots(page, '9-done');
 
     const recorded = await events(page);
@@ -290,7 +301,7 @@ describe('<idv-capture> against a real idv-server', () => {
     await widget.getByRole('heading', { name: 'Back of your document' }).waitFor();
     const steps = (await events(page)).filter((event) => event.type === 'idv-step-change');
     assert.equal(steps[0]?.detail.step, 'document-back', 'the first step after the reload is the back');
-    assert.match((await widget.locator('[part="progress-indicator"]').textContent()) ?? '', /Step 4 of 7/);
+    assert.match((await widget.locator('[part="progress-indicator"]').textContent()) ?? '', /Step 4 of 8/);
     assert.deepEqual(errors, []);
     assert.deepEqual(guard.thirdParty, []);
   });
@@ -337,6 +348,10 @@ describe('<idv-capture> against a real idv-server', () => {
         assert.deepEqual(warnings, [], 'the uploaded selfie passes the face checks');
     }
 
+    // No camera for the liveness step either: the user goes on without it (the server will report liveness
+    // REJECTED LIVENESS_UNDETERMINED; nobody is stuck on a device without a camera).
+    await widget.getByRole('button', { name: 'Start' }).click({ timeout: 30_000 });
+    await widget.getByRole('button', { name: 'Continue without this check' }).click({ timeout: 30_000 });
     await widget.getByRole('heading', { name: 'Sending your photos' }).waitFor();
     const retry = widget.getByRole('button', { name: 'Try again' });
     await retry.waitFor({ timeout: 30_000 });

@@ -230,4 +230,14 @@ export const coreMigrations: Record<string, Migration> = {
       await db.schema.alterTable('workflow_executions').dropColumn('minimum_age').execute();
     },
   },
+  // The client's own face-match threshold (issue #14; the KYC seed's `onboarding_face_encoding_tolerance`): a
+  // descriptor distance, null = the calibrated default (src/server/faces/face-match.ts).
+  '500_face_settings': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('clients').addColumn('face_match_threshold', 'double precision').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('clients').dropColumn('face_match_threshold').execute();
+    },
+  },
 };

@@ -13,6 +13,8 @@ export interface ClientsTable {
   /** JSON array of origins. */
   allowed_origins: string;
   created_at: string;
+  /** Own face-match threshold (descriptor distance); null = the default (src/server/faces/face-settings.ts). */
+  face_match_threshold?: number | null;
 }
 
 export interface AccessTokensTable {

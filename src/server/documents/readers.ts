@@ -5,7 +5,7 @@
  * (./identity.ts) here, in one place.
  */
 import type { FrameLike } from '../../analysis/types.js';
-import { analyzeFaces } from '../faces/face-analyzer.js';
+import { findFaces } from '../faces/face-match.js';
 import type { WatchlistScreener } from '../pipeline/watchlist.js';
 import { parseAamva } from './aamva.js';
 import { readPdf417 } from './barcode-reader.js';
@@ -143,13 +143,9 @@ export const serverDocumentReaders: DocumentReaders = {
     return Object.keys(fields).length > 0 ? fields : undefined;
   },
   async findFaces(image: FrameLike): Promise<FaceFound[]> {
-    const analysis = await analyzeFaces(await encodeFrameJpeg(image));
-    // Boxes come in the analyser's (possibly downscaled) pixels: back to the image's.
-    const k = 1 / analysis.scale;
-    return analysis.faces.map((face) => ({
-      box: { x: face.box.x * k, y: face.box.y * k, width: face.box.width * k, height: face.box.height * k },
-      score: face.score,
-    }));
+    // Boxes come back in the pixels of the image given.
+    const found = await findFaces(await encodeFrameJpeg(image));
+    return found.faces.map((face) => ({ box: face.box, score: face.score }));
   },
 };
 

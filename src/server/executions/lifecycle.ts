@@ -8,6 +8,7 @@ import { hashToken } from '../auth/secrets.js';
 import type { ServerContext } from '../context.js';
 import type { WorkflowExecutionsTable } from '../db/schema.js';
 import { ApiError } from '../errors.js';
+import { clientFaceMatchSettings } from '../faces/face-settings.js';
 import { loadLivenessEvidence } from '../liveness/liveness-challenges.js';
 import type { ExecutionInput, StoredPart } from '../pipeline/index.js';
 import { executionIdOfDeviceToken } from './handoff.js';
@@ -242,6 +243,7 @@ export async function processExecution(ctx: ServerContext, executionId: string):
   };
   const liveness = await loadLivenessEvidence(ctx, row);
   if (liveness) input.liveness = liveness;
+  input.faceMatch = await clientFaceMatchSettings(ctx.db, row.client_id);
   // Loaded on first use: the pipeline pulls in image and face analysis that request handling never needs.
   const { pipelineCapabilities, runPipeline } = await import('../pipeline/index.js');
   const outcome = await runPipeline(input, pipelineCapabilities(ctx.config));

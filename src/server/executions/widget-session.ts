@@ -18,6 +18,7 @@ import type { ServerContext } from '../context.js';
 import type { PartsTable } from '../db/schema.js';
 import { ApiError } from '../errors.js';
 import { livenessStatus } from '../liveness/liveness-challenges.js';
+import { prefetchFaceAnalysis } from '../faces/face-analysis.js';
 import { validateImage } from '../media/validate-image.js';
 import {
   assertExecutionActive,
@@ -262,6 +263,10 @@ export async function storePart(
     return replaced;
   });
   if (previous && previous.blob_key !== key) await ctx.blobs.delete(previous.blob_key);
+  // The selfie and the document front are analysed now, while the user goes on: the face match reads the cache.
+  if ((target.classifier === 'FACE' || target.classifier === 'FRONT') && image.mime !== 'application/pdf') {
+    prefetchFaceAnalysis(image.bytes);
+  }
   return { part: uploadedPart(values), created: !previous };
 }
 

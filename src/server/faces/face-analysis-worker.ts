@@ -1,27 +1,49 @@
 /**
- * The face analysis thread (see `runFaceAnalysisInWorker` in face-analyzer.ts): loads the models once and answers
- * one analysis at a time, so the server's own thread never computes a face.
+ * One worker of the face analysis pool (face-analysis.ts): loads the models, warms them with one analysis of a
+ * synthetic image (the first inference of each tfjs model compiles its kernels and sizes the wasm heap), says
+ * `ready`, then answers one analysis at a time. Errors go back as `{code, message}`.
  */
 import { parentPort, threadId } from 'node:worker_threads';
-import { analyzeFacesInThisThread, type DetectFacesOptions, FaceAnalyzerError } from './face-analyzer.js';
+import sharp from 'sharp';
+import { analyzeFacesInThisThread, faceAnalyzerLoadMs, loadFaceAnalyzer } from './face-analyzer.js';
+import { FaceAnalyzerError } from './face-models.js';
 
-type Request =
-  | { type: 'analyze'; id: number; image: ArrayBuffer; opts: DetectFacesOptions }
-  | { type: 'thread-id'; id: number };
+type Request = { type: 'analyze'; image: ArrayBuffer };
+
+async function warmUp(): Promise<void> {
+  await loadFaceAnalyzer();
+  // No face in it: BlazeFace, then SSD, then both on the padded image run, i.e. every detector kernel.
+  const grey = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#7a7a7a' } })
+    .jpeg()
+    .toBuffer();
+  await analyzeFacesInThisThread(grey);
+}
+
+const started = performance.now();
+warmUp().then(
+  () =>
+    parentPort?.postMessage({
+      type: 'ready',
+      threadId,
+      loadMs: faceAnalyzerLoadMs() ?? performance.now() - started,
+    }),
+  (error: unknown) =>
+    parentPort?.postMessage({
+      type: 'load-failed',
+      message: error instanceof Error ? error.message : String(error),
+    }),
+);
 
 parentPort?.on('message', async (message: Request) => {
-  if (message.type === 'thread-id') {
-    parentPort?.postMessage({ id: message.id, threadId });
-    return;
-  }
+  if (message.type !== 'analyze') return;
   try {
-    const result = await analyzeFacesInThisThread(Buffer.from(message.image), message.opts);
-    parentPort?.postMessage({ id: message.id, result });
+    const result = await analyzeFacesInThisThread(Buffer.from(message.image));
+    parentPort?.postMessage({ type: 'result', result });
   } catch (error) {
-    const code = error instanceof FaceAnalyzerError ? error.code : undefined;
     parentPort?.postMessage({
-      id: message.id,
-      error: { code, message: error instanceof Error ? error.message : String(error) },
+      type: 'error',
+      code: error instanceof FaceAnalyzerError ? error.code : undefined,
+      message: error instanceof Error ? error.message : String(error),
     });
   }
 });

@@ -1,33 +1,28 @@
 /**
- * Server-side face analysis: detection, 68-point landmarks and a 128-d identity descriptor per face, computed on
- * the stored pixels (never the client's word), with @vladmandic/face-api on tfjs's WebAssembly backend. Weights
- * come from the npm tarball and are read from disk; the wasm binaries are loaded from node_modules; nothing is
- * fetched from the network, and never tfjs-node (its install downloads a native binary).
+ * Server-side face analysis of one stored image: every face with its box, a 1024-d identity descriptor (human's
+ * `faceres`), the 468-point mesh (MediaPipe topology, so the server runs the same `analysis/face-geometry.ts` math as
+ * the widget) and two presentation-attack scores. Computed on the stored pixels, never the client's word; models
+ * from face-models.ts.
  *
- * Why face-api for detection and identity, and @vladmandic/human only for the mesh: face-api loads its weights with
- * `loadFromDisk`, and its ResNet-34 descriptor (the dlib face-recognition model, 99.38% on LFW) separates our genuine
- * and impostor pairs (see docs/face-match-calibration.md). human 3.3.6 adds what face-api lacks, the 468-point
- * face mesh with the topology of MediaPipe's (so the server runs the same `analysis/face-geometry.ts` functions as
- * the widget), at ≈ 0.2 s per image; it is loaded only when a caller asks for the mesh (`{ mesh: true }`), so the
- * face match never pays for it. Two quirks of human's node-wasm build are handled here: its package `exports` map
- * has no `./`-prefixed subpaths (so the file is required by path), and it loads models with `fetch`, which in Node
- * cannot read `file://`, so a tfjs IO load router serves exactly human's model directory from disk. Both libraries
- * share the one tfjs engine (a single @tensorflow/tfjs-core in node_modules), hence one backend and one queue.
+ * Where the faces are, measured on real faces (docs/face-match-calibration.md, `npm run bench -- faces-real`):
+ * 1. human's BlazeFace on the image scaled to ≤ 640 px with a grey border (BORDER): a few ms, and it finds selfies,
+ *    liveness frames, rectified cards and tight crops (a face filling the frame, like an ID photo cut to the head or
+ *    ORL's 92×112; face-api's SSD, the detector before, found 7 of 60 such crops and took ≈ 300 ms an image);
+ * 2. when it finds nothing, BlazeFace on overlapping 384 px tiles of the image: a small printed portrait in a photo of
+ *    a whole ID card that BlazeFace's 256² view of the whole image shrinks away.
+ * Then each face is described on its own region (`describeRegion`), whichever pass found it.
  *
- * One process-wide analyzer: one init promise (face-api models ≈ 12 MB, mesh ≈ 2 MB, loaded once, lazily, on first
- * use) and inference serialized through a queue, because tfjs keeps global engine state (scopes, backend) that
- * concurrent async inference would interleave. The input tensor is disposed in `finally`; the libraries dispose
- * their own intermediates (the tests check that the live tensor count stays flat).
+ * One analysis at a time per thread: tfjs keeps global engine state (scopes, backend) that concurrent async inference
+ * would interleave. The server runs these in a pool of worker threads (face-analysis.ts); tests and tools call them
+ * in their own thread.
  */
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { io as TfIo } from '@tensorflow/tfjs-core';
-import type { Config as HumanConfig, Human } from '@vladmandic/human';
-import { threadId, Worker } from 'node:worker_threads';
+import { threadId } from 'node:worker_threads';
+import type { Human } from '@vladmandic/human';
 import sharp from 'sharp';
 import type { Landmark } from '../../analysis/types.js';
+import { FaceAnalyzerError, loadFaceModels, type Tfjs } from './face-models.js';
+
+export { FaceAnalyzerError, type FaceAnalyzerErrorCode } from './face-models.js';
 
 /** Axis-aligned box in pixels of the analysed image (after EXIF orientation and any downscaling, see `scale`). */
 export interface FaceBox {
@@ -37,20 +32,28 @@ export interface FaceBox {
   height: number;
 }
 
+export type FaceDetector = 'blazeface' | 'blazeface-tiles';
+
 export interface DetectedFace {
   box: FaceBox;
   /** Detector confidence 0–1. */
   score: number;
-  /** 128-d identity embedding; compare two with `faceDistance`. */
+  /** Which detector pass found it (see the module comment). */
+  detector: FaceDetector;
+  /** 1024-d identity embedding (`faceres`); compare two with `faceDistance`. Biometric data: never logged or stored. */
   descriptor: Float32Array;
-  /** The 68 iBUG landmarks, in the same pixels as `box`. */
-  landmarks68: Array<{ x: number; y: number }>;
   /**
-   * The 468-point face mesh (MediaPipe topology), only with `{ mesh: true }` and when human found the same face.
-   * Normalised like MediaPipe's landmarks: x / width, y / height, z on the x scale; feed it to
-   * `analysis/face-geometry.ts` with `frameAspect = width / height`.
+   * The 468-point face mesh (MediaPipe topology) when human's mesh model measured this face. Normalised like
+   * MediaPipe's landmarks: x / width, y / height, z on the x scale; feed it to `analysis/face-geometry.ts` with
+   * `frameAspect = width / height`.
    */
   mesh468?: Landmark[];
+  /**
+   * human's presentation-attack models on this face, 0–1, higher = more likely a live face: `antispoof` (trained
+   * on printed and screen attacks) and `liveness` (recapture artefacts). Inputs to the liveness capability, with
+   * thresholds measured in docs/liveness.md.
+   */
+  presentationAttack?: { antispoof: number; liveness: number };
 }
 
 export interface FaceAnalysis {
@@ -62,199 +65,49 @@ export interface FaceAnalysis {
   faces: DetectedFace[];
 }
 
-export interface DetectFacesOptions {
-  /** Detector confidence below which a candidate is dropped (default 0.5). */
-  minConfidence?: number;
-  /** Also compute the 468-point mesh of each face (loads @vladmandic/human on first use). */
-  mesh?: boolean;
-}
-
-export type FaceAnalyzerErrorCode = 'FACE_MODELS_UNAVAILABLE' | 'FACE_IMAGE_UNREADABLE';
-
-export class FaceAnalyzerError extends Error {
-  override readonly name = 'FaceAnalyzerError';
-  constructor(
-    readonly code: FaceAnalyzerErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
 /**
- * Longest side fed to the detector. SSD MobileNet resizes to 512² internally, so more pixels only cost decode time
- * and memory; the descriptor is taken from a 150² crop, which a face of ≥ 60 px at this size already fills.
+ * Longest side analysed. SSD resizes to 512² and BlazeFace to 256², so more pixels only cost decode time and
+ * memory; the descriptor is taken from a 150² crop, which a face of ≥ 60 px at this size already fills.
  */
 export const MAX_ANALYSIS_SIDE = 1280;
-const DEFAULT_MIN_CONFIDENCE = 0.5;
+/** At most this many faces are described (a crowd needs no more to be MULTIPLE_PEOPLE). */
+const MAX_FACES = 10;
+/** Grey border around the image BlazeFace locates faces in: without it, 27 of ORL's 400 tight crops had no face. */
+const BORDER = 0.25;
 
-type FaceApi = typeof import('@vladmandic/face-api/dist/face-api.node-wasm.js');
-/** face-api re-exports the one tfjs instance it was loaded with; its own typing of it is partial. */
-type Tfjs = typeof import('@tensorflow/tfjs-core');
-const tfjsOf = (faceapi: FaceApi) => faceapi.tf as unknown as Tfjs;
-
-const require = createRequire(import.meta.url);
-
-let ready: Promise<FaceApi> | undefined;
-let meshReady: Promise<Human> | undefined;
-let queue: Promise<unknown> = Promise.resolve();
+/** Milliseconds the one-time model load of this thread took, once it has finished. */
 let loadMs: number | undefined;
-
-/** Directory of face-api's bundled weights (the npm tarball's `model/`). */
-export function faceModelDirectory(): string {
-  return join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
-}
-
-async function initialise(): Promise<FaceApi> {
-  const started = performance.now();
-  try {
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    // A local directory, so the backend never reaches for its CDN default.
-    wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
-    const faceapi = (await import('@vladmandic/face-api/dist/face-api.node-wasm.js')) as FaceApi;
-    await tfjsOf(faceapi).setBackend('wasm');
-    await tfjsOf(faceapi).ready();
-    const dir = faceModelDirectory();
-    await faceapi.nets.ssdMobilenetv1.loadFromDisk(dir);
-    await faceapi.nets.faceLandmark68Net.loadFromDisk(dir);
-    await faceapi.nets.faceRecognitionNet.loadFromDisk(dir);
-    loadMs = performance.now() - started;
-    return faceapi;
-  } catch (cause) {
-    ready = undefined; // let a later call try again rather than caching the failure forever
-    throw new FaceAnalyzerError('FACE_MODELS_UNAVAILABLE', 'face models could not be loaded', { cause });
-  }
-}
-
-/** Loads the backend and models once per process; later calls share the same promise. */
-export function loadFaceAnalyzer(): Promise<FaceApi> {
-  ready ??= initialise();
-  return ready;
-}
-
-/** Directory of human's bundled weights (the npm tarball's `models/`). */
-export function meshModelDirectory(): string {
-  // `require.resolve` gives dist/human.node.js (the "node" condition) without loading it.
-  return join(dirname(require.resolve('@vladmandic/human')), '..', 'models');
-}
-
-/** Serves tfjs model URLs under `directory` (as file:// URLs) from disk; other URLs are left to other handlers. */
-function registerDiskModelRouter(tf: Tfjs, directory: string): void {
-  const prefix = pathToFileURL(directory + sep).href;
-  // tfjs types a router as always answering a handler; at run time `null` means "not mine".
-  const router = (url: string | string[]): TfIo.IOHandler | null => {
-    if (typeof url !== 'string' || !url.startsWith(prefix)) return null;
-    return {
-      async load() {
-        const path = fileURLToPath(url);
-        const model = JSON.parse(await readFile(path, 'utf8')) as {
-          modelTopology: object;
-          weightsManifest: Array<{
-            paths: string[];
-            weights: import('@tensorflow/tfjs-core').io.WeightsManifestEntry[];
-          }>;
-          format?: string;
-          generatedBy?: string;
-          convertedBy?: string | null;
-          signature?: object;
-          userDefinedMetadata?: Record<string, object>;
-        };
-        const shards: Buffer[] = [];
-        for (const group of model.weightsManifest) {
-          for (const shard of group.paths) shards.push(await readFile(join(dirname(path), shard)));
-        }
-        const weights = Buffer.concat(shards);
-        return {
-          modelTopology: model.modelTopology,
-          weightSpecs: model.weightsManifest.flatMap((group) => group.weights),
-          weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-          ...(model.format ? { format: model.format } : {}),
-          ...(model.generatedBy ? { generatedBy: model.generatedBy } : {}),
-          ...(model.convertedBy ? { convertedBy: model.convertedBy } : {}),
-          ...(model.signature ? { signature: model.signature } : {}),
-          ...(model.userDefinedMetadata ? { userDefinedMetadata: model.userDefinedMetadata } : {}),
-        };
-      },
-    };
-  };
-  tf.io.registerLoadRouter(router as Parameters<Tfjs['io']['registerLoadRouter']>[0]);
-}
-
-async function initialiseMesh(): Promise<Human> {
-  const faceapi = await loadFaceAnalyzer();
-  try {
-    const directory = meshModelDirectory();
-    registerDiskModelRouter(tfjsOf(faceapi), directory);
-    const { Human: HumanClass } = require(
-      join(dirname(require.resolve('@vladmandic/human')), 'human.node-wasm.js'),
-    ) as {
-      Human: new (config: Partial<HumanConfig>) => Human;
-    };
-    const off = { enabled: false } as const;
-    const human = new HumanClass({
-      backend: 'wasm',
-      wasmPath: `${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`,
-      modelBasePath: `${pathToFileURL(directory + sep).href}`,
-      debug: false,
-      async: false,
-      cacheModels: false,
-      // Every call is a different upload: never reuse a previous frame's result.
-      cacheSensitivity: 0,
-      face: {
-        enabled: true,
-        detector: { rotation: false, maxDetected: 10, minConfidence: 0.3, return: false },
-        mesh: { enabled: true },
-        // The iris model also refines the eyelid points of the mesh: without it a closed eye reads only ~30 % less
-        // open than an open one, with it ~60–70 % (measured on the liveness fixtures), enough to verify a blink.
-        iris: { enabled: true },
-        description: off,
-        emotion: off,
-        antispoof: off,
-        liveness: off,
-        attention: off,
-      } as HumanConfig['face'],
-      body: off as HumanConfig['body'],
-      hand: off as HumanConfig['hand'],
-      object: off as HumanConfig['object'],
-      gesture: off,
-      segmentation: off as HumanConfig['segmentation'],
-      filter: off as HumanConfig['filter'],
-    });
-    await human.load();
-    return human;
-  } catch (cause) {
-    meshReady = undefined;
-    throw new FaceAnalyzerError('FACE_MODELS_UNAVAILABLE', 'face mesh model could not be loaded', { cause });
-  }
-}
-
-/** Loads the mesh model (and the analyzer) once per process. */
-export function loadFaceMesh(): Promise<Human> {
-  meshReady ??= initialiseMesh();
-  return meshReady;
-}
-
-/** Milliseconds the one-time model load took, once it has finished (for benchmarks and metrics). */
 export function faceAnalyzerLoadMs(): number | undefined {
   return loadMs;
 }
 
-/** Live tfjs tensors; stays constant across analyses when nothing leaks. */
-export async function liveTensorCount(): Promise<number> {
-  const faceapi = await loadFaceAnalyzer();
-  return tfjsOf(faceapi).memory().numTensors;
+/** Loads the models of this thread (face-api and human) once. */
+export async function loadFaceAnalyzer(): Promise<Tfjs> {
+  const models = await loadFaceModels();
+  loadMs ??= models.loadMs;
+  return models.tf;
 }
 
+/** Live tfjs tensors in this thread; stays constant across analyses when nothing leaks. */
+export async function liveTensorCount(): Promise<number> {
+  return (await loadFaceAnalyzer()).memory().numTensors;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
 function serialized<T>(task: () => Promise<T>): Promise<T> {
   const run = queue.then(task, task);
   queue = run.catch(() => undefined);
   return run;
 }
 
-async function decode(
-  image: Buffer,
-): Promise<{ pixels: Buffer; width: number; height: number; scale: number }> {
+interface DecodedImage {
+  pixels: Buffer;
+  width: number;
+  height: number;
+  scale: number;
+}
+
+async function decode(image: Buffer): Promise<DecodedImage> {
   try {
     const meta = await sharp(image).metadata();
     // EXIF orientations 5–8 swap the axes once `.rotate()` has applied them.
@@ -263,7 +116,7 @@ async function decode(
     const height = (swapped ? meta.width : meta.height) ?? 0;
     const longest = Math.max(width, height);
     const scale = longest > MAX_ANALYSIS_SIDE ? MAX_ANALYSIS_SIDE / longest : 1;
-    const oriented = sharp(image).rotate();
+    const oriented = sharp(image, { failOn: 'error' }).rotate();
     const pipeline =
       scale < 1
         ? oriented.resize({ width: Math.round(width * scale), height: Math.round(height * scale) })
@@ -281,188 +134,285 @@ async function decode(
   }
 }
 
+/** The image with a grey border of `pad` pixels on every side (see BORDER). */
+function padded(image: DecodedImage, pad: number): DecodedImage {
+  const width = image.width + 2 * pad;
+  const height = image.height + 2 * pad;
+  const pixels = Buffer.alloc(width * height * 3, 128);
+  for (let y = 0; y < image.height; y++) {
+    image.pixels.copy(pixels, ((y + pad) * width + pad) * 3, y * image.width * 3, (y + 1) * image.width * 3);
+  }
+  return { pixels, width, height, scale: image.scale };
+}
+
+interface Candidate {
+  box: FaceBox;
+  score: number;
+  embedding?: number[];
+  mesh?: Array<[number, number, number?]>;
+  presentationAttack?: { antispoof: number; liveness: number };
+}
+
+type Tensor3D = ReturnType<Tfjs['tensor3d']>;
+
+function tensorOf(tf: Tfjs, image: DecodedImage): Tensor3D {
+  return tf.tensor3d(
+    new Uint8Array(image.pixels.buffer, image.pixels.byteOffset, image.pixels.length),
+    [image.height, image.width, 3],
+    'int32',
+  );
+}
+
+/** Runs `task` on a tensor of `image` and disposes the tensor. */
+async function withTensor<T>(tf: Tfjs, image: DecodedImage, task: (t: Tensor3D) => Promise<T>): Promise<T> {
+  const input = tensorOf(tf, image);
+  try {
+    return await task(input);
+  } finally {
+    input.dispose();
+  }
+}
+
 /**
- * All faces in a JPEG or PNG, largest first, each with box, score, landmarks and descriptor. "No face" is an empty
- * list, not an error.
+ * Per-call configs. human merges a call's config into its own for good, so both are always passed: only BlazeFace
+ * to locate faces, everything (as in face-models.ts) to describe one.
  */
-export async function analyzeFaces(image: Buffer, opts: DetectFacesOptions = {}): Promise<FaceAnalysis> {
-  if (faceThread) return faceThread.analyze(image, opts);
-  return analyzeFacesInThisThread(image, opts);
+const modelsEnabled = (enabled: boolean) =>
+  ({
+    face: {
+      mesh: { enabled },
+      iris: { enabled },
+      description: { enabled },
+      antispoof: { enabled },
+      liveness: { enabled },
+    },
+  }) as unknown as Parameters<Human['detect']>[1];
+const LOCATE_ONLY = modelsEnabled(false);
+const DESCRIBE = modelsEnabled(true);
+
+async function blazeFaces(
+  human: Human,
+  input: Tensor3D,
+  config: Parameters<Human['detect']>[1],
+): Promise<Candidate[]> {
+  const result = await human.detect(input as unknown as Parameters<Human['detect']>[0], config);
+  return result.face.map((f) => ({
+    box: { x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3] },
+    score: f.boxScore ?? f.score,
+    ...(f.embedding && f.embedding.length > 0 ? { embedding: f.embedding } : {}),
+    ...(f.mesh.length >= 468 ? { mesh: f.mesh as Array<[number, number, number?]> } : {}),
+    ...(f.real !== undefined && f.live !== undefined
+      ? { presentationAttack: { antispoof: f.real, liveness: f.live } }
+      : {}),
+  }));
 }
 
 /**
- * Where analyses run. tfjs on wasm computes synchronously between its awaits, so in the server's own thread one
- * analysis stops every other request for up to ~0.7 s (measured on 2 cores). `idv-server serve` therefore moves the
- * models into a worker thread (`runFaceAnalysisInWorker`); tests and tools that call the analyzer directly keep it
- * in their thread, where `loadFaceAnalyzer` / `liveTensorCount` can see it.
+ * All faces in a JPEG or PNG, largest first, with everything the server needs of them. "No face" is an empty list,
+ * not an error; an image that does not decode is `FACE_IMAGE_UNREADABLE`.
  */
-let faceThread: FaceAnalysisThread | undefined;
-
-/** From now on `analyzeFaces` / `detectFaces` run in one worker thread of this process (models loaded there). */
-export function runFaceAnalysisInWorker(): void {
-  faceThread ??= new FaceAnalysisThread();
+export async function analyzeFacesInThisThread(image: Buffer): Promise<FaceAnalysis> {
+  const { tf, human } = await loadFaceModels();
+  loadMs ??= (await loadFaceModels()).loadMs;
+  const decoded = await decode(image);
+  const faces = await serialized(() => facesIn(tf, human, decoded));
+  return {
+    width: decoded.width,
+    height: decoded.height,
+    scale: decoded.scale,
+    faces: faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height),
+  };
 }
 
-/** Ends the worker thread (tests; the server process simply exits): analyses run in this thread again. */
-export async function stopFaceAnalysisThread(): Promise<void> {
-  const thread = faceThread;
-  faceThread = undefined;
-  await thread?.terminate();
+/** Longest side of the image BlazeFace looks for faces in (its input is 256²: more pixels would only cost memory). */
+const LOCATE_SIDE = 640;
+/** Longest side a face's region is analysed at: human's crops are 192–256 px, so this keeps full detail. */
+const REGION_SIDE = 480;
+/** Side of a face's region, in face-box sides: human's own crop margin fits inside it. */
+const REGION_PER_FACE = 2.4;
+
+async function facesIn(tf: Tfjs, human: Human, image: DecodedImage): Promise<DetectedFace[]> {
+  let detector: FaceDetector = 'blazeface';
+  let located = await locateWithBlazeFace(tf, human, image);
+  if (located.length === 0) {
+    detector = 'blazeface-tiles';
+    located = await blazeFacesInTiles(tf, human, image);
+  }
+  const faces: DetectedFace[] = [];
+  for (const where of located.slice(0, MAX_FACES)) {
+    const face = await describeRegion(tf, human, image, where.box);
+    if (face) faces.push({ ...face, detector });
+  }
+  return faces;
 }
 
-/** The thread id analyses run on (`0` = the main thread): for tests and metrics. */
-export async function faceAnalysisThreadId(): Promise<number> {
-  return faceThread ? faceThread.threadId() : threadId;
+/**
+ * BlazeFace on the image scaled to ≤ LOCATE_SIDE with a grey border (BORDER): boxes in the image's pixels. The border
+ * lets it find faces that fill the frame (tight ID-photo crops).
+ */
+async function locateWithBlazeFace(tf: Tfjs, human: Human, image: DecodedImage): Promise<Candidate[]> {
+  const small = await scaled(image, LOCATE_SIDE);
+  const pad = Math.round(BORDER * Math.max(small.width, small.height));
+  const found = await withTensor(tf, padded(small, pad), (input) => blazeFaces(human, input, LOCATE_ONLY));
+  const k = image.width / small.width;
+  return found.map((f) => ({
+    ...f,
+    box: { x: (f.box.x - pad) * k, y: (f.box.y - pad) * k, width: f.box.width * k, height: f.box.height * k },
+  }));
 }
 
-interface FaceThreadReply {
-  id: number;
-  result?: FaceAnalysis;
-  threadId?: number;
-  error?: { code?: FaceAnalyzerErrorCode; message: string };
+/** The image scaled so its longest side is at most `side` (itself when it already is). */
+async function scaled(image: DecodedImage, side: number): Promise<DecodedImage> {
+  const longest = Math.max(image.width, image.height);
+  if (longest <= side) return image;
+  const width = Math.round((image.width * side) / longest);
+  const height = Math.round((image.height * side) / longest);
+  const pixels = await sharp(image.pixels, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize({ width, height })
+    .raw()
+    .toBuffer();
+  return { pixels, width, height, scale: image.scale };
 }
 
-class FaceAnalysisThread {
-  private readonly worker: Worker;
-  private next = 0;
-  private readonly pending = new Map<number, (reply: FaceThreadReply) => void>();
-
-  constructor() {
-    // A plain-JS entry that registers tsx, then loads face-analysis-worker.ts.
-    this.worker = new Worker(new URL('./face-analysis-thread.mjs', import.meta.url));
-    // Never keeps the process alive on its own: the server's lifetime decides.
-    this.worker.unref();
-    this.worker.on('message', (reply: FaceThreadReply) => {
-      const settle = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      settle?.(reply);
-    });
-    this.worker.on('error', (cause) => this.failAll(cause));
-    this.worker.on('exit', () => this.failAll(new Error('face analysis thread exited')));
-  }
-
-  private failAll(cause: unknown): void {
-    for (const settle of this.pending.values())
-      settle({ id: -1, error: { code: 'FACE_MODELS_UNAVAILABLE', message: String(cause) } });
-    this.pending.clear();
-    if (faceThread === this) faceThread = undefined;
-  }
-
-  private request(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<FaceThreadReply> {
-    const id = this.next++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.worker.postMessage({ ...message, id }, transfer);
-    });
-  }
-
-  async analyze(image: Buffer, opts: DetectFacesOptions): Promise<FaceAnalysis> {
-    // A copy, transferred: the caller keeps its buffer.
-    const bytes = new Uint8Array(image).buffer;
-    const reply = await this.request({ type: 'analyze', image: bytes, opts }, [bytes]);
-    if (reply.error) {
-      // Coded errors keep their code; anything else stays a plain failure, as it would in this thread.
-      if (reply.error.code) throw new FaceAnalyzerError(reply.error.code, reply.error.message);
-      throw new Error(reply.error.message);
-    }
-    return reply.result!;
-  }
-
-  async terminate(): Promise<void> {
-    await this.worker.terminate();
-  }
-
-  async threadId(): Promise<number> {
-    return (await this.request({ type: 'thread-id' })).threadId ?? -1;
-  }
-}
-
-/** The analysis itself, in the calling thread (the worker thread calls this). */
-export async function analyzeFacesInThisThread(
-  image: Buffer,
-  opts: DetectFacesOptions = {},
-): Promise<FaceAnalysis> {
-  const faceapi = await loadFaceAnalyzer();
-  const human = opts.mesh ? await loadFaceMesh() : undefined;
-  const { pixels, width, height, scale } = await decode(image);
-  const { found, meshes } = await serialized(async () => {
-    const input = faceapi.tf.tensor3d(
-      new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length),
-      [height, width, 3],
-      'int32',
+/**
+ * Everything about the face at `box`: human (BlazeFace, mesh, iris, faceres, antispoof, liveness) on a square region
+ * REGION_PER_FACE times the face, cut from the image with grey where it leaves the image and scaled to ≤ REGION_SIDE.
+ * Every face is described this way, whichever pass found it, so its descriptor does not depend on the detector's box
+ * (face-api's and human's boxes of one face moved the descriptor by up to a third of the threshold), on how large the
+ * face is in the image (BlazeFace's box of a 130–190 px portrait on a 1280 px photo was twice the face: descriptor
+ * 0.54–0.72 from the holder, 0.04–0.24 in its region), or on whether human's crop margin left the image (filled
+ * with black, which shifted tight crops' descriptors: FNMR at FMR 0.1 % 6.4 % → 2.9 % with the grey). Small tensors
+ * also keep each worker's wasm heap small (it never shrinks).
+ */
+async function describeRegion(
+  tf: Tfjs,
+  human: Human,
+  image: DecodedImage,
+  box: FaceBox,
+): Promise<Omit<DetectedFace, 'detector'> | undefined> {
+  const side = Math.max(16, Math.round(Math.max(box.width, box.height) * REGION_PER_FACE));
+  const left = Math.round(box.x + box.width / 2 - side / 2);
+  const top = Math.round(box.y + box.height / 2 - side / 2);
+  const region = Buffer.alloc(side * side * 3, 128);
+  const x0 = Math.max(0, left);
+  const x1 = Math.min(image.width, left + side);
+  if (x1 <= x0) return undefined;
+  for (let y = Math.max(0, top); y < Math.min(image.height, top + side); y++) {
+    image.pixels.copy(
+      region,
+      ((y - top) * side + (x0 - left)) * 3,
+      (y * image.width + x0) * 3,
+      (y * image.width + x1) * 3,
     );
-    try {
-      const found = await faceapi
-        .detectAllFaces(
-          input as unknown as Parameters<FaceApi['detectAllFaces']>[0],
-          new faceapi.SsdMobilenetv1Options({ minConfidence: opts.minConfidence ?? DEFAULT_MIN_CONFIDENCE }),
-        )
-        .withFaceLandmarks()
-        .withFaceDescriptors();
-      const meshes = human
-        ? (await human.detect(input as unknown as Parameters<Human['detect']>[0])).face.map((f) => ({
-            box: { x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3] },
-            mesh: f.mesh,
-          }))
-        : [];
-      return { found, meshes };
-    } finally {
-      input.dispose();
+  }
+  const view = await scaled({ pixels: region, width: side, height: side, scale: image.scale }, REGION_SIDE);
+  const k = side / view.width;
+  const found = await withTensor(tf, view, (input) => blazeFaces(human, input, DESCRIBE));
+  // The face the region was cut around: the one nearest its centre (a neighbour in a group photo may show too).
+  const centre = view.width / 2;
+  const face = found
+    .filter((f) => f.embedding)
+    .sort(
+      (a, b) =>
+        Math.hypot(a.box.x + a.box.width / 2 - centre, a.box.y + a.box.height / 2 - centre) -
+        Math.hypot(b.box.x + b.box.width / 2 - centre, b.box.y + b.box.height / 2 - centre),
+    )[0];
+  if (!face?.embedding) return undefined;
+  const toImage = (x: number, y: number) => ({ x: left + x * k, y: top + y * k });
+  const corner = toImage(face.box.x, face.box.y);
+  return {
+    box: clampedBox(
+      { ...corner, width: face.box.width * k, height: face.box.height * k },
+      image.width,
+      image.height,
+    ),
+    score: face.score,
+    descriptor: Float32Array.from(face.embedding),
+    ...(face.mesh
+      ? {
+          mesh468: face.mesh.slice(0, 468).map(([x, y, z]) => {
+            const p = toImage(x, y);
+            return { x: p.x / image.width, y: p.y / image.height, z: ((z ?? 0) * k) / image.width };
+          }),
+        }
+      : {}),
+    ...(face.presentationAttack ? { presentationAttack: face.presentationAttack } : {}),
+  };
+}
+
+/** The part of `box` inside the image: human's boxes are enlarged around the face and may cross the border. */
+function clampedBox(box: FaceBox, width: number, height: number): FaceBox {
+  const x = Math.max(0, box.x);
+  const y = Math.max(0, box.y);
+  return {
+    x,
+    y,
+    width: Math.max(0, Math.min(width, box.x + box.width) - x),
+    height: Math.max(0, Math.min(height, box.y + box.height) - y),
+  };
+}
+
+/** Side of a tile, px: BlazeFace's 256² input then sees a face at ≥ 2/3 of its size in the image. */
+const TILE_SIDE = 384;
+
+/**
+ * BlazeFace on overlapping tiles of the image (TILE_SIDE, a quarter overlap), for portraits too small for its view of
+ * the whole image (a card photographed from far away: a ≈ 100–130 px portrait on a 1280 px photo, a face of 40–60 px).
+ * Boxes in the image's pixels; a find overlapping one from another tile is the same face.
+ */
+async function blazeFacesInTiles(tf: Tfjs, human: Human, image: DecodedImage): Promise<Candidate[]> {
+  if (Math.max(image.width, image.height) <= LOCATE_SIDE) return [];
+  const step = Math.round(TILE_SIDE * 0.75);
+  const starts = (length: number) => {
+    const out: number[] = [];
+    for (let at = 0; at + TILE_SIDE < length; at += step) out.push(at);
+    out.push(Math.max(0, length - TILE_SIDE));
+    return out;
+  };
+  const found: Candidate[] = [];
+  for (const top of starts(image.height)) {
+    for (const left of starts(image.width)) {
+      const width = Math.min(TILE_SIDE, image.width - left);
+      const height = Math.min(TILE_SIDE, image.height - top);
+      const pixels = Buffer.alloc(width * height * 3);
+      for (let y = 0; y < height; y++) {
+        const from = ((top + y) * image.width + left) * 3;
+        image.pixels.copy(pixels, y * width * 3, from, from + width * 3);
+      }
+      const tile = { pixels, width, height, scale: image.scale };
+      for (const f of await withTensor(tf, tile, (input) => blazeFaces(human, input, LOCATE_ONLY))) {
+        const box = { ...f.box, x: f.box.x + left, y: f.box.y + top };
+        if (!found.some((g) => intersects(g.box, box))) found.push({ ...f, box });
+      }
     }
-  });
-  const faces = found
-    .map((f): DetectedFace => {
-      const box = {
-        x: f.detection.box.x,
-        y: f.detection.box.y,
-        width: f.detection.box.width,
-        height: f.detection.box.height,
-      };
-      const mesh = meshes.find((m) => m.mesh.length >= 468 && overlap(box, m.box) >= MESH_MATCH_MIN_IOU);
-      return {
-        box,
-        score: f.detection.score,
-        descriptor: f.descriptor,
-        landmarks68: f.landmarks.positions.map((p) => ({ x: p.x, y: p.y })),
-        ...(mesh
-          ? {
-              mesh468: mesh.mesh
-                .slice(0, 468)
-                .map(([x, y, z]) => ({ x: x / width, y: y / height, z: (z ?? 0) / width })),
-            }
-          : {}),
-      };
-    })
-    .sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
-  return { width, height, scale, faces };
+  }
+  return found;
+}
+
+function intersects(a: FaceBox, b: FaceBox): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+/** The thread id analyses run on here (for tests of the pool). */
+export function analysisThreadId(): number {
+  return threadId;
 }
 
 /**
- * The two detectors frame a face differently (face-api's box is tight on the features, human's square box
- * includes the forehead), so the same face overlaps by ≈ 0.4–0.6 IoU while neighbours in a group photo overlap by ~0.
+ * Cosine distance (1 − cos) between two descriptors: 0 same image, ≈ 0.1–0.35 same person, ≈ 0.4–0.7 different
+ * people (docs/face-match-calibration.md). 0–2; a zero vector is at distance 1 from everything.
  */
-const MESH_MATCH_MIN_IOU = 0.25;
-
-function overlap(a: FaceBox, b: FaceBox): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / (a.width * a.height + b.width * b.height - inter);
-}
-
-/** The faces of `analyzeFaces`, largest first. */
-export async function detectFaces(image: Buffer, opts: DetectFacesOptions = {}): Promise<DetectedFace[]> {
-  return (await analyzeFaces(image, opts)).faces;
-}
-
-/** Euclidean distance between two descriptors: ~0 same image, < ~0.5 same person, > ~0.6 different people. */
 export function faceDistance(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) throw new RangeError('descriptors differ in length');
-  let sum = 0;
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
   for (let i = 0; i < a.length; i++) {
-    const d = (a[i] as number) - (b[i] as number);
-    sum += d * d;
+    const x = a[i] as number;
+    const y = b[i] as number;
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
   }
-  return Math.sqrt(sum);
+  return na > 0 && nb > 0 ? 1 - dot / Math.sqrt(na * nb) : 1;
 }

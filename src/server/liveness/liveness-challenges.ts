@@ -23,7 +23,7 @@ import type { LivenessChallengesTable, LivenessFramesTable } from '../db/schema.
 import { ApiError } from '../errors.js';
 import { assertExecutionActive, type ExecutionRow } from '../executions/lifecycle.js';
 import { PublicUrls } from '../executions/urls.js';
-import { FaceAnalyzerError } from '../faces/face-analyzer.js';
+import { FaceAnalyzerError, prefetchFaceAnalysis } from '../faces/face-analysis.js';
 import { apiErrorFromZod } from '../http/errors.js';
 import { validateImage } from '../media/validate-image.js';
 import type { LivenessEvidence } from '../pipeline/types.js';
@@ -35,9 +35,12 @@ export type ChallengeRow = Selectable<LivenessChallengesTable>;
 type ChallengeStatus = 'ISSUED' | 'VERIFYING' | 'PASSED' | 'FAILED' | 'EXPIRED' | 'ABANDONED';
 const FAILED_STATUSES: ChallengeStatus[] = ['FAILED', 'EXPIRED', 'ABANDONED'];
 
-/** Workflow 10013 (identity verification) has a liveness step; 10011 (ID only) does not. */
+/**
+ * Both workflows have a liveness step (the seed lists it for 10011 too): 10011 runs the passive burst unless the
+ * account chose `passive_active`; 10013 runs the account's `liveness.mode` (passive by default).
+ */
 export function livenessRequired(row: Pick<ExecutionRow, 'definition_key'>): boolean {
-  return row.definition_key === 10013;
+  return row.definition_key === 10011 || row.definition_key === 10013;
 }
 
 /** Marks open challenges past their expiry as EXPIRED (a failed attempt); one winner if requests race. */
@@ -283,6 +286,8 @@ export async function storeLivenessFrame(
     await ctx.blobs.delete(key);
     throw new ApiError(409, 'CONFLICT', `Frame index ${meta.index} is already used`);
   }
+  // Analysed now, while the user is still busy with the next action: completion then reads it from the cache.
+  prefetchFaceAnalysis(image.bytes);
   return { answer, created: true };
 }
 

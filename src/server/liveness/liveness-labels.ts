@@ -27,6 +27,8 @@ export const LIVENESS_LABELS = [
   'DUPLICATE_FRAMES',
   /** Passive burst: the frames show no natural micro-motion (one photo uploaded several times). */
   'NO_NATURAL_MOTION',
+  /** The passive presentation-attack signal (human's antispoof model) reads the frames as a print or a screen. */
+  'PRESENTATION_ATTACK_SUSPECTED',
   /** Frames the challenge needs are missing (no neutral start, a step without its peak, too few burst frames). */
   'MISSING_FRAMES',
   /** The challenge ran out unused. */

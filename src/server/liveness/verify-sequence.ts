@@ -13,10 +13,10 @@ import {
   analyzeFaces,
   type DetectedFace,
   type FaceAnalysis,
-  FaceAnalyzerError,
   faceDistance,
-} from '../faces/face-analyzer.js';
-import { FACE_MATCH_THRESHOLD, selfiePeople } from '../faces/face-match.js';
+  isUnanalysableImage,
+} from '../faces/face-analysis.js';
+import { selfiePeople } from '../faces/face-match.js';
 import type { LivenessLabel } from './liveness-labels.js';
 import type { LivenessOptions } from './liveness-options.js';
 
@@ -48,7 +48,7 @@ export interface VerifyOptions {
   options: LivenessOptions;
   /** The selfie (SELFIE credential, FACE part) when it is already uploaded: the frames must show its person. */
   selfie?: Buffer;
-  /** Face analysis (default: the process-wide analyzer with the mesh). */
+  /** Face analysis (default: `analyzeFaces`, through the pool and its cache). */
   analyze?: (image: Buffer) => Promise<FaceAnalysis>;
 }
 
@@ -79,8 +79,9 @@ export async function verifyLivenessSequence(
     checkStructure(challenge, sorted);
     checkDuplicates(sorted);
     const timing = checkTiming(challenge, sorted, verify.options);
-    const analysed = await analyseFrames(sorted, verify.analyze ?? meshAnalysis);
+    const analysed = await analyseFrames(sorted, verify.analyze ?? analyzeFaces);
     const identity = await checkIdentity(analysed, verify);
+    const presentation = checkPresentationAttack(analysed, verify.options);
     const motion =
       challenge.mode === 'passive'
         ? checkBurstMotion(analysed, verify.options)
@@ -88,7 +89,7 @@ export async function verifyLivenessSequence(
     return {
       passed: true,
       label: 'OK',
-      measures: { frames: sorted.length, ...timing, ...identity, ...motion },
+      measures: { frames: sorted.length, ...timing, ...identity, ...presentation, ...motion },
     };
   } catch (error) {
     if (error instanceof VerdictReached) {
@@ -97,8 +98,6 @@ export async function verifyLivenessSequence(
     throw error;
   }
 }
-
-const meshAnalysis = (image: Buffer) => analyzeFaces(image, { mesh: true });
 
 function checkStructure(challenge: ChallengeToVerify, frames: readonly SequenceFrame[]): void {
   if (challenge.mode === 'passive') {
@@ -173,17 +172,21 @@ async function analyseFrames(
   frames: readonly SequenceFrame[],
   analyze: (image: Buffer) => Promise<FaceAnalysis>,
 ): Promise<AnalysedFrame[]> {
-  const analysed: AnalysedFrame[] = [];
-  for (const frame of frames) {
-    let analysis: FaceAnalysis;
-    try {
-      analysis = await analyze(await frame.read());
-    } catch (error) {
-      if (error instanceof FaceAnalyzerError && error.code === 'FACE_IMAGE_UNREADABLE') {
-        fail('LIVENESS_UNDETERMINED', { unreadableFrame: frame.index });
+  // All at once: the pool spreads them over its workers (and frames analysed on arrival come from its cache).
+  const analyses = await Promise.all(
+    frames.map(async (frame) => {
+      try {
+        return await analyze(await frame.read());
+      } catch (error) {
+        if (isUnanalysableImage(error)) return undefined;
+        throw error;
       }
-      throw error;
-    }
+    }),
+  );
+  const analysed: AnalysedFrame[] = [];
+  frames.forEach((frame, i) => {
+    const analysis = analyses[i];
+    if (!analysis) fail('LIVENESS_UNDETERMINED', { unreadableFrame: frame.index });
     const people = selfiePeople(analysis.faces);
     if (people.length === 0) fail('NO_FACE_PRESENT', { frame: frame.index });
     if (people.length > 1) fail('MULTIPLE_PEOPLE', { frame: frame.index, faces: people.length });
@@ -199,7 +202,7 @@ async function analyseFrames(
       nose: { x: nose.x * size.width, y: nose.y * size.height },
       faceWidthPx: box.width,
     });
-  }
+  });
   return analysed;
 }
 
@@ -211,22 +214,21 @@ async function checkIdentity(
   const reference = analysed[0] as AnalysedFrame;
   const distances = analysed.map((a) => faceDistance(reference.face.descriptor, a.face.descriptor));
   const maxFrameDistance = round(Math.max(...distances), 4);
-  if (maxFrameDistance > FACE_MATCH_THRESHOLD) {
+  const threshold = verify.options.identityThreshold;
+  if (maxFrameDistance > threshold) {
     fail('DIFFERENT_PERSON', {
       maxFrameDistance,
       frame: analysed[distances.indexOf(Math.max(...distances))]?.frame.index,
-      threshold: FACE_MATCH_THRESHOLD,
+      threshold,
     });
   }
   if (!verify.selfie) return { maxFrameDistance };
-  // The selfie needs only its descriptor: no mesh, which saves a third of its analysis.
-  const analyze = verify.analyze ?? ((image: Buffer) => analyzeFaces(image));
+  const analyze = verify.analyze ?? analyzeFaces;
   let selfieFaces: DetectedFace[];
   try {
     selfieFaces = selfiePeople((await analyze(verify.selfie)).faces);
   } catch (error) {
-    if (error instanceof FaceAnalyzerError && error.code === 'FACE_IMAGE_UNREADABLE')
-      return { maxFrameDistance };
+    if (isUnanalysableImage(error)) return { maxFrameDistance };
     throw error;
   }
   // A selfie without exactly one face is the usability check's finding; the pipeline re-checks the binding.
@@ -235,10 +237,31 @@ async function checkIdentity(
     faceDistance((selfieFaces[0] as DetectedFace).descriptor, reference.face.descriptor),
     4,
   );
-  if (selfieDistance > FACE_MATCH_THRESHOLD) {
-    fail('DIFFERENT_PERSON', { maxFrameDistance, selfieDistance, threshold: FACE_MATCH_THRESHOLD });
+  if (selfieDistance > threshold) {
+    fail('DIFFERENT_PERSON', { maxFrameDistance, selfieDistance, threshold });
   }
   return { maxFrameDistance, selfieDistance };
+}
+
+/**
+ * The passive presentation-attack signal (human's `antispoof` model) on the frames: the median score over the frames
+ * must reach `options.presentationAttack.minAntispoof`, else `PRESENTATION_ATTACK_SUSPECTED`. A median, so one odd
+ * frame (motion blur, a hand) does not decide; thresholds and their APCER / BPCER in docs/liveness.md.
+ */
+function checkPresentationAttack(
+  analysed: readonly AnalysedFrame[],
+  options: LivenessOptions,
+): Record<string, unknown> {
+  const scores = analysed.map((a) => a.face.presentationAttack?.antispoof).filter((s) => s !== undefined);
+  if (scores.length === 0) return {};
+  const antispoof = round(median(scores));
+  if (antispoof < options.presentationAttack.minAntispoof) {
+    fail('PRESENTATION_ATTACK_SUSPECTED', {
+      antispoof,
+      minAntispoof: options.presentationAttack.minAntispoof,
+    });
+  }
+  return { antispoof };
 }
 
 function median(values: number[]): number {

@@ -1,14 +1,20 @@
 /**
  * The `similarity` capability: is the person of the selfie (SELFIE credential, FACE part) the holder of the
  * document (ID credential, FRONT part: the portrait)? Decided on the server's own face analysis of the stored
- * pixels; threshold and score mapping are in ../faces/face-match.ts (calibration in docs/face-match-calibration.md).
+ * pixels; threshold and score mapping are in ../faces/face-match.ts (calibration in docs/face-match-calibration.md);
+ * the client's own threshold (`clients.face_match_threshold`) arrives as `input.faceMatch`.
  *
  * MATCH → PASSED, NO_MATCH → REJECTED, NOT_POSSIBLE → NOT_EXECUTED labelled with the reason (NO_FACE_PRESENT,
  * MULTIPLE_PEOPLE, NO_FACE_ON_DOCUMENT, UNREADABLE_IMAGE, NOT_UPLOADED, UNSUPPORTED_FORMAT); usability already
  * rejects what is missing or unusable, so this capability does not reject twice for it.
  */
 import { randomUUID } from 'node:crypto';
-import { compareSelfieWithDocument, type FaceMatch, FACE_MATCH_THRESHOLD } from '../faces/face-match.js';
+import {
+  compareSelfieWithDocument,
+  DEFAULT_FACE_MATCH_SETTINGS,
+  type FaceMatch,
+  type FaceMatchSettings,
+} from '../faces/face-match.js';
 import type { Capability, CapabilityResult, DecisionType, ExecutionInput, StoredPart } from './types.js';
 
 const FACE_IMAGE_MIME = new Set(['image/jpeg', 'image/png']);
@@ -33,7 +39,7 @@ export const similarityCapability: Capability = {
         .filter((c) => c !== undefined)
         .map((c) => ({ id: c.id, category: c.category }));
       const front = idCredential && findPart(input.parts, idCredential.id, 'FRONT');
-      const outcome = await compare(selfie, front);
+      const outcome = await compare(selfie, front, input.faceMatch ?? DEFAULT_FACE_MATCH_SETTINGS);
       const label = outcome.similarity === 'NOT_POSSIBLE' ? outcome.reason : outcome.similarity;
       results.push({
         id: randomUUID(),
@@ -48,13 +54,17 @@ export const similarityCapability: Capability = {
 
 type Comparison = FaceMatch | { similarity: 'NOT_POSSIBLE'; reason: 'NOT_UPLOADED' | 'UNSUPPORTED_FORMAT' };
 
-async function compare(selfie: StoredPart | undefined, front: StoredPart | undefined): Promise<Comparison> {
+async function compare(
+  selfie: StoredPart | undefined,
+  front: StoredPart | undefined,
+  settings: FaceMatchSettings,
+): Promise<Comparison> {
   if (!selfie || !front) return { similarity: 'NOT_POSSIBLE', reason: 'NOT_UPLOADED' };
   // A PDF document page has no pixels to find a face in without rasterising it.
   if (!FACE_IMAGE_MIME.has(selfie.mime) || !FACE_IMAGE_MIME.has(front.mime)) {
     return { similarity: 'NOT_POSSIBLE', reason: 'UNSUPPORTED_FORMAT' };
   }
-  return compareSelfieWithDocument(await selfie.read(), await front.read());
+  return compareSelfieWithDocument(await selfie.read(), await front.read(), settings);
 }
 
 /** Numbers and codes only: the descriptors themselves are biometric data and never leave the analysis. */
@@ -63,7 +73,7 @@ function resultData(outcome: Comparison): Record<string, unknown> {
     const { reason: _reason, ...counts } = outcome;
     return counts;
   }
-  return { ...outcome, threshold: FACE_MATCH_THRESHOLD };
+  return { ...outcome };
 }
 
 function findPart(

@@ -43,8 +43,10 @@ export interface ExecutionInput {
     allowedCountries?: readonly string[] | null;
   }>;
   parts: StoredPart[];
-  /** Present when the workflow has a liveness step. */
+  /** What the liveness step left behind (both workflows have one: 10011 passive by default, 10013 as chosen). */
   liveness?: LivenessEvidence;
+  /** The client's face-match threshold (`clients.face_match_threshold`); the default when absent. */
+  faceMatch?: { threshold: number };
   /** When the decision is made: expiry and age are judged on this day (defaults to now). */
   decidedAt?: Date;
   /** Checks the account asked for, e.g. a minimum age of the holder. */

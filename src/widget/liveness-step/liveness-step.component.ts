@@ -25,7 +25,8 @@ export interface LivenessStepClient extends LivenessTransport {
 /**
  * `intro` (what is about to happen) → `starting` (challenge + camera) → `running` (one instruction at a time) →
  * `checking` (the server verifies) → `done`; or `retry` (try again with a new challenge), `exhausted` (no attempts
- * left: the user continues), `camera-error`.
+ * left: the user continues), `camera-error` (the user may try the camera again or continue without the check, which
+ * the server then reports as liveness REJECTED `LIVENESS_UNDETERMINED`: nobody is stuck on a device without a camera).
  */
 export type LivenessStepState =
   | 'intro'
@@ -366,6 +367,9 @@ export class IdvLivenessStep extends StepElement {
       <div class="actions">
         <button class="primary" part="primary-button" type="button" @click=${() => void this.begin()}>
           ${msg('Try the camera again', { id: 'capture.camera-retry' })}
+        </button>
+        <button type="button" @click=${() => this.finish('EXHAUSTED')}>
+          ${msg('Continue without this check', { id: 'liveness.skip-without-camera' })}
         </button>
       </div>
     `;

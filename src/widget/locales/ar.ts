@@ -138,6 +138,7 @@ export const templates = {
   'liveness.start': 'ابدأ',
   'liveness.starting': 'جارٍ تشغيل الكاميرا…',
   'liveness.checking': 'جارٍ التحقق…',
+  'liveness.skip-without-camera': 'المتابعة بدون هذا التحقق',
   'liveness.done': 'تم، شكرًا لك.',
   'liveness.instruction.neutral': 'انظر مباشرة إلى الكاميرا',
   'liveness.instruction.hold-still': 'اثبت للحظة',

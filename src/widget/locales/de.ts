@@ -150,6 +150,7 @@ export const templates = {
   'liveness.start': 'Starten',
   'liveness.starting': 'Kamera wird gestartet…',
   'liveness.checking': 'Wird geprüft…',
+  'liveness.skip-without-camera': 'Ohne diese Prüfung fortfahren',
   'liveness.done': 'Fertig, danke.',
   'liveness.instruction.neutral': 'Schauen Sie direkt in die Kamera',
   'liveness.instruction.hold-still': 'Halten Sie kurz still',

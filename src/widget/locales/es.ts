@@ -147,6 +147,7 @@ export const templates = {
   'liveness.start': 'Empezar',
   'liveness.starting': 'Iniciando la cámara…',
   'liveness.checking': 'Comprobando…',
+  'liveness.skip-without-camera': 'Continuar sin esta comprobación',
   'liveness.done': 'Listo, gracias.',
   'liveness.instruction.neutral': 'Mire directamente a la cámara',
   'liveness.instruction.hold-still': 'Quédese quieto un momento',

@@ -148,6 +148,7 @@ export const templates = {
   'liveness.start': 'Commencer',
   'liveness.starting': 'Démarrage de la caméra…',
   'liveness.checking': 'Vérification…',
+  'liveness.skip-without-camera': 'Continuer sans cette vérification',
   'liveness.done': 'C’est fait, merci.',
   'liveness.instruction.neutral': 'Regardez droit vers la caméra',
   'liveness.instruction.hold-still': 'Ne bougez plus un instant',

@@ -147,6 +147,7 @@ export const templates = {
   'liveness.start': 'Começar',
   'liveness.starting': 'A iniciar a câmara…',
   'liveness.checking': 'A verificar…',
+  'liveness.skip-without-camera': 'Continuar sem esta verificação',
   'liveness.done': 'Concluído, obrigado.',
   'liveness.instruction.neutral': 'Olhe diretamente para a câmara',
   'liveness.instruction.hold-still': 'Fique imóvel por um momento',

@@ -129,7 +129,9 @@ export function livenessCameraInitScript(bundle: string, options: LivenessCamera
           ctx.fillRect(Math.random() * config.width, Math.random() * config.height, 2, 2);
         }
       } else if (scene) {
-        ctx.drawImage(scene, 0, 0, config.width, config.height);
+        // window.idvSceneShift slides the scene sideways, as in widget-driver.ts.
+        const shift = (globalThis.idvSceneShift ?? 0) * config.width;
+        ctx.drawImage(scene, shift, 0, config.width, config.height);
       }
     },
   });

@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { closeDocumentReaders } from '../../../src/server/documents/index.js';
-import { detectFaces, loadFaceAnalyzer } from '../../../src/server/faces/face-analyzer.js';
+import { detectFaces } from '../../../src/server/faces/face-analysis.js';
+import { loadFaceAnalyzer } from '../../../src/server/faces/face-analyzer.js';
 import {
-  FACE_MATCH_THRESHOLD,
+  DEFAULT_FACE_MATCH_THRESHOLD as FACE_MATCH_THRESHOLD,
   faceMatchScore,
   matchDescriptors,
 } from '../../../src/server/faces/face-match.js';
@@ -104,14 +105,21 @@ describe('faceMatchScore', () => {
 
   it('never rounds a near miss up to a match', () => {
     assert.ok(faceMatchScore(FACE_MATCH_THRESHOLD + 1e-6) < 80);
-    assert.equal(
-      matchDescriptors(new Float32Array([0]), new Float32Array([FACE_MATCH_THRESHOLD + 1e-3])).similarity,
-      'NO_MATCH',
-    );
-    assert.equal(
-      matchDescriptors(new Float32Array([0]), new Float32Array([FACE_MATCH_THRESHOLD - 1e-3])).similarity,
-      'MATCH',
-    );
+    // Two unit vectors at cosine distance d: (1, 0) and (1 − d, sin θ).
+    const at = (d: number) => new Float32Array([1 - d, Math.sqrt(1 - (1 - d) ** 2)]);
+    const origin = new Float32Array([1, 0]);
+    assert.equal(matchDescriptors(origin, at(FACE_MATCH_THRESHOLD + 1e-3)).similarity, 'NO_MATCH');
+    assert.equal(matchDescriptors(origin, at(FACE_MATCH_THRESHOLD - 1e-3)).similarity, 'MATCH');
+  });
+
+  it('follows the client’s own threshold (the KYC seed’s onboarding_face_encoding_tolerance)', () => {
+    const origin = new Float32Array([1, 0]);
+    const d = 0.35;
+    const pair = new Float32Array([1 - d, Math.sqrt(1 - (1 - d) ** 2)]);
+    assert.equal(matchDescriptors(origin, pair).similarity, 'MATCH', 'default threshold');
+    const strict = matchDescriptors(origin, pair, { threshold: 0.3 });
+    assert.deepEqual([strict.similarity, strict.threshold], ['NO_MATCH', 0.3]);
+    assert.ok(strict.faceMatchScore < 80);
   });
 });
 
@@ -212,6 +220,10 @@ describe('pipeline with the default capabilities and stored parts', () => {
     );
     assert.deepEqual(outcome.capabilities.similarity!.map(verdict), [['PASSED', 'MATCH', 'MATCH']]);
     assert.notEqual(outcome.decision.details.label, 'NO_MATCH');
-    assert.notEqual(outcome.decision.type, 'REJECTED');
+    // 10011 has liveness too now: without a passed challenge it is what rejects, not the face match.
+    assert.deepEqual(
+      outcome.capabilities.liveness!.map((r) => [r.decision.type, r.decision.details.label]),
+      [['REJECTED', 'LIVENESS_UNDETERMINED']],
+    );
   });
 });

@@ -89,14 +89,21 @@ for (const target of testDatabases()) {
       ...extra,
     });
 
-    it('asks only 10013 executions for liveness', async () => {
-      const idOnly = await createLivenessAccount(app, client, 'passive_active', 10011);
+    it('asks both workflows for liveness: 10011 passive by default, the account’s mode otherwise', async () => {
+      const idOnly = await createLivenessAccount(app, client, 'passive', 10011);
       const view = await session(idOnly);
-      assert.equal(view.liveness.status, 'NOT_REQUIRED');
-      assert.equal(view.links.liveness, undefined);
-      const refused = await requestChallenge(app, idOnly);
-      assert.equal(refused.status, 409);
-      assert.equal(await code(refused), 'LIVENESS_NOT_REQUIRED');
+      assert.equal(view.liveness.status, 'REQUIRED');
+      assert.equal(view.liveness.mode, 'passive');
+      assert.equal(view.links.liveness, 'http://idv.test/api/v1/session/liveness');
+      const burst = await issueChallenge(app, idOnly);
+      assert.equal(burst.mode, 'passive');
+      assert.deepEqual(burst.actions, []);
+      assert.equal(burst.burstFrames, 3);
+      const activeIdOnly = await createLivenessAccount(app, client, 'passive_active', 10011);
+      assert.ok(
+        (await issueChallenge(app, activeIdOnly)).actions.length >= 2,
+        '10011 honours passive_active',
+      );
 
       const identity = await createLivenessAccount(app, client, 'passive_active');
       const required = await session(identity);
@@ -400,14 +407,14 @@ for (const target of testDatabases()) {
       assert.equal(details.decision?.type, 'REJECTED');
     });
 
-    it('reports liveness for 10011 as required and not performed when nothing ran', async () => {
+    it('rejects liveness of a 10011 execution that never completed its passive challenge', async () => {
       const created = await createLivenessAccount(app, client, 'passive', 10011);
       await captureEverything(app, created);
       const details = await finalizeAndRetrieve(created);
       const liveness = details.capabilities.liveness?.[0];
       assert.deepEqual(
-        [liveness?.decision.type, liveness?.decision.details.label],
-        ['NOT_EXECUTED', 'NOT_PERFORMED'],
+        [liveness?.decision.type, liveness?.decision.details.label, liveness?.data?.mode],
+        ['REJECTED', 'LIVENESS_UNDETERMINED', 'passive'],
       );
       assert.notEqual(details.decision?.type, 'PASSED');
     });

@@ -113,7 +113,7 @@ describe('static files and demo endpoint', () => {
         body: JSON.stringify(body),
       });
     for (const [choice, key, status] of [
-      ['none', 10011, 'NOT_REQUIRED'],
+      ['none', 10011, 'REQUIRED'], // 10011 has passive liveness too (issue #14)
       ['passive', 10013, 'REQUIRED'],
       ['passive_active', 10013, 'REQUIRED'],
     ] as const) {
