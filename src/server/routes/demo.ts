@@ -51,7 +51,7 @@ const demoVerificationRoute = createRoute({
   path: '/demo/api/verifications',
   tags: ['demo'],
   summary:
-    'Demo only (`serve --demo`): start a verification for the demo client, no auth (10011, or 10013 with liveness)',
+    'Demo only (`serve --demo`): start a verification for the demo client, no auth (10011 with passive liveness, or 10013 in the chosen liveness mode)',
   request: { body: { ...jsonBody(DemoVerificationRequest), required: false } },
   responses: {
     201: jsonResponse(DemoVerificationResponse, 'Started'),
@@ -67,7 +67,7 @@ export function demoRoutes(ctx: ServerContext) {
     if (!client)
       return c.json({ error: { code: 'SERVICE_UNAVAILABLE', message: 'Demo client missing' } }, 503);
     const demoPage = `${ctx.config.publicUrl}/demo/`;
-    // An empty body (the original demo call) means no liveness.
+    // An empty body (the original demo call) or `none` means 10011, whose liveness is passive by default.
     const liveness = c.req.header('content-type') ? c.req.valid('json').liveness : undefined;
     const withLiveness = liveness !== undefined && liveness !== 'none';
     const created = await createExecution(ctx, client, {
