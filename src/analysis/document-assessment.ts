@@ -1,8 +1,8 @@
 /** assessDocumentFrame: every on-device document check on one frame, as reason codes plus a best-frame score. */
-import { detectEdges, findDocumentQuadInLuma } from './document-quad.js';
+import { detectEdges, FOCAL_PER_LONG_SIDE, findDocumentQuadInLuma } from './document-quad.js';
 import { type DocumentThresholds, documentThresholds } from './document-thresholds.js';
 import { glareStats } from './glare.js';
-import { exposureStats, lumaHistogram, toLuma } from './luma.js';
+import { exposureStats, lumaHistogram, toColorImage } from './luma.js';
 import {
   maxCornerAngleDeviation,
   maxCornerDisplacement,
@@ -37,10 +37,16 @@ export interface DocumentAssessment {
     sharpness: number;
     /** Share of near-saturated pixels on the card. */
     glareRatio: number;
+    /** Share of the card washed out solid (GlareStats.solidArea). */
+    glareSolidArea?: number;
     /** Mean luma 0..255 of the card (of the whole frame when no card). */
     meanLuma: number;
     darkRatio: number;
     brightRatio: number;
+    /** Luma 2 % of the card is at or below (the darkest print). */
+    lowLuma?: number;
+    /** Luma 2 % of the card is at or above (its whitest paper or print): what exposure is judged by. */
+    highLuma?: number;
     /** Card area / frame area. */
     fillRatio?: number;
     /** Long / short side of the quad. */
@@ -102,8 +108,8 @@ const RECTIFIED_WIDTH = 320;
 /** Working width of the quad search, and of its second try when nothing was found. */
 const SEARCH_WIDTH = 320;
 const FALLBACK_SEARCH_WIDTH = 160;
-/** Typical phone / webcam horizontal field of view (~65°) as a focal length in units of the frame's long side. */
-const FOCAL_PER_LONG_SIDE = 0.8;
+/** Mean luma of a frame without a card below which it is TOO_DARK: a dark desk (~60) is not, a covered lens is. */
+const FRAME_MIN_MEAN_LUMA = 42;
 
 function sortIssues(issues: Set<DocumentIssue>): DocumentIssue[] {
   return DOCUMENT_ISSUE_PRIORITY.filter((i) => issues.has(i));
@@ -164,7 +170,7 @@ export function assessDocumentFrame(frame: FrameLike, opts: DocumentAssessOption
   const t = documentThresholds(opts.profile, opts.thresholds);
   const kind = opts.kind ?? 'any';
   const issues = new Set<DocumentIssue>();
-  let img = toLuma(frame, SEARCH_WIDTH);
+  let img = toColorImage(frame, SEARCH_WIDTH);
   const edges = detectEdges(img);
   let found = findDocumentQuadInLuma(img, { kind, edges });
   // No edge at all (a blank wall, a covered lens): nothing a coarser look could find either.
@@ -173,7 +179,7 @@ export function assessDocumentFrame(frame: FrameLike, opts: DocumentAssessOption
     // it in texture; at half the resolution it stands out again, so a blurred card is reported as BLURRY rather
     // than missing. Converted from the frame, not halved from `img`: an exact area average finds borderline
     // cards that the twice-rounded one misses.
-    const small = toLuma(frame, FALLBACK_SEARCH_WIDTH);
+    const small = toColorImage(frame, FALLBACK_SEARCH_WIDTH);
     const again = findDocumentQuadInLuma(small, { kind, edges: detectEdges(small) });
     if (again) {
       img = small;
@@ -184,9 +190,9 @@ export function assessDocumentFrame(frame: FrameLike, opts: DocumentAssessOption
   if (!found) {
     const exposure = exposureStats(lumaHistogram(img.luma, img.width, img.height));
     // Without a card only the whole frame can be judged, and a dark desk is normal: flag only clearly bad light.
-    if (exposure.meanLuma < 0.6 * t.minMeanLuma || exposure.darkRatio > 0.9) issues.add('TOO_DARK');
+    if (exposure.meanLuma < FRAME_MIN_MEAN_LUMA || exposure.darkRatio > 0.9) issues.add('TOO_DARK');
     // Over-exposure can wash out the card's outline itself: a large blown-out area is reason enough.
-    if (exposure.meanLuma > t.maxMeanLuma || exposure.brightRatio > 0.5 * t.maxBrightRatio)
+    if (exposure.meanLuma > t.maxMeanLuma || exposure.brightRatio > t.maxBrightRatio)
       issues.add('TOO_BRIGHT');
     issues.add('NO_DOCUMENT');
     return {
@@ -257,11 +263,19 @@ export function assessDocumentFrame(frame: FrameLike, opts: DocumentAssessOption
   const sharpness = directionalSharpness(card, part.width, part.height, measured);
   const glare = glareStats(card, part.width, part.height, { region: measured });
   const exposure = exposureStats(lumaHistogram(card, part.width, part.height, measured));
-  if (exposure.meanLuma < t.minMeanLuma || exposure.darkRatio > t.maxDarkRatio) issues.add('TOO_DARK');
+  if (
+    exposure.highLuma < t.minHighLuma ||
+    exposure.meanLuma < t.minMeanLuma ||
+    exposure.darkRatio > t.maxDarkRatio
+  ) {
+    issues.add('TOO_DARK');
+  }
   if (exposure.meanLuma > t.maxMeanLuma || exposure.brightRatio > t.maxBrightRatio) issues.add('TOO_BRIGHT');
   if (sharpness < t.minSharpness) issues.add('BLURRY');
   // A card blown out as a whole is TOO_BRIGHT; its solid white is not a local reflection.
-  const glareCore = !issues.has('TOO_BRIGHT') && glare.solidCore > t.maxGlareCore * inset.width;
+  const glareCore =
+    !issues.has('TOO_BRIGHT') &&
+    (glare.solidCore > t.maxGlareCore * inset.width || glare.solidArea > t.maxGlareSolidArea);
   if (glare.largestCluster > t.maxGlareCluster || glare.ratio > t.maxGlareRatio || glareCore) {
     issues.add('GLARE');
   }
@@ -290,9 +304,12 @@ export function assessDocumentFrame(frame: FrameLike, opts: DocumentAssessOption
     metrics: {
       sharpness,
       glareRatio: glare.ratio,
+      glareSolidArea: glare.solidArea,
       meanLuma: exposure.meanLuma,
       darkRatio: exposure.darkRatio,
       brightRatio: exposure.brightRatio,
+      lowLuma: exposure.lowLuma,
+      highLuma: exposure.highLuma,
       fillRatio,
       aspect,
       tiltDeg,
