@@ -259,7 +259,8 @@ export function captureConditions(
       scene.centerY = round3(rng.range(0.35, 0.65));
       break;
     case 'DOCUMENT_TOO_CLOSE':
-      scene.scale = round3(rng.range(0.98, 1.12));
+      // Wider than the frame, with its top and bottom edges still in view (else no outline is left to judge).
+      scene.scale = round3(rng.range(0.98, Math.max(0.99, Math.min(1.12, (0.95 * 480 * aspect) / 640))));
       scene.centerX = 0.5;
       scene.centerY = 0.5;
       scene.rotationDeg = round3(rng.range(-3, 3));
