@@ -12,7 +12,7 @@ import {
   quadAspect,
   sideLengths,
 } from './quad-geometry.js';
-import { directionalSharpness } from './sharpness.js';
+import { directionalSharpness, textureSharpness } from './sharpness.js';
 import { rectifyQuadLuma } from './rectify.js';
 import type {
   CaptureProfile,
@@ -33,7 +33,7 @@ export interface DocumentAssessment {
   /** Card corners in frame pixels (TL, TR, BR, BL); absent when no document was found. */
   quad?: Quad;
   metrics: {
-    /** Focus measure (directionalSharpness) of the card rectified to 320 px wide (whole frame when no card). */
+    /** Focus measure (textureSharpness) of the card rectified to 320 px wide (directionalSharpness of the whole frame when no card). */
     sharpness: number;
     /** Share of near-saturated pixels on the card. */
     glareRatio: number;
@@ -260,7 +260,7 @@ export function assessDocumentFrame(frame: FrameLike, opts: DocumentAssessOption
   const part = { x: inset.x - 1, y: inset.y - 1, width: inset.width + 2, height: inset.height + 2 };
   const card = rectifyQuadLuma(frame, quad, rw, rh, part) ?? new Uint8Array(part.width * part.height);
   const measured = { x: 1, y: 1, width: inset.width, height: inset.height };
-  const sharpness = directionalSharpness(card, part.width, part.height, measured);
+  const sharpness = textureSharpness(card, part.width, part.height, measured);
   const glare = glareStats(card, part.width, part.height, { region: measured });
   const exposure = exposureStats(lumaHistogram(card, part.width, part.height, measured));
   if (
@@ -270,7 +270,16 @@ export function assessDocumentFrame(frame: FrameLike, opts: DocumentAssessOption
   ) {
     issues.add('TOO_DARK');
   }
-  if (exposure.meanLuma > t.maxMeanLuma || exposure.brightRatio > t.maxBrightRatio) issues.add('TOO_BRIGHT');
+  // Over-exposure shows on the whole frame too: a dark card may keep its own print while the surface round it
+  // (and any white on it) is blown out. A camera's metering never clips that much of a scene it exposed right.
+  const frameExposure = exposureStats(lumaHistogram(img.luma, img.width, img.height));
+  if (
+    exposure.meanLuma > t.maxMeanLuma ||
+    exposure.brightRatio > t.maxBrightRatio ||
+    frameExposure.brightRatio > t.maxFrameBrightRatio
+  ) {
+    issues.add('TOO_BRIGHT');
+  }
   if (sharpness < t.minSharpness) issues.add('BLURRY');
   // A card blown out as a whole is TOO_BRIGHT; its solid white is not a local reflection.
   const glareCore =

@@ -1176,6 +1176,45 @@ function dataPageOfBooklet(
   return firstDensity >= secondDensity ? first : second;
 }
 
+/**
+ * A passport data page inside a quad cut off by the frame border: the user shows the data page and the opposite page
+ * runs out of the frame. The page's fold is where the quad, measured from its side opposite the border, has a data
+ * page's shape (125 × 88 mm, the fold on a long side); it is taken when an edge runs along the whole fold there,
+ * clearly above what the quad's other crossings show. A data page itself cut off by the frame cannot have that
+ * line in view (its top is outside), so it stays cut off. Undefined when there is no such fold.
+ */
+function dataPageInCutOffBooklet(
+  img: LumaImage | ColorImage,
+  corners: readonly Point[],
+  lines: readonly Line[],
+): Point[] | undefined {
+  const { width: w, height: h } = img;
+  const b = lines.findIndex((l) => l.border);
+  if (b < 0 || lines.filter((l) => l.border).length !== 1) return undefined;
+  const c = (k: number) => corners[(b + k) % 4]!;
+  const at = (p: Point, q: Point, t: number) => ({ x: p.x + (q.x - p.x) * t, y: p.y + (q.y - p.y) * t });
+  const page = (t: number) => [c(2), c(3), at(c(3), c(4), t), at(c(2), c(1), t)];
+  const strengths: Array<{ t: number; strength: number; fits: boolean }> = [];
+  for (let t = 0.15; t <= 1.0001; t += 0.01) {
+    const q = page(t);
+    const p2 = q[2]!;
+    const p1 = q[3]!;
+    const len = Math.hypot(p1.x - p2.x, p1.y - p2.y);
+    const normal = { x: -(p1.y - p2.y) / len, y: (p1.x - p2.x) / len };
+    const r = rectifiedAspect(q as Quad, w, h, FOCAL_PER_LONG_SIDE * Math.max(w, h));
+    const aspect = r >= 1 ? r : 1 / r;
+    const foldIsLong = len > Math.hypot(q[1]!.x - q[2]!.x, q[1]!.y - q[2]!.y);
+    const fits = foldIsLong && Math.abs(Math.log(aspect / (125 / 88))) <= Math.log(1.1);
+    strengths.push({ t, strength: edgeStrengthAlong(img, p2, p1, normal, 0), fits });
+  }
+  const sorted = strengths.map((x) => x.strength).sort((x, y) => x - y);
+  const noise = sorted[sorted.length >> 1]!;
+  let best: { t: number; strength: number } | undefined;
+  for (const x of strengths) if (x.fits && (!best || x.strength > best.strength)) best = x;
+  if (!best || best.strength < Math.max(5, 2.5 * noise)) return undefined;
+  return page(best.t);
+}
+
 /** Finds the document in a working image; corners in its pixels. */
 export function findDocumentQuadInLuma(
   img: LumaImage | ColorImage,
@@ -1389,10 +1428,18 @@ export function findDocumentQuadInLuma(
         corners = dataPageOfBooklet(img, edges, lines, profiles, corners) ?? corners;
     }
   }
+  let borderSide = chosen.border;
+  if (chosen.border && allowFold) {
+    const page = dataPageInCutOffBooklet(img, corners, refined);
+    if (page) {
+      corners = page;
+      borderSide = false;
+    }
+  }
   return {
     corners: orderQuad(corners),
-    confidence: chosen.support * (chosen.border ? 0.8 : 1),
-    borderSide: chosen.border,
+    confidence: chosen.support * (borderSide ? 0.8 : 1),
+    borderSide,
   };
 }
 

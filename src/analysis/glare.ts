@@ -15,6 +15,9 @@ export interface GlareOptions {
   haloDrop?: number;
 }
 
+/** Smoothed luma a glare-like blob must reach somewhere: the sensor's ceiling (after JPEG, 254–255). */
+const CLIPPED = 254;
+
 /** How far past a blob's edge (pixels) its halo is probed. */
 const HALO_DISTANCE = 4;
 
@@ -110,9 +113,12 @@ export function glareStats(
       let size = 0;
       let boundary = 0;
       let soft = 0;
+      let peak = 0;
       while (top > 0) {
         const i = stack[--top]!;
         size++;
+        const v = smoothed.at(i);
+        if (v > peak) peak = v;
         const x = i % width;
         const y = (i - x) / width;
         // Visit the four neighbours inside the region: saturated ones join the blob, the rest are its boundary.
@@ -137,7 +143,9 @@ export function glareStats(
           if (near >= level - drop && smoothed.at(fy * width + fx) >= level - 2 * drop) soft++;
         }
       }
-      if (boundary === 0 || soft >= 0.5 * boundary) {
+      // A reflection clips: somewhere in it the sensor is at its ceiling. White paper lit a little unevenly hovers
+      // just under it, in soft-rimmed specks that are not one.
+      if (peak >= CLIPPED && (boundary === 0 || soft >= 0.5 * boundary)) {
         glarePixels += size;
         if (size > largest) largest = size;
       }
