@@ -9,7 +9,7 @@ import {
   perspectiveTiltDeg,
   pointInQuad,
   polygonArea,
-  quadAspect,
+  rectifiedAspect,
   sideLengths,
 } from './quad-geometry.js';
 import { directionalSharpness, textureSharpness } from './sharpness.js';
@@ -49,10 +49,12 @@ export interface DocumentAssessment {
     highLuma?: number;
     /** Card area / frame area. */
     fillRatio?: number;
-    /** Long / short side of the quad. */
+    /** Long / short side of the card with perspective undone (`rectifiedAspect`). */
     aspect?: number;
     /** Estimated angle between card and image plane, degrees. */
     tiltDeg?: number;
+    /** Largest deviation of a corner angle from 90°, degrees (keystone skews corners; rotation does not). */
+    cornerAngleDeg?: number;
     /** Largest corner displacement from `previousQuad`, frame pixels. */
     motionPx?: number;
   };
@@ -98,11 +100,11 @@ export const DOCUMENT_ISSUE_PRIORITY: readonly DocumentIssue[] = [
   'RESOLUTION_TOO_LOW',
 ];
 
-const NOMINAL_ASPECT: Record<DocumentKind, [number, number]> = {
-  id1: [85.6 / 53.98, 85.6 / 53.98],
-  passport: [125 / 88, 125 / 88],
-  any: [125 / 88, 85.6 / 53.98],
-};
+/**
+ * Long / short sides of the document formats, whichever kind was asked for: a user who picks "ID card" may hold a
+ * 105 × 74 mm card (a passport page's shape), and the shape only says whether the outline is a document's.
+ */
+const FORMATS = [125 / 88, 120 / 80, 85.6 / 53.98];
 /** Width of the rectified card on which sharpness, glare and exposure are measured. */
 const RECTIFIED_WIDTH = 320;
 /** Working width of the quad search, and of its second try when nothing was found. */
@@ -212,7 +214,9 @@ export function assessDocumentFrame(frame: FrameLike, opts: DocumentAssessOption
   const { width: fw, height: fh } = frame;
   const quad = found.corners.map((p) => ({ x: p.x * img.scale, y: p.y * img.scale })) as Quad;
   const fillRatio = Math.abs(polygonArea(quad)) / (fw * fh);
-  const aspect = quadAspect(quad);
+  // The card's own shape: perspective undone, so a tilted card still measures its format.
+  const rectified = rectifiedAspect(quad, fw, fh, FOCAL_PER_LONG_SIDE * Math.max(fw, fh));
+  const aspect = rectified >= 1 ? rectified : 1 / rectified;
 
   // Placement.
   const margin = t.edgeMargin * Math.min(fw, fh);
@@ -232,14 +236,12 @@ export function assessDocumentFrame(frame: FrameLike, opts: DocumentAssessOption
   else if (cutOff) issues.add('DOCUMENT_CUT_OFF');
   if (fillRatio < t.minFill && !cutOff) issues.add('DOCUMENT_TOO_FAR');
 
-  // Perspective: estimated plane angle, skewed corners, or foreshortened aspect.
+  // Perspective (keystone), never in-plane rotation: estimated plane angle, skewed corners, or a shape no document
+  // has even with the perspective undone.
   const tiltDeg = perspectiveTiltDeg(quad, fw, fh, FOCAL_PER_LONG_SIDE * Math.max(fw, fh));
-  const [lo, hi] = NOMINAL_ASPECT[kind];
-  const aspectOff = aspect < lo * (1 - t.aspectTolerance) || aspect > hi * (1 + t.aspectTolerance);
-  if (
-    !cutOff &&
-    (tiltDeg > t.maxTiltDeg || maxCornerAngleDeviation(quad) > t.maxCornerAngleDeg || aspectOff)
-  ) {
+  const aspectOff = FORMATS.every((f) => Math.abs(Math.log(aspect / f)) > Math.log(1 + t.aspectTolerance));
+  const cornerAngleDeg = maxCornerAngleDeviation(quad);
+  if (!cutOff && (tiltDeg > t.maxTiltDeg || cornerAngleDeg > t.maxCornerAngleDeg || aspectOff)) {
     issues.add('TILTED');
   }
 
@@ -322,6 +324,7 @@ export function assessDocumentFrame(frame: FrameLike, opts: DocumentAssessOption
       fillRatio,
       aspect,
       tiltDeg,
+      cornerAngleDeg,
       motionPx,
     },
   };

@@ -15,23 +15,61 @@
  * Zhang's rectangle aspect).
  */
 import { type ColorImage, type LumaImage, toColorImage } from './luma.js';
-import { isConvex, orderQuad, polygonArea, quadAspect, rectifiedAspect } from './quad-geometry.js';
+import {
+  isConvex,
+  orderQuad,
+  pointInQuad,
+  polygonArea,
+  quadAspect,
+  rectifiedAspect,
+} from './quad-geometry.js';
 import type { DocumentKind, FrameLike, Point, Quad } from './types.js';
 
 export interface FindDocumentQuadOptions {
-  /** Document shape to accept (default 'any'). */
+  /** Document shape to look for first (default 'any'); 'id1' also rules out a passport's fold. */
   kind?: DocumentKind;
   /** Width in pixels the search runs at (default 320): enough for corners within ~1% at a fraction of the cost. */
   workingWidth?: number;
+  /**
+   * For stills cropped to the document (a flatbed scan cut to the card, where the boundary IS the image border):
+   * when the image itself has a document's shape and no outline is found, or only one with more document round it
+   * (print, not a plain bed), report the whole image (`source: 'whole-image'`, low confidence). Off by default: for
+   * a live frame that means "too close".
+   */
+  wholeImageFallback?: boolean;
 }
+
+/** What a found outline most likely is, from its shape with perspective undone. */
+export type DocumentKindGuess = 'id1' | 'passport' | 'other';
 
 export interface DocumentQuadResult {
   /** Corners in frame pixels, TL, TR, BR, BL. May lie outside the frame when the card is cut off. */
   quad: Quad;
-  /** 0..1: mean share of each visible side backed by edge pixels. */
+  /** 0..1: mean share of each visible side backed by edge pixels (0.3 for the whole-image fallback). */
   confidence: number;
-  /** True when one side is the frame border (that side of the card is outside the frame). */
+  /** True when a side is the frame border (that side of the card is outside the frame, or the image is the card). */
   borderSide: boolean;
+  /**
+   * `outline`: four real sides; `frame-border`: the card runs out of the frame on one side (or two opposite ones);
+   * `whole-image`: nothing found, the image itself taken as the document (`wholeImageFallback`).
+   */
+  source: 'outline' | 'frame-border' | 'whole-image';
+  /** Long / short side of the outline with perspective undone (`rectifiedAspect`); of the visible part when cut off. */
+  aspect: number;
+  /**
+   * ID-1 card (85.6 × 54 mm, 1.586: ID cards, licences, residence cards) when the aspect is 1.52–1.70; passport-page
+   * shaped (1.42: TD3 data page, TD2 / ID-2 cards) when 1.33–1.47; otherwise (a visa sticker at 1.5, a cut-off
+   * card, anything else) `other`.
+   */
+  kindGuess: DocumentKindGuess;
+}
+
+/** The format an outline's shape points to (see DocumentQuadResult.kindGuess). */
+export function guessDocumentKind(aspect: number): DocumentKindGuess {
+  const a = aspect >= 1 ? aspect : 1 / aspect;
+  if (a >= 1.52 && a <= 1.7) return 'id1';
+  if (a >= 1.33 && a <= 1.47) return 'passport';
+  return 'other';
 }
 
 /**
@@ -1394,10 +1432,14 @@ export function findDocumentQuadInLuma(
     // The frame border standing in for a side wins when it makes a stronger quad, unless that quad is the winner
     // with one real side swapped for the border: the winner's corners are real (no side runs on past them), so
     // that side of the document is in view. Hence also a fold quad (a data page) inside a cut-off booklet.
+    // The same when the border quad only adds a sliver round the winner (a card nearly filling the frame, and
+    // a line of the surface beside it); a much smaller quad inside one (a photo on a cut-off card) does not count.
     if (bestBorder && bestBorder.rank > chosen.rank) {
       const real = bestBorder.lines.filter((l) => !l.border);
       const shared = real.filter((l) => chosen!.lines.includes(l)).length;
-      if (shared < real.length) chosen = bestBorder;
+      const sliver =
+        chosen.area >= 0.6 * bestBorder.area && containsQuad(bestBorder.corners, chosen.corners, 2);
+      if (shared < real.length && !sliver) chosen = bestBorder;
     }
   } else {
     chosen = bestBorder;
@@ -1444,11 +1486,57 @@ export function findDocumentQuadInLuma(
 }
 
 /**
- * Finds the document in a frame. Undefined when nothing document-like is there — a normal result, not an error.
+ * Whether a still is a scan cropped to its document: the image has an ID-1 card's or a passport page's shape (within
+ * 3 %; a 3:2 or 4:3 photo has neither), and what lies outside the outline found inside it (if any) is not a plain
+ * surface but more of the document (print, patterns: the luma varies). A card found on a plain scanner bed of A4
+ * shape keeps its outline.
+ */
+function isWholeImageDocument(img: LumaImage, inner: Quad | undefined): boolean {
+  const { width: w, height: h, luma } = img;
+  const aspect = Math.max(w, h) / Math.min(w, h);
+  if (
+    Math.min(Math.abs(Math.log(aspect / (85.6 / 53.98))), Math.abs(Math.log(aspect / (125 / 88)))) >
+    Math.log(1.03)
+  )
+    return false;
+  if (!inner) return true;
+  // Luma spread over a grid of points outside the inner outline (with a margin for its edge).
+  const cx = (inner[0].x + inner[1].x + inner[2].x + inner[3].x) / 4;
+  const cy = (inner[0].y + inner[1].y + inner[2].y + inner[3].y) / 4;
+  const grown = inner.map((p) => ({ x: cx + (p.x - cx) * 1.06, y: cy + (p.y - cy) * 1.06 })) as Quad;
+  let n = 0;
+  let sum = 0;
+  let sq = 0;
+  for (let gy = 0; gy < 30; gy++) {
+    for (let gx = 0; gx < 40; gx++) {
+      const x = Math.floor(((gx + 0.5) * w) / 40);
+      const y = Math.floor(((gy + 0.5) * h) / 30);
+      if (pointInQuad({ x: x + 0.5, y: y + 0.5 }, grown)) continue;
+      const v = luma[y * w + x]!;
+      n++;
+      sum += v;
+      sq += v * v;
+    }
+  }
+  if (n < 40) return false;
+  const mean = sum / n;
+  return Math.sqrt(Math.max(0, sq / n - mean * mean)) > WHOLE_IMAGE_MIN_SPREAD;
+}
+
+/** Luma standard deviation outside an outline above which the surround is document, not scanner bed (0..255). */
+const WHOLE_IMAGE_MIN_SPREAD = 15;
+
+/**
+ * Finds the document in a frame or a still. Undefined when nothing document-like is there — a normal result, not an
+ * error. Pure, synchronous, no DOM: runs in the capture worker on camera frames and on the server on stored photos
+ * and scans (downscale them to ~1000–1600 px first; the search itself works at `workingWidth`).
  *
  * @example
  * const found = findDocumentQuad(imageData, { kind: 'id1' });
  * if (found) drawOutline(found.quad);
+ * // A scan cut to the card: the image border is the card's.
+ * const scan = findDocumentQuad(rgba, { wholeImageFallback: true });
+ * const upright = scan && rectifyQuadRgba(rgba, uprightQuad(scan.quad), 1012, Math.round(1012 / scan.aspect));
  */
 export function findDocumentQuad(
   frame: FrameLike,
@@ -1456,10 +1544,35 @@ export function findDocumentQuad(
 ): DocumentQuadResult | undefined {
   const img = toColorImage(frame, opts.workingWidth ?? 320);
   const found = findDocumentQuadInLuma(img, { kind: opts.kind });
+  const { width: fw, height: fh } = frame;
+  const focal = FOCAL_PER_LONG_SIDE * Math.max(fw, fh);
+  if (opts.wholeImageFallback && isWholeImageDocument(img, found?.corners)) {
+    const aspect = Math.max(fw, fh) / Math.min(fw, fh);
+    const quad: Quad = [
+      { x: 0, y: 0 },
+      { x: fw, y: 0 },
+      { x: fw, y: fh },
+      { x: 0, y: fh },
+    ];
+    return {
+      quad,
+      confidence: 0.3,
+      borderSide: true,
+      source: 'whole-image',
+      aspect,
+      kindGuess: guessDocumentKind(aspect),
+    };
+  }
   if (!found) return undefined;
+  const quad = found.corners.map((p) => ({ x: p.x * img.scale, y: p.y * img.scale })) as Quad;
+  const r = rectifiedAspect(quad, fw, fh, focal);
+  const aspect = r >= 1 ? r : 1 / r;
   return {
-    quad: found.corners.map((p) => ({ x: p.x * img.scale, y: p.y * img.scale })) as Quad,
+    quad,
     confidence: found.confidence,
     borderSide: found.borderSide,
+    source: found.borderSide ? 'frame-border' : 'outline',
+    aspect,
+    kindGuess: found.borderSide ? 'other' : guessDocumentKind(aspect),
   };
 }

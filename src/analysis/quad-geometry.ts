@@ -218,3 +218,17 @@ export function rectifiedAspect(q: Quad, frameWidth: number, frameHeight: number
   }
   return ratio;
 }
+
+/**
+ * The quad's corners renumbered so that TL→TR runs along a long side (the document's reading direction, up to a
+ * half turn): a card held sideways, or a page photographed portrait, rectifies to a landscape image with its text
+ * upright or upside down. Of the two choices, the one whose top edge points most nearly left-to-right in the frame.
+ */
+export function uprightQuad(q: Quad): Quad {
+  const [t, r, b, l] = sideLengths(q);
+  // A long side first: shift by one corner when the left/right pair is the longer.
+  const shift = r + l > t + b ? 1 : 0;
+  const a: Quad = [q[shift % 4]!, q[(shift + 1) % 4]!, q[(shift + 2) % 4]!, q[(shift + 3) % 4]!];
+  const b2: Quad = [a[2], a[3], a[0], a[1]];
+  return a[1].x - a[0].x >= b2[1].x - b2[0].x ? a : b2;
+}
