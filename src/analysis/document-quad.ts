@@ -1346,12 +1346,8 @@ export function findDocumentQuadInLuma(
       const corners: [Point, Point, Point, Point] = [p0, p1, p2, p3];
       if (!isConvex(corners)) continue;
       const sideLines: [Line, Line, Line, Line] = [c, b, d, a];
-      if (borderCount === 0) {
-        const aspect = quadAspect(corners);
-        if (aspect < minAspect || aspect > maxAspect) continue;
-      }
       // Every visible side must reach the floor (and lie mostly in frame): stop at the first that does not, which
-      // on textured backgrounds is almost always the first one tried.
+      // on textured backgrounds is almost always the first one tried (so this comes before the shape check).
       const floor = borderCount === 0 ? 0.45 : borderCount === 2 ? 0.85 : 0.7;
       let sum = 0;
       let visible = 0;
@@ -1368,6 +1364,10 @@ export function findDocumentQuadInLuma(
         visible++;
       }
       if (!ok) continue;
+      if (borderCount === 0) {
+        const aspect = quadAspect(corners);
+        if (aspect < minAspect || aspect > maxAspect) continue;
+      }
       const mean = sum / visible;
       if (borderCount === 0) {
         if (mean < MIN_MEAN_SUPPORT) continue;
