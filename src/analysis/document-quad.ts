@@ -711,6 +711,39 @@ function sideStep(
   return n > 0 ? { dl: dl / n, da: da / n, db: db / n, n } : { dl: 0, da: 0, db: 0, n: 0 };
 }
 
+/** Mean colour (luma and the opponent channels) 3 px inside side a→b, between fractions `from` and `to`. */
+function stripColor(
+  img: LumaImage | ColorImage,
+  a: Point,
+  b: Point,
+  inward: Point,
+  from: number,
+  to: number,
+): [number, number, number] {
+  const { luma, width: w, height: h } = img;
+  const ca = 'ca' in img ? img.ca : undefined;
+  const cb = 'cb' in img ? img.cb : undefined;
+  let l = 0;
+  let x = 0;
+  let y = 0;
+  let n = 0;
+  for (let k = 0; k <= 12; k++) {
+    const f = from + ((to - from) * k) / 12;
+    const px = Math.round(a.x + (b.x - a.x) * f + inward.x * 3 - 0.5);
+    const py = Math.round(a.y + (b.y - a.y) * f + inward.y * 3 - 0.5);
+    if (px < 0 || py < 0 || px >= w || py >= h) continue;
+    const i = py * w + px;
+    l += luma[i]!;
+    x += ca ? ca[i]! : 128;
+    y += cb ? cb[i]! : 128;
+    n++;
+  }
+  return n ? [l / n, x / n, y / n] : [0, 0, 0];
+}
+
+/** Colour distance from the rest of a side's inside that makes a quarter without a step count as covered. */
+const COVER_MIN_CONTRAST = 20;
+
 const stepSize = (s: SideStep) => Math.sqrt(s.dl * s.dl + s.da * s.da + s.db * s.db);
 
 function inwardNormal(corners: Point[], s: number): Point {
@@ -746,32 +779,53 @@ function sidesAreSteps(
   corners: Point[],
   sideLines: Line[],
   min: number,
+  allowCovered = false,
 ): boolean {
   for (let s = 0; s < 4; s++) {
     if (sideLines[s]!.border) continue;
     const a = corners[s]!;
     const b = corners[(s + 1) % 4]!;
     const inward = inwardNormal(corners, s);
-    // Each quarter of the side, and right up to a corner on the frame border, must show a step: a surface line
-    // lined up with a card side for part of the way fails somewhere along it (its two sides look alike).
-    const parts: Array<[number, number, number]> = [
-      [0.05, 0.3, min],
-      [0.28, 0.52, min],
-      [0.48, 0.72, min],
-      [0.7, 0.95, min],
-    ];
-    if (sideLines[(s + 3) % 4]!.border) parts.push([0.01, 0.12, 0.8 * min]);
-    if (sideLines[(s + 1) % 4]!.border) parts.push([0.88, 0.99, 0.8 * min]);
-    for (const [from, to, min] of parts) {
+    const shows = (from: number, to: number, least: number) => {
       const c = sideStep(img, a, b, inward, from, to);
       // A side hugging the frame edge (a page overflowing left and right) has no outside pixels near the corner:
       // unmeasurable there is not evidence against it, as long as the rest of the side shows the step.
-      if (c.n === 0) continue;
-      if (stepSize(c) >= min) continue;
+      if (c.n === 0 || stepSize(c) >= least) return true;
       // A printed frame line or a cast shadow just inside or outside the edge: the step shows a few pixels further out.
       const further = sideStep(img, a, b, inward, from, to, 7);
-      if (!(further.n > 0 && stepSize(further) >= min)) return false;
+      return further.n > 0 && stepSize(further) >= least;
+    };
+    // Each quarter of the side must show a step — but one, for an outline that is otherwise clearly there, when
+    // something lies across it there (a thumb holding the card: what is just inside the side looks unlike the rest
+    // of the side's inside). A line through the card's interior fails where card meets card.
+    const quarters = [
+      [0.05, 0.3],
+      [0.28, 0.52],
+      [0.48, 0.72],
+      [0.7, 0.95],
+    ] as const;
+    let missing = 0;
+    let covered = -1;
+    for (const [k, [from, to]] of quarters.entries()) {
+      if (shows(from, to, min)) continue;
+      missing++;
+      covered = k;
     }
+    if (missing === 1 && allowCovered) {
+      const [from, to] = quarters[covered]!;
+      const here = stripColor(img, a, b, inward, from, to);
+      let far = 0;
+      for (const [k, [f, t]] of quarters.entries()) {
+        if (k === covered) continue;
+        const there = stripColor(img, a, b, inward, f, t);
+        far = Math.max(far, Math.hypot(here[0] - there[0], here[1] - there[1], here[2] - there[2]));
+      }
+      if (far < COVER_MIN_CONTRAST) return false;
+    }
+    if (missing > (allowCovered ? 1 : 0)) return false;
+    // Right up to a corner on the frame border, where the card runs out of view.
+    if (sideLines[(s + 3) % 4]!.border && !shows(0.01, 0.12, 0.8 * min)) return false;
+    if (sideLines[(s + 1) % 4]!.border && !shows(0.88, 0.99, 0.8 * min)) return false;
   }
   return true;
 }
@@ -1380,7 +1434,7 @@ export function findDocumentQuadInLuma(
         // Only a passport page has a fold, along one of its long sides.
         if (fold >= 0 && !isPassportFold(corners, fold, w, h)) fold = -2;
         if (fold === -2) continue;
-        if (!sidesAreSteps(img, corners, sideLines, MIN_SIDE_STEP)) continue;
+        if (!sidesAreSteps(img, corners, sideLines, MIN_SIDE_STEP, mean >= 0.65)) continue;
         if (mean < 0.6 && !insideIsCalm(img, corners, sideLines)) continue;
         const candidate: Candidate = {
           corners,

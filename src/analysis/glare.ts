@@ -43,8 +43,12 @@ export interface GlareStats {
   solidArea: number;
 }
 
-/** Depth (pixels) from the edge of a saturated area from which on it counts towards `solidArea`. */
-const SOLID_DEPTH = 3;
+/**
+ * Depth (pixels, on the card rectified to 320 px) from the edge of a saturated area from which on it counts towards
+ * `solidArea`: deeper than the white gaps between MRZ lines (8–9 px tall), shallower than the core of the smallest
+ * reflection worth refusing (a spot 3 % of the card wide).
+ */
+const SOLID_DEPTH = 5;
 /** Share of a row or column that, saturated, makes it a white band of the layout (see solidDepth). */
 const BAND_SHARE = 0.6;
 
