@@ -22,7 +22,8 @@ export async function benchAccuracy(): Promise<{ rows: Row[] }> {
   if (!existsSync(ACCURACY_LABELS)) throw new Error('accuracy set was not generated');
   const files = await bundleForBrowser({
     accuracy: `import { runAccuracySuite, accuracyTableRows } from './bench/accuracy-suite.ts';
-      globalThis.idvAccuracy = { runAccuracySuite, accuracyTableRows };`,
+      import { confusionTableRows } from './bench/document-tally.ts';
+      globalThis.idvAccuracy = { runAccuracySuite, accuracyTableRows, confusionTableRows };`,
   });
   const server = await startBenchServer(files);
   const browser = await launchChromium({ fakeCamera: false });
@@ -35,11 +36,18 @@ export async function benchAccuracy(): Promise<{ rows: Row[] }> {
     await page.addScriptTag({ type: 'module', url: '/bench-build/accuracy.js' });
     await page.waitForFunction(() => 'idvAccuracy' in globalThis);
     const { table, ms, misses } = await page.evaluate(async () => {
-      const { runAccuracySuite, accuracyTableRows } = (
-        globalThis as unknown as { idvAccuracy: typeof import('./accuracy-suite.js') }
+      const { runAccuracySuite, accuracyTableRows, confusionTableRows } = (
+        globalThis as unknown as {
+          idvAccuracy: typeof import('./accuracy-suite.js') & typeof import('./document-tally.js');
+        }
       ).idvAccuracy;
       const report = await runAccuracySuite();
-      return { table: accuracyTableRows(report) as Row[], ms: report.ms, misses: report.misses.length };
+      const confusion = report.documents ? confusionTableRows(report.documents, 'CI set') : [];
+      return {
+        table: [...accuracyTableRows(report), ...confusion] as Row[],
+        ms: report.ms,
+        misses: report.misses.length,
+      };
     });
     if (guard.thirdParty.length > 0) throw new Error(`third-party requests: ${guard.thirdParty.join(', ')}`);
     await context.close();

@@ -203,6 +203,8 @@ export async function benchCapture(): Promise<{ rows: Row[] }> {
     const coldDocs: Array<ColdDocument & { bytes: number; paths: string[] }> = [];
     let docFrames: { compute: number[]; roundTrip: number[]; read: number[] } | undefined;
     let docFramesAlone: typeof docFrames;
+    /** The realistic accuracy set's frames (scripts/make-accuracy-set.ts), camera stopped: card and no-card ones. */
+    let realisticFrames: { card: number[]; empty: number[] } | undefined;
     let compression: Array<{ part: string; ms: number; bytes: number; width: number; height: number }> = [];
     const preparedDocs: Array<{
       prepareMs: number;
@@ -269,6 +271,29 @@ export async function benchCapture(): Promise<{ rows: Row[] }> {
               );
             docFrames = await measureDocFrames(false);
             docFramesAlone = await measureDocFrames(true);
+            realisticFrames = await page.evaluate(async () => {
+              const { client } = (globalThis as unknown as EnginePageGlobals).bench;
+              const base = '/test/fixtures/generated/accuracy';
+              const res = await fetch(`${base}/labels.json`);
+              if (!res.ok) return undefined;
+              const labels = (await res.json()) as {
+                documents: Array<{
+                  file: string;
+                  label: string;
+                  kind: 'id1' | 'passport';
+                  side: 'front' | 'back';
+                }>;
+              };
+              const card: number[] = [];
+              const empty: number[] = [];
+              // Every frame once (the set's 392: surfaces from plain to busy, every design and defect).
+              for (const s of labels.documents) {
+                const bitmap = await createImageBitmap(await (await fetch(`${base}/${s.file}`)).blob());
+                const r = await client.document(bitmap, { side: s.side, kind: s.kind, faceCheck: 'skip' });
+                (s.label === 'NO_DOCUMENT' ? empty : card).push(r.ms);
+              }
+              return { card, empty };
+            });
             compression = await page.evaluate(async () => {
               const { compressImage } = (globalThis as unknown as EnginePageGlobals).idvBench;
               const blob = await (await fetch('/test/fixtures/generated/scene-id-front-desk.png')).blob();
@@ -498,6 +523,21 @@ export async function benchCapture(): Promise<{ rows: Row[] }> {
         '≤ 8',
       ),
       row('… camera stopped, p95', round(p95(docFramesAlone!.compute))),
+      ...(realisticFrames
+        ? [
+            row(
+              `… on the realistic accuracy set (${realisticFrames.card.length} frames with a document: every design, surface and defect), median`,
+              round(median(realisticFrames.card)),
+              'ms',
+              '≤ 8',
+            ),
+            row('… realistic set, p95', round(p95(realisticFrames.card))),
+            row(
+              `… realistic set, frames without a document (${realisticFrames.empty.length}: the surfaces alone), median`,
+              round(median(realisticFrames.empty)),
+            ),
+          ]
+        : [row('… realistic accuracy set', 'not generated (npx tsx scripts/make-accuracy-set.ts)')]),
       row(
         "… of which copying the frame's pixels (VideoFrame.copyTo into a reused buffer), median",
         round(median(docFramesAlone!.read)),

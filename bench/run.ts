@@ -31,6 +31,12 @@ const SECTIONS: Section[] = [
     module: './accuracy.ts',
     fn: 'benchAccuracy',
   },
+  {
+    id: 'accuracy-real',
+    title: 'Document checks on realistic frames: our designs and the real specimens (Node)',
+    module: './accuracy-real.ts',
+    fn: 'benchAccuracyReal',
+  },
   { id: 'widget', title: 'Widget: bundle budget and flow timings', module: './widget.ts', fn: 'benchWidget' },
   { id: 'embed', title: 'Hosted page load', module: './embed.ts', fn: 'benchEmbed' },
   { id: 'server', title: 'Server throughput (loopback)', module: './server.ts', fn: 'benchServer' },

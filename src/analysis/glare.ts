@@ -15,6 +15,9 @@ export interface GlareOptions {
   haloDrop?: number;
 }
 
+/** Smoothed luma a glare-like blob must reach somewhere: the sensor's ceiling (after JPEG, 254–255). */
+const CLIPPED = 254;
+
 /** How far past a blob's edge (pixels) its halo is probed. */
 const HALO_DISTANCE = 4;
 
@@ -31,7 +34,23 @@ export interface GlareStats {
    * Catches a highlight merged with such an area, whose rim the soft-rim test no longer sees.
    */
   solidCore: number;
+  /**
+   * Share of examined pixels at least SOLID_DEPTH pixels (chessboard) inside a saturated area: the washed-out part
+   * of a reflection, whatever its rim — a highlight over a barcode or text has a hard rim where it meets the ink,
+   * but nothing is left to read inside it. Print broken up by characters every few pixels has next to none, and
+   * rows or columns solid across most of the card (a white band of the layout at saturation) are left out.
+   */
+  solidArea: number;
 }
+
+/**
+ * Depth (pixels, on the card rectified to 320 px) from the edge of a saturated area from which on it counts towards
+ * `solidArea`: deeper than the white gaps between MRZ lines (8–9 px tall), shallower than the core of the smallest
+ * reflection worth refusing (a spot 3 % of the card wide).
+ */
+const SOLID_DEPTH = 5;
+/** Share of a row or column that, saturated, makes it a white band of the layout (see solidDepth). */
+const BAND_SHARE = 0.6;
 
 /**
  * Glare on a luma image: near-saturated pixels grouped into 4-connected blobs, keeping the blobs with a soft rim
@@ -59,7 +78,7 @@ export function glareStats(
   // everything else here.
   // Most frames have no pixel at `level` at all: then nothing can be found, and nothing is allocated.
   if (!anyAtLeast(source, width, r, level)) {
-    return { ratio: 0, largestCluster: 0, saturatedRatio: 0, solidCore: 0 };
+    return { ratio: 0, largestCluster: 0, saturatedRatio: 0, solidCore: 0, solidArea: 0 };
   }
   const smoothed = new RegionSmoother(source, width, r);
   const examined = mask ? countMask(mask, width, r) : r.width * r.height;
@@ -83,8 +102,9 @@ export function glareStats(
       }
     }
   }
-  if (examined === 0) return { ratio: 0, largestCluster: 0, saturatedRatio: 0, solidCore: 0 };
-  const solidCore = saturated > 0 ? largestSolidCore(hot, width, x0, y0, x1, y1) : 0;
+  if (examined === 0) return { ratio: 0, largestCluster: 0, saturatedRatio: 0, solidCore: 0, solidArea: 0 };
+  const solid = saturated > 0 ? solidDepth(hot, width, x0, y0, x1, y1) : { core: 0, deep: 0 };
+  const solidCore = solid.core;
   let largest = 0;
   let glarePixels = 0;
   if (saturated > 0) {
@@ -97,9 +117,12 @@ export function glareStats(
       let size = 0;
       let boundary = 0;
       let soft = 0;
+      let peak = 0;
       while (top > 0) {
         const i = stack[--top]!;
         size++;
+        const v = smoothed.at(i);
+        if (v > peak) peak = v;
         const x = i % width;
         const y = (i - x) / width;
         // Visit the four neighbours inside the region: saturated ones join the blob, the rest are its boundary.
@@ -124,7 +147,9 @@ export function glareStats(
           if (near >= level - drop && smoothed.at(fy * width + fx) >= level - 2 * drop) soft++;
         }
       }
-      if (boundary === 0 || soft >= 0.5 * boundary) {
+      // A reflection clips: somewhere in it the sensor is at its ceiling. White paper lit a little unevenly hovers
+      // just under it, in soft-rimmed specks that are not one.
+      if (peak >= CLIPPED && (boundary === 0 || soft >= 0.5 * boundary)) {
         glarePixels += size;
         if (size > largest) largest = size;
       }
@@ -135,21 +160,25 @@ export function glareStats(
     largestCluster: largest / examined,
     saturatedRatio: saturated / examined,
     solidCore,
+    solidArea: solid.deep / examined,
   };
 }
 
 /**
- * Largest chessboard distance from a set pixel of `mask` to the nearest unset pixel (or the region's edge),
- * inside the region [x0, x1) × [y0, y1): two-pass distance transform.
+ * Chessboard distance from each set pixel of `mask` to the nearest unset pixel (or the region's edge), inside the
+ * region [x0, x1) × [y0, y1) (two-pass distance transform): its largest value, and how many pixels reach SOLID_DEPTH
+ * outside print bands. A row (or column) saturated across most of the region is a white band of the layout (an
+ * MRZ band, a white margin) at saturation: cards print in bands aligned with their edges, reflections are not
+ * aligned with anything, so those rows and columns do not count as washed out.
  */
-function largestSolidCore(
+function solidDepth(
   mask: Uint8Array,
   width: number,
   x0: number,
   y0: number,
   x1: number,
   y1: number,
-): number {
+): { core: number; deep: number } {
   const d = new Uint16Array(mask.length);
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
@@ -164,6 +193,9 @@ function largestSolidCore(
     }
   }
   let best = 0;
+  // Saturated pixels per row and per column: a band of the layout is saturated across most of the region.
+  const rowHot = new Int32Array(y1 - y0);
+  const colHot = new Int32Array(x1 - x0);
   for (let y = y1 - 1; y >= y0; y--) {
     for (let x = x1 - 1; x >= x0; x--) {
       const i = y * width + x;
@@ -176,9 +208,23 @@ function largestSolidCore(
       const v = Math.min(d[i]!, Math.min(right, bottom, bottomRight, bottomLeft) + 1);
       d[i] = v;
       if (v > best) best = v;
+      rowHot[y - y0]!++;
+      colHot[x - x0]!++;
     }
   }
-  return best;
+  let deep = 0;
+  if (best >= SOLID_DEPTH) {
+    const bandRow = BAND_SHARE * (x1 - x0);
+    const bandCol = BAND_SHARE * (y1 - y0);
+    for (let y = y0; y < y1; y++) {
+      if (rowHot[y - y0]! >= bandRow) continue;
+      for (let x = x0; x < x1; x++) {
+        if (colHot[x - x0]! >= bandCol) continue;
+        if (d[y * width + x]! >= SOLID_DEPTH) deep++;
+      }
+    }
+  }
+  return { core: best, deep };
 }
 
 /** True when some pixel inside `r` is at or above `level`. */

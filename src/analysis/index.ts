@@ -24,11 +24,13 @@ export {
 } from './document-assessment.js';
 export { DOCUMENT_THRESHOLDS, type DocumentThresholds, documentThresholds } from './document-thresholds.js';
 export {
+  type DocumentKindGuess,
   type DocumentQuadResult,
   detectEdges,
   type EdgeMap,
   type FindDocumentQuadOptions,
   findDocumentQuad,
+  guessDocumentKind,
 } from './document-quad.js';
 export {
   assessFaceFrame,
@@ -51,13 +53,15 @@ export {
 export {
   exposureStats,
   type ExposureStats,
+  type ColorImage,
   type LumaImage,
   type LumaRegion,
   lumaHistogram,
+  toColorImage,
   toLuma,
 } from './luma.js';
-export { rectifyQuadLuma } from './rectify.js';
-export { directionalSharpness, laplacianVariance } from './sharpness.js';
+export { rectifyQuadLuma, rectifyQuadRgba } from './rectify.js';
+export { directionalSharpness, laplacianVariance, textureSharpness } from './sharpness.js';
 export { type GlareOptions, type GlareStats, glareStats } from './glare.js';
 export {
   maxCornerAngleDeviation,
@@ -66,5 +70,7 @@ export {
   perspectiveTiltDeg,
   pointInQuad,
   quadAspect,
+  rectifiedAspect,
+  uprightQuad,
 } from './quad-geometry.js';
 export { CaptureGate, type CaptureGateOptions, type CaptureGateState } from './capture-gate.js';

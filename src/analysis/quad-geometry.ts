@@ -182,3 +182,53 @@ export function perspectiveTiltDeg(
   const cos = Math.abs(n[2]) / len;
   return (Math.acos(Math.min(1, cos)) * 180) / Math.PI;
 }
+
+/**
+ * Width / height of the real rectangle seen as `q` (TL, TR, BR, BL), undoing perspective with a pinhole camera of
+ * focal length `focalPx` centred on the frame (Zhang & He, "Whiteboard scanning and image enhancement", 2007). A
+ * card seen at an angle looks shorter one way; this is the shape it has on the table, so a tilted ID-1 card still
+ * measures 1.586 and an aspect that matches no document means a wrong outline, not a tilt. Falls back to the
+ * image aspect (long / short orientation kept) when the quad is too close to a parallelogram for the formula.
+ */
+export function rectifiedAspect(q: Quad, frameWidth: number, frameHeight: number, focalPx: number): number {
+  const u0 = frameWidth / 2;
+  const v0 = frameHeight / 2;
+  const h = (p: Point): [number, number, number] => [p.x, p.y, 1];
+  const cross = (a: number[], b: number[]): [number, number, number] => [
+    a[1]! * b[2]! - a[2]! * b[1]!,
+    a[2]! * b[0]! - a[0]! * b[2]!,
+    a[0]! * b[1]! - a[1]! * b[0]!,
+  ];
+  const dot = (a: number[], b: number[]) => a[0]! * b[0]! + a[1]! * b[1]! + a[2]! * b[2]!;
+  // The paper's m1..m4 are TL, TR, BL, BR.
+  const m1 = h(q[0]);
+  const m2 = h(q[1]);
+  const m3 = h(q[3]);
+  const m4 = h(q[2]);
+  const k2 = dot(cross(m1, m4), m3) / dot(cross(m2, m4), m3);
+  const k3 = dot(cross(m1, m4), m2) / dot(cross(m3, m4), m2);
+  const n2 = [k2 * m2[0] - m1[0], k2 * m2[1] - m1[1], k2 * m2[2] - m1[2]];
+  const n3 = [k3 * m3[0] - m1[0], k3 * m3[1] - m1[1], k3 * m3[2] - m1[2]];
+  const norm = (n: number[]) =>
+    ((n[0]! - u0 * n[2]!) ** 2 + (n[1]! - v0 * n[2]!) ** 2) / (focalPx * focalPx) + n[2]! * n[2]!;
+  const ratio = Math.sqrt(norm(n2) / norm(n3));
+  if (!Number.isFinite(ratio) || ratio <= 0) {
+    const [t, r, b, l] = sideLengths(q);
+    return (t + b) / Math.max(1e-9, r + l);
+  }
+  return ratio;
+}
+
+/**
+ * The quad's corners renumbered so that TL→TR runs along a long side (the document's reading direction, up to a
+ * half turn): a card held sideways, or a page photographed portrait, rectifies to a landscape image with its text
+ * upright or upside down. Of the two choices, the one whose top edge points most nearly left-to-right in the frame.
+ */
+export function uprightQuad(q: Quad): Quad {
+  const [t, r, b, l] = sideLengths(q);
+  // A long side first: shift by one corner when the left/right pair is the longer.
+  const shift = r + l > t + b ? 1 : 0;
+  const a: Quad = [q[shift % 4]!, q[(shift + 1) % 4]!, q[(shift + 2) % 4]!, q[(shift + 3) % 4]!];
+  const b2: Quad = [a[2], a[3], a[0], a[1]];
+  return a[1].x - a[0].x >= b2[1].x - b2[0].x ? a : b2;
+}

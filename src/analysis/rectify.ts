@@ -69,3 +69,63 @@ export function rectifyQuadLuma(
   }
   return out;
 }
+
+/**
+ * Samples the region inside `quad` (TL, TR, BR, BL in frame pixels) into an upright `width × height` RGBA image
+ * (bilinear): the document seen fronto-parallel, for reading it (OCR, barcodes) or showing it. Pair with
+ * `uprightQuad` to take out in-plane rotation first. Undefined when the quad is degenerate.
+ *
+ * @example
+ * const found = findDocumentQuad(photo, { kind: 'passport', wholeImageFallback: true });
+ * if (found) page = rectifyQuadRgba(photo, uprightQuad(found.quad), 1250, Math.round(1250 / found.aspect));
+ */
+export function rectifyQuadRgba(
+  frame: FrameLike,
+  quad: Quad,
+  width: number,
+  height: number,
+): FrameLike | undefined {
+  const h = homographyFromPoints(
+    [
+      { x: 0, y: 0 },
+      { x: width, y: 0 },
+      { x: width, y: height },
+      { x: 0, y: height },
+    ],
+    quad,
+  );
+  if (!h) return undefined;
+  const out = new Uint8ClampedArray(width * height * 4);
+  const { data, width: fw, height: fh } = frame;
+  const [h0, h1, h2, h3, h4, h5, h6, h7, h8] = h as unknown as number[];
+  const maxX = fw - 1.001;
+  const maxY = fh - 1.001;
+  let o = 0;
+  for (let y = 0; y < height; y++) {
+    const v = y + 0.5;
+    let nx = h0 * 0.5 + h1 * v + h2;
+    let ny = h3 * 0.5 + h4 * v + h5;
+    let nz = h6 * 0.5 + h7 * v + h8;
+    for (let x = 0; x < width; x++, nx += h0, ny += h3, nz += h6) {
+      const iz = 1 / nz;
+      let sx = nx * iz - 0.5;
+      let sy = ny * iz - 0.5;
+      sx = sx < 0 ? 0 : sx > maxX ? maxX : sx;
+      sy = sy < 0 ? 0 : sy > maxY ? maxY : sy;
+      const x0 = sx | 0;
+      const y0 = sy | 0;
+      const ax = sx - x0;
+      const ay = sy - y0;
+      const i00 = (y0 * fw + x0) * 4;
+      const i10 = i00 + 4;
+      const i01 = i00 + fw * 4;
+      const i11 = i01 + 4;
+      for (let c = 0; c < 4; c++, o++) {
+        const top = data[i00 + c]! + (data[i10 + c]! - data[i00 + c]!) * ax;
+        const bottom = data[i01 + c]! + (data[i11 + c]! - data[i01 + c]!) * ax;
+        out[o] = top + (bottom - top) * ay + 0.5;
+      }
+    }
+  }
+  return { data: out, width, height };
+}

@@ -125,3 +125,37 @@ export function directionalSharpness(
   );
   return 2 * best;
 }
+
+/**
+ * Focus measure of a document that does not depend on how much of it is printed: `directionalSharpness` of each
+ * tile of a `columns × rows` grid over the region, averaged over the better half of the tiles. A card back that is
+ * mostly a black stripe or a plain colour field has only a few printed tiles, and averaging its plain ones in would
+ * make a sharp card read as blurred; blur lowers every printed tile alike.
+ */
+export function textureSharpness(
+  luma: Uint8Array,
+  width: number,
+  height: number,
+  region?: LumaRegion,
+  columns = 6,
+  rows = 4,
+): number {
+  const r = clipRegion(width, height, region);
+  const values: number[] = [];
+  for (let j = 0; j < rows; j++) {
+    const y0 = r.y + Math.floor((r.height * j) / rows);
+    const y1 = r.y + Math.floor((r.height * (j + 1)) / rows);
+    for (let i = 0; i < columns; i++) {
+      const x0 = r.x + Math.floor((r.width * i) / columns);
+      const x1 = r.x + Math.floor((r.width * (i + 1)) / columns);
+      values.push(
+        directionalSharpness(luma, width, height, { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }),
+      );
+    }
+  }
+  values.sort((a, b) => b - a);
+  const half = Math.max(1, values.length >> 1);
+  let sum = 0;
+  for (let k = 0; k < half; k++) sum += values[k]!;
+  return sum / half;
+}

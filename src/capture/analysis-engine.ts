@@ -157,6 +157,8 @@ export class AnalysisEngine {
   readonly barcodes: BarcodeReader;
   /** The background load started by the first licence-back frame (not retried per frame when it fails). */
   private barcodeWarmUp: Promise<unknown> | undefined;
+  /** The face detector's background load, started by the first front frame that wants the face check. */
+  private faceWarmUp: Promise<unknown> | undefined;
   /** Frames' pixels: document frames copied into one reused buffer, face boxes read on their own. */
   private readonly framePixels: FramePixelReader;
   private tile: OffscreenCanvas | undefined;
@@ -238,9 +240,13 @@ export class AnalysisEngine {
     let a = assessDocumentFrame(image, base);
     let faces: FaceObservation[] | undefined;
     const wantFace = options.side !== 'back' && (options.faceCheck ?? 'if-ready') !== 'skip';
-    // The face check costs a few detector runs, so it only runs on frames that pass everything else.
+    // The face check costs a few detector runs, so it only runs on frames that pass everything else; on live
+    // frames only once the detector is loaded (its load is started here), so feedback never waits for a download.
     const runFace =
-      wantFace && a.ok && a.quad !== undefined && (options.faceCheck === 'wait' || this.faces.detectorReady);
+      wantFace && a.ok && a.quad !== undefined && (options.faceCheck === 'wait' || this.faces.detectorLoaded);
+    if (wantFace && !runFace && !this.faces.detectorLoaded) {
+      this.faceWarmUp ??= this.faces.getDetector().catch(() => undefined);
+    }
     // The later verdicts are folded into this assessment: the card is not searched for or measured again.
     if (runFace && a.quad) {
       faces = await this.facesOnCard(frame, scale, a.quad, image);

@@ -19,8 +19,9 @@ export interface DocumentFrameOptions {
   kind?: DocumentKind;
   side?: 'front' | 'back';
   /**
-   * Face-on-card check for the front of photo IDs: `skip` (never), `if-ready` (only when the face runtime is
-   * already loaded, so live feedback never waits for a download), `wait` (load it: used at capture time).
+   * Face-on-card check for the front of photo IDs: `skip` (never), `if-ready` (only once the face detector is
+   * loaded, its load started by the first such frame, so live feedback never waits for a download), `wait` (load
+   * it: used at capture time).
    */
   faceCheck?: 'skip' | 'if-ready' | 'wait';
   /**

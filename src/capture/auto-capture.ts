@@ -35,8 +35,12 @@ export interface AutoCaptureOptions<A> {
 /**
  * Live capture, the part documents and selfies share: analyses frames, keeps the best-scoring full-resolution frame
  * of the current passing streak, captures it when the streak is long enough, offers a manual shutter after a
- * timeout, runs stills from a file through the same final check, and caps retakes (then the best rejected still may
- * be accepted, flagged). Subclasses say how a live frame and a final still are assessed. It owns no UI.
+ * timeout, runs stills from a file through the same final check, and caps retakes (then a refused still may be
+ * accepted, flagged). Subclasses say how a live frame and a final still are assessed. It owns no UI.
+ *
+ * One verdict: the final check of an auto-capture (at full resolution, with the face and barcode checks waited
+ * for) is the last step of the live check. A frame that fails it was never accepted: its result is shown as live
+ * feedback and capture goes on, so the review screen never refuses a photo the live check took.
  */
 export abstract class AutoCapture<A extends { ok: boolean; score: number }> {
   private readonly gate: CaptureGate;
@@ -64,15 +68,22 @@ export abstract class AutoCapture<A extends { ok: boolean; score: number }> {
   /** Called when a session (re)starts, e.g. to warm up what the checks need. */
   protected onStart(): void {}
 
-  /** True once the user may continue with a flagged image. */
+  /** True once the retake cap is reached: the user may continue with a refused image, flagged. */
   get canAcceptFlagged(): boolean {
-    return this.attempts >= (this.common.maxAttempts ?? 3) && this.bestRejected !== undefined;
+    return this.attempts >= (this.common.maxAttempts ?? 3);
   }
 
   start(): void {
     this.done = false;
     this.onStart();
+    this.startLoop();
+    clearTimeout(this.manualTimer);
+    this.manualTimer = setTimeout(() => this.common.onManualAvailable?.(), this.common.manualAfterMs ?? 8000);
+  }
+
+  private startLoop(): void {
     this.gate.reset();
+    this.loop?.stop();
     this.loop = new FrameLoop({
       video: this.common.video,
       maxFps: this.common.maxFps ?? 10,
@@ -80,7 +91,6 @@ export abstract class AutoCapture<A extends { ok: boolean; score: number }> {
       onError: this.common.onError,
     });
     this.loop.start();
-    this.manualTimer = setTimeout(() => this.common.onManualAvailable?.(), this.common.manualAfterMs ?? 8000);
   }
 
   stop(): void {
@@ -107,10 +117,14 @@ export abstract class AutoCapture<A extends { ok: boolean; score: number }> {
     this.start();
   }
 
-  /** After the retake cap: continue with the best rejected image, flagged. */
-  acceptFlagged(): Captured<A> | undefined {
-    if (!this.canAcceptFlagged || !this.bestRejected) return undefined;
-    const accepted = { ...this.bestRejected, flagged: true };
+  /**
+   * After the retake cap: continue with `capture` (the refused photo on the review screen), flagged so the server
+   * knows; without one, with the best refused photo so far.
+   */
+  acceptFlagged(capture?: Captured<A>): Captured<A> | undefined {
+    const chosen = capture ?? this.bestRejected;
+    if (!this.canAcceptFlagged || !chosen) return undefined;
+    const accepted = { ...chosen, flagged: !chosen.assessment.ok };
     this.common.onCaptured?.(accepted);
     return accepted;
   }
@@ -135,14 +149,29 @@ export abstract class AutoCapture<A extends { ok: boolean; score: number }> {
       const { bitmap } = this.best;
       this.best = undefined;
       this.loop?.stop();
-      await this.finish(bitmap, 'auto');
+      await this.finishAuto(bitmap);
     }
   }
 
-  private async finish(bitmap: ImageBitmap, method: CaptureMethod): Promise<Captured<A>> {
+  /** The streak is complete: the final check decides, and a failure sends the user back to live capture. */
+  private async finishAuto(bitmap: ImageBitmap): Promise<void> {
+    this.done = true;
+    const assessment = await this.assessStill(bitmap);
+    if (!assessment.ok) {
+      bitmap.close();
+      if (!this.loop) return; // stopped meanwhile (step left, manual shutter)
+      this.done = false;
+      this.common.onFeedback?.(assessment);
+      this.startLoop();
+      return;
+    }
+    await this.finish(bitmap, 'auto', assessment);
+  }
+
+  private async finish(bitmap: ImageBitmap, method: CaptureMethod, checked?: A): Promise<Captured<A>> {
     this.done = true;
     this.stop();
-    const assessment = await this.assessStill(bitmap);
+    const assessment = checked ?? (await this.assessStill(bitmap));
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
     canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
     const capture: Captured<A> = {

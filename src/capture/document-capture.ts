@@ -25,13 +25,26 @@ export interface DocumentCaptureOptions extends AutoCaptureOptions<DocumentFrame
  */
 export class DocumentCapture extends AutoCapture<DocumentFrameResult> {
   private previousQuad: Quad | undefined;
+  /** The face runtime failed to load: the face-on-card check is skipped live and on stills alike. */
+  private facesUnavailable = false;
 
   constructor(private readonly options: DocumentCaptureOptions) {
     super(options, 0.95);
   }
 
+  private get wantsFace(): boolean {
+    return this.options.side === 'front' && !this.facesUnavailable;
+  }
+
   protected override onStart(): void {
     if (this.options.barcode) this.options.analysis.preload('barcode').catch(() => undefined);
+    // The face on the card is part of the live verdict (see passing below): load the detector while the user
+    // places the card, so the first good frames can already be judged whole.
+    if (this.wantsFace) {
+      this.options.analysis.preload('faces').catch(() => {
+        this.facesUnavailable = true;
+      });
+    }
   }
 
   protected override async assessFrame(
@@ -54,8 +67,11 @@ export class DocumentCapture extends AutoCapture<DocumentFrameResult> {
     // the worker saw a smaller copy: report scale against the full frame
     result.scale = full.width / result.analysisWidth;
     this.previousQuad = result.quad;
-    // While zxing is still loading the barcode is unchecked: such frames give feedback but do not count.
-    return { result, passing: result.ok && (!this.options.barcode || result.barcodeCheck === 'done') };
+    // While zxing or the face detector is still loading, the barcode or the face on the card is unchecked: such
+    // frames give feedback but do not count, so what auto-capture takes has had every check.
+    const barcodeDone = !this.options.barcode || result.barcodeCheck === 'done';
+    const faceDone = !this.wantsFace || result.faceCheck === 'done';
+    return { result, passing: result.ok && barcodeDone && faceDone };
   }
 
   protected override async assessStill(bitmap: ImageBitmap): Promise<DocumentFrameResult> {
@@ -70,7 +86,7 @@ export class DocumentCapture extends AutoCapture<DocumentFrameResult> {
     const assessment = await this.options.analysis.document(check, {
       side: this.options.side,
       kind: this.options.kind,
-      faceCheck: 'wait',
+      faceCheck: this.wantsFace ? 'wait' : 'skip',
       barcode: this.options.barcode,
       barcodeCheck: 'wait',
       // the check copy is downscaled: judge resolution on the still that will be uploaded

@@ -1,7 +1,8 @@
 /**
- * Accuracy of the on-device checks on the labelled set (scripts/make-accuracy-set.ts), in real Chromium: every
- * clean image accepted ≥ 95 %, every labelled defect caught ≥ 90 % at its labelled severity, per reason.
- * The same table goes into the bench report (bench/accuracy.ts).
+ * Accuracy of the on-device checks on the labelled set (scripts/make-accuracy-set.ts), in real Chromium. Documents
+ * (realistic frames of our designs): clean accepted ≥ 97 %, each defect refused ≥ 90 % and with its own reason ≥ 85 %.
+ * Faces and barcodes: clean accepted ≥ 95 %, every labelled defect caught ≥ 90 %. The same tables go into the bench
+ * report (bench/accuracy.ts); bench/accuracy-real.ts adds a larger draw and the real specimens.
  */
 import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
@@ -13,6 +14,7 @@ import {
   DEFECT_TARGET,
   runAccuracySuite,
 } from '../../bench/accuracy-suite.js';
+import { confusionTableRows, DOCUMENT_TARGETS } from '../../bench/document-tally.js';
 
 function explain(report: AccuracyReport, rows: AccuracyRow[]): string {
   const table = accuracyTableRows({ ...report, rows }).map(
@@ -26,13 +28,27 @@ function explain(report: AccuracyReport, rows: AccuracyRow[]): string {
 }
 
 /**
- * Classes that miss the issue's target because of the analysis code (src/analysis, owned by H5), reported to the
- * lead with the numbers below. They are held to their measured recall so they cannot silently get worse; the bench
- * table (bench/accuracy.ts) shows them as not met. Remove an entry as soon as its class meets the target.
+ * Classes that miss the issue's target because of the analysis code (src/analysis), reported to the lead with the
+ * numbers below. They are held to their measured recall so they cannot silently get worse; the bench tables
+ * (bench/accuracy.ts, bench/accuracy-real.ts) show them as not met. Remove an entry as soon as its class meets the
+ * target.
  */
 const OPEN_SHORTFALLS: Partial<
   Record<`${AccuracyRow['check']}:${string}`, { measured: number; why: string }>
-> = {};
+> = {
+  'document:clean': {
+    measured: 79 / 84,
+    why:
+      'light cards on light print or tiles whose outline is too faint: the portrait frame is taken for the card ' +
+      '(2), a thumb plus a busy surface (1), a booklet on tiles (1), a low-contrast card back (1)',
+  },
+  'document:DOCUMENT_TOO_FAR': {
+    measured: 22 / 28,
+    why:
+      'a card a fifth of the frame wide on a low-contrast or cluttered surface: not found (NO_DOCUMENT) or a ' +
+      'paper lying beside it is taken for it (DOCUMENT_CUT_OFF)',
+  },
+};
 
 function assertTargets(report: AccuracyReport, check: AccuracyRow['check']): void {
   const rows = report.rows.filter((r) => r.check === check);
@@ -54,10 +70,39 @@ function assertTargets(report: AccuracyReport, check: AccuracyRow['check']): voi
 }
 
 describe('accuracy suite (labelled set, Chromium)', () => {
-  it('documents: clean accepted ≥ 95 %, each defect caught ≥ 90 % (open shortfalls held at their measured recall)', async () => {
+  it('documents: clean accepted ≥ 97 %, each defect refused ≥ 90 % and with its own reason ≥ 85 %', async () => {
     const report = await runAccuracySuite({ parts: ['document'] });
-    expect(report.rows.map((r) => r.label)).to.include.members(['clean', 'BLURRY', 'GLARE', 'TILTED']);
-    assertTargets(report, 'document');
+    const tally = report.documents!;
+    expect(tally.rows.map((r) => r.label)).to.include.members([
+      'clean',
+      'BLURRY',
+      'GLARE',
+      'TILTED',
+      'NO_DOCUMENT',
+    ]);
+    console.log(explain(report, report.rows));
+    console.log(
+      confusionTableRows(tally, 'generated')
+        .map((r) => `  ${JSON.stringify(r)}`)
+        .join('\n'),
+    );
+    for (const r of tally.rows) {
+      const message = `document ${r.label}: ${r.caught}/${r.n} ${r.label === 'clean' ? 'accepted' : `refused, ${r.reason} with its reason`}`;
+      const shortfall = OPEN_SHORTFALLS[`document:${r.label}`];
+      expect(r.n, `${r.label} sample count`).to.be.greaterThan(0);
+      if (r.label === 'clean') {
+        if (shortfall && r.caught / r.n < DOCUMENT_TARGETS.clean) {
+          console.warn(`BELOW TARGET ${message} — ${shortfall.why}`);
+          expect(r.caught / r.n, message).to.be.at.least(shortfall.measured);
+        } else expect(r.caught / r.n, message).to.be.at.least(DOCUMENT_TARGETS.clean);
+        continue;
+      }
+      expect(r.caught / r.n, message).to.be.at.least(DOCUMENT_TARGETS.caught);
+      if (shortfall && r.reason / r.n < DOCUMENT_TARGETS.reason) {
+        console.warn(`BELOW TARGET ${message} — ${shortfall.why}`);
+        expect(r.reason / r.n, message).to.be.at.least(shortfall.measured);
+      } else expect(r.reason / r.n, message).to.be.at.least(DOCUMENT_TARGETS.reason);
+    }
   });
 
   it('faces (MediaPipe FaceLandmarker from our assets): clean accepted ≥ 95 %, each defect caught ≥ 90 %', async () => {

@@ -17,7 +17,8 @@ export function captureHint(issue: DocumentIssue | FaceIssue | 'OK' | string, se
     case 'DOCUMENT_CUT_OFF':
       return msg('Keep all four corners of the document in the frame', { id: 'hint.DOCUMENT_CUT_OFF' });
     case 'TILTED':
-      return msg('Hold the document flat and straight', { id: 'hint.TILTED' });
+      // Perspective, not rotation: a card turned a little in the picture is fine (the checks undo it).
+      return msg('Hold the phone parallel to the document', { id: 'hint.TILTED' });
     case 'BLURRY':
       return msg('The picture is blurry: hold still', { id: 'hint.BLURRY' });
     case 'GLARE':

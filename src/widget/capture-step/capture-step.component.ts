@@ -274,13 +274,18 @@ export class IdvCaptureStep extends StepElement {
     await this.startLive(true);
   }
 
-  /** Checks passed: this photo; after the retake cap: the best rejected one, flagged. */
+  /** Checks passed: this photo; after the retake cap: this photo anyway, flagged for the server. */
   private async acceptReviewed(): Promise<void> {
     const capture = this.captured;
     if (!capture || this.accepting) return;
     this.accepting = true;
-    const chosen = capture.assessment.ok ? capture : (this.engine?.acceptFlagged() ?? capture);
-    await this.use(chosen);
+    await this.use(capture.assessment.ok ? capture : this.acceptAnyway(capture));
+  }
+
+  /** The refused photo on screen, flagged (the engine records the choice; its capture types differ per step). */
+  private acceptAnyway(capture: Captured): Captured {
+    const engine = this.engine as { acceptFlagged(c: Captured): Captured | undefined } | undefined;
+    return engine?.acceptFlagged(capture) ?? { ...capture, flagged: true };
   }
 
   private async use(capture: Captured): Promise<void> {
@@ -438,6 +443,19 @@ export class IdvCaptureStep extends StepElement {
     `;
   }
 
+  /**
+   * The outline the checks found on the photo, in the photo's own pixels, laid over it with the same letterboxing
+   * (`object-fit: contain` ↔ `xMidYMid meet`): the user sees which card the verdict is about.
+   */
+  private renderFoundOutline(capture: Captured) {
+    const assessment = capture.assessment as Partial<DocumentFrameResult>;
+    if (this.selfie || !assessment.quad) return nothing;
+    const scale = assessment.scale ?? 1;
+    const points = assessment.quad.map((p) => `${p.x * scale},${p.y * scale}`).join(' ');
+    return svg`<svg class="found ${capture.assessment.ok ? 'ok' : 'refused'}" viewBox=${`0 0 ${capture.width} ${capture.height}`}
+      preserveAspectRatio="xMidYMid meet" aria-hidden="true"><polygon points=${points}></polygon></svg>`;
+  }
+
   private renderReview() {
     const capture = this.captured;
     if (!capture) return nothing;
@@ -445,7 +463,10 @@ export class IdvCaptureStep extends StepElement {
     const issue = capture.assessment.issues[0];
     const canUse = ok || this.engine?.canAcceptFlagged === true;
     return html`
-      <img part="review-image" class="review ${this.selfie ? 'mirrored' : ''}" src=${this.reviewUrl ?? ''} alt=${this.stepTitle()} />
+      <div class="review-frame">
+        <img part="review-image" class="review ${this.selfie ? 'mirrored' : ''}" src=${this.reviewUrl ?? ''} alt=${this.stepTitle()} />
+        ${this.renderFoundOutline(capture)}
+      </div>
       ${
         ok
           ? html`<p class="review-note">${msg('Make sure all details are sharp and readable.', { id: 'review.ok' })}</p>`
@@ -464,7 +485,7 @@ export class IdvCaptureStep extends StepElement {
         ${
           canUse
             ? html`<button class="primary" part="primary-button" type="button" ?disabled=${this.accepting} @click=${() => void this.acceptReviewed()}>
-              ${msg('Use this photo', { id: 'review.use' })}
+              ${ok ? msg('Use this photo', { id: 'review.use' }) : msg('Use this photo anyway', { id: 'review.use-anyway' })}
             </button>`
             : nothing
         }

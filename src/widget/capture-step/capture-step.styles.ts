@@ -63,6 +63,29 @@ export const captureStepStyles = css`
     font-weight: 600;
     color: var(--idv-color-text);
   }
+  .review-frame {
+    position: relative;
+  }
+  .review-frame .found {
+    position: absolute;
+    inset: 0;
+    width: 100%;
+    height: 100%;
+    pointer-events: none;
+  }
+  .found polygon {
+    fill: none;
+    stroke-width: 3px;
+    stroke-linejoin: round;
+    vector-effect: non-scaling-stroke;
+  }
+  .found.ok polygon {
+    stroke: var(--idv-color-success);
+  }
+  .found.refused polygon {
+    stroke: var(--idv-color-danger);
+    stroke-dasharray: 8 5;
+  }
   .review {
     display: block;
     width: 100%;

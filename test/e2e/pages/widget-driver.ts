@@ -67,12 +67,17 @@ export async function scriptedCameraBundle(): Promise<string> {
 }
 
 /**
- * The init script: the camera shows the current step's scene; `failWith` makes getUserMedia reject. Setting
+ * The init script: the camera shows the current step's scene (`scenes`: file per step, served from the scenes
+ * directory); `failWith` makes getUserMedia reject. Setting
  * `window.idvSceneShift` (e.g. 0.4) in the page slides the scene sideways so the checks fail until it is reset:
  * time to take a picture of the live screen before auto-capture.
  */
-export function cameraInitScript(bundle: string, failWith?: 'NotAllowedError'): string {
-  const config = { ...SCRIPTED_CAMERA, failWith, scenes: SCENE_OF_STEP };
+export function cameraInitScript(
+  bundle: string,
+  failWith?: 'NotAllowedError',
+  scenes: Partial<Record<keyof typeof SCENE_OF_STEP, string>> = SCENE_OF_STEP,
+): string {
+  const config = { ...SCRIPTED_CAMERA, failWith, scenes };
   return `${bundle}
 (() => {
   const config = ${JSON.stringify(config)};
@@ -109,7 +114,8 @@ export async function routeWidgetPage(
   );
   await context.route(`${serverUrl}/__e2e/scenes/*`, (route) => {
     const file = new URL(route.request().url()).pathname.split('/').pop() ?? '';
-    return route.fulfill({ contentType: 'image/png', body: readFileSync(join(scenesDir, file)) });
+    const contentType = file.endsWith('.jpg') ? 'image/jpeg' : 'image/png';
+    return route.fulfill({ contentType, body: readFileSync(join(scenesDir, file)) });
   });
 }
 

@@ -20,9 +20,9 @@ export const TD3_MM = { width: 125, height: 88, cornerRadius: 3.18 } as const;
 
 export const ASTRONAUT_PATH = fileURLToPath(new URL('../../fixtures/astronaut.png', import.meta.url));
 
-type PortraitOption = RgbaImage | 'astronaut';
+export type PortraitOption = RgbaImage | 'astronaut';
 
-interface Palette {
+export interface Palette {
   /** Background gradient, light to slightly darker. */
   light: string;
   dark: string;
@@ -41,7 +41,7 @@ const PALETTES: readonly Palette[] = [
 
 let astronaut: Promise<RgbaImage> | undefined;
 
-async function resolvePortrait(portrait: PortraitOption | undefined): Promise<Canvas> {
+export async function resolvePortrait(portrait: PortraitOption | undefined): Promise<Canvas> {
   if (portrait === undefined || portrait === 'astronaut') {
     astronaut ??= loadImage(ASTRONAUT_PATH);
     const img = await astronaut;
@@ -54,7 +54,14 @@ async function resolvePortrait(portrait: PortraitOption | undefined): Promise<Ca
 }
 
 /** Draws `source` to fill the box, cropping the excess (like CSS object-fit: cover). */
-function drawCover(ctx: SKRSContext2D, source: Canvas, x: number, y: number, w: number, h: number): void {
+export function drawCover(
+  ctx: SKRSContext2D,
+  source: Canvas,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+): void {
   const scale = Math.max(w / source.width, h / source.height);
   const sw = w / scale;
   const sh = h / scale;
@@ -63,7 +70,7 @@ function drawCover(ctx: SKRSContext2D, source: Canvas, x: number, y: number, w: 
   ctx.drawImage(source, (source.width - sw) / 2, (source.height - sh) / 2, sw, sh, x, y, w, h);
 }
 
-function roundedRect(ctx: SKRSContext2D, x: number, y: number, w: number, h: number, r: number): void {
+export function roundedRect(ctx: SKRSContext2D, x: number, y: number, w: number, h: number, r: number): void {
   ctx.beginPath();
   ctx.moveTo(x + r, y);
   ctx.arcTo(x + w, y, x + w, y + h, r);
@@ -154,7 +161,7 @@ function drawHeader(
 }
 
 /** A label in small caps above a value in bold, the way card fields are printed. */
-function drawField(
+export function drawField(
   ctx: SKRSContext2D,
   label: string,
   value: string,
@@ -175,7 +182,14 @@ function drawField(
 }
 
 /** A seeded scribble above a line, standing in for a handwritten signature. */
-function drawSignature(ctx: SKRSContext2D, x: number, y: number, w: number, u: number, rng: SeededRandom) {
+export function drawSignature(
+  ctx: SKRSContext2D,
+  x: number,
+  y: number,
+  w: number,
+  u: number,
+  rng: SeededRandom,
+) {
   ctx.strokeStyle = '#555555';
   ctx.lineWidth = Math.max(1, u * 0.12);
   ctx.beginPath();
@@ -210,7 +224,7 @@ function drawSignature(ctx: SKRSContext2D, x: number, y: number, w: number, u: n
 }
 
 /** White band with the MRZ lines in a monospace at the ICAO pitch of 2.54 mm per character. */
-function drawMrzBand(
+export function drawMrzBand(
   ctx: SKRSContext2D,
   lines: readonly string[],
   w: number,
@@ -238,7 +252,7 @@ function drawMrzBand(
 }
 
 /** DD MM YYYY as printed in the visual zone. */
-function printedDate(iso: string): string {
+export function printedDate(iso: string): string {
   const [y, m, d] = iso.split('-');
   return `${d} ${m} ${y}`;
 }
@@ -247,7 +261,7 @@ function paletteFor(seed: number): Palette {
   return randomFor(seed, 'palette').pick(PALETTES);
 }
 
-function newCard(width: number, mm: { width: number; height: number }) {
+export function newCard(width: number, mm: { width: number; height: number }) {
   registerSpecimenFonts();
   const height = Math.round((width * mm.height) / mm.width);
   const canvas = createCanvas(width, height);

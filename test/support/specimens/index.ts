@@ -4,6 +4,12 @@
  */
 export { type AamvaOptions, aamvaPayload } from './aamva.js';
 export { ASTRONAUT_PATH, ID1_MM, idCardBack, idCardFront, passportPage, TD3_MM } from './documents.js';
+export {
+  DOCUMENT_DESIGNS,
+  type DesignedDocument,
+  type DocumentDesign,
+  designedDocument,
+} from './designs.js';
 export { registerSpecimenFonts } from './fonts.js';
 export { type Holder, specimenHolder } from './holder.js';
 export { breakCheckDigit, frenchIdMrz, mrzCheckDigit, td1Mrz, td2Mrz, td3Mrz } from './mrz.js';
@@ -13,6 +19,9 @@ export {
   type FaceSceneOptions,
   renderFaceScene,
   renderScene,
+  SCENE_BACKGROUNDS,
+  sceneQuad,
   type SceneBackground,
+  type SceneFinger,
   type SceneOptions,
 } from './scene.js';
