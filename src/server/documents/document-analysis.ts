@@ -8,35 +8,21 @@
  * The readers (OCR, barcode, face detection) are injected ({@link DocumentReaders}) so that this module holds only the
  * decisions about where to look and what counts as evidence; ./readers.ts wires the real ones.
  */
-import { findDocumentQuad } from '../../analysis/document-quad.js';
-import { quadAspect } from '../../analysis/quad-geometry.js';
+import { type DocumentKindGuess, findDocumentQuad, guessDocumentKind } from '../../analysis/document-quad.js';
+import { sideLengths, uprightQuad } from '../../analysis/quad-geometry.js';
+import { rectifyQuadRgba } from '../../analysis/rectify.js';
 import type { FrameLike, Quad } from '../../analysis/types.js';
-import {
-  type DecodedImage,
-  decodeForAnalysis,
-  landscapeQuad,
-  lumaSpread,
-  quadLongSide,
-  rotate180,
-  warpQuad,
-} from './document-image.js';
+import { type DecodedImage, decodeForAnalysis, lumaSpread, rotate180 } from './document-image.js';
 import type { BarcodeReport, IdentityFields, MrzReport } from './identity.js';
 
 export type DocumentShape = 'ID1' | 'PASSPORT_PAGE' | 'OTHER';
 
-/** Long / short side of an ID-1 card (ISO/IEC 7810: 85.60 × 53.98 mm) and of a TD3 passport page (125 × 88 mm). */
-export const SHAPE_ASPECT: Readonly<Record<Exclude<DocumentShape, 'OTHER'>, number>> = {
-  ID1: 1.586,
-  PASSPORT_PAGE: 1.42,
+/** Our names for the widget's kind guess (`analysis/document-quad.ts`, from the perspective-free aspect). */
+const SHAPE_OF_KIND: Readonly<Record<DocumentKindGuess, DocumentShape>> = {
+  id1: 'ID1',
+  passport: 'PASSPORT_PAGE',
+  other: 'OTHER',
 };
-
-/**
- * Aspect of a found boundary read as one shape: halfway between the two (1.50) splits them; outside 1.25–1.85 it
- * is something else (a folded page, a sheet of paper, a screen). Perspective stretches a photographed card's apparent
- * aspect by up to ~8 % at the widget's tilt limit, which these bounds leave room for.
- */
-const ASPECT_SPLIT = 1.5;
-const ASPECT_RANGE: readonly [number, number] = [1.25, 1.85];
 
 /**
  * Side support (0–1, see `findDocumentQuad`) from which a found boundary counts as a document. The search only
@@ -137,7 +123,13 @@ export interface SideAnalysis {
   /** The image (or the inside of the boundary found in it) has no content. */
   blank: boolean;
   /** The boundary found, in stored-image pixels, with its side support and shape. */
-  boundary?: { quad: Quad; confidence: number; aspect: number; shape: DocumentShape };
+  boundary?: {
+    quad: Quad;
+    confidence: number;
+    aspect: number;
+    shape: DocumentShape;
+    source: 'outline' | 'frame-border' | 'whole-image';
+  };
   /** Evidence of a document: a boundary, a machine-readable zone, or a portrait placed as on a card. */
   document: boolean;
   shape?: DocumentShape;
@@ -157,8 +149,7 @@ export interface SideAnalysis {
 }
 
 export function shapeOfAspect(aspect: number): DocumentShape {
-  if (aspect < ASPECT_RANGE[0] || aspect > ASPECT_RANGE[1]) return 'OTHER';
-  return aspect >= ASPECT_SPLIT ? 'ID1' : 'PASSPORT_PAGE';
+  return SHAPE_OF_KIND[guessDocumentKind(aspect)];
 }
 
 /**
@@ -202,30 +193,35 @@ export async function analyseDocumentSide(
     return side;
   }
 
-  const found = findDocumentQuad(frame, { workingWidth: 480 });
+  // `wholeImageFallback`: a scan cut to the document has no outline to find; the image itself is then the page
+  // (low confidence, and no evidence of a document by itself: the zones read from it have to tell).
+  const found = findDocumentQuad(frame, { workingWidth: 480, wholeImageFallback: true });
   let page: FrameLike = frame;
-  if (found && found.confidence >= QUAD_CONFIDENCE_MIN) {
-    const quad = landscapeQuad(found.quad);
-    const aspect = quadAspect(quad);
-    const shape = shapeOfAspect(aspect);
-    const width = Math.round(Math.min(RECTIFIED_WIDTH[shape], quadLongSide(quad) * 1.25));
-    const height = Math.round(width / (shape === 'OTHER' ? aspect : SHAPE_ASPECT[shape]));
-    const warped = warpQuad(frame, quad, width, height);
+  if (found) {
+    const quad = uprightQuad(found.quad);
+    const shape = SHAPE_OF_KIND[found.kindGuess];
+    const [top, , bottom] = sideLengths(quad);
+    const width = Math.round(Math.min(RECTIFIED_WIDTH[shape], ((top + bottom) / 2) * 1.25));
+    const warped = rectifyQuadRgba(frame, quad, width, Math.round(width / found.aspect));
+    const outline = found.source !== 'whole-image' && found.confidence >= QUAD_CONFIDENCE_MIN;
     if (warped) {
       page = warped;
       side.boundary = {
         quad: quad.map((p) => ({ x: p.x / frame.scale, y: p.y / frame.scale })) as Quad,
         confidence: round(found.confidence),
-        aspect: round(aspect),
+        aspect: round(found.aspect),
         shape,
+        source: found.source,
       };
-      side.shape = shape;
-      side.document = true;
-      // A sheet of blank paper has a boundary too: what counts is whether anything is printed inside it.
-      if (lumaSpread(warped).stdDev < BLANK_STDDEV) {
-        side.blank = true;
-        side.ms = performance.now() - started;
-        return side;
+      if (outline) {
+        side.shape = shape;
+        side.document = true;
+        // A sheet of blank paper has an outline too: what counts is whether anything is printed inside it.
+        if (lumaSpread(warped).stdDev < BLANK_STDDEV) {
+          side.blank = true;
+          side.ms = performance.now() - started;
+          return side;
+        }
       }
     }
   }

@@ -1,12 +1,10 @@
 /**
  * Pixels of a stored document image for the server's analysis: decoded once (EXIF orientation honoured, at most
- * {@link ANALYSIS_MAX_SIDE} px), and the document's quad warped to an upright, fronto-parallel RGBA image at a
- * resolution OCR can read. The warp is ours because sharp (libvips) has affine transforms but no perspective one;
- * the homography is the same `analysis/` code the widget uses, so both sides share one geometry.
+ * {@link ANALYSIS_MAX_SIDE} px) into the RGBA frames the `analysis/` code (outline search, rectification) and the
+ * readers take, plus the few pixel operations the analysis needs around them.
  */
 import sharp from 'sharp';
-import { homographyFromPoints } from '../../analysis/quad-geometry.js';
-import type { FrameLike, Quad } from '../../analysis/types.js';
+import type { FrameLike } from '../../analysis/types.js';
 
 /**
  * Longest side the analysis decodes to. A card filling half of a 2000 px photo is ~1000 px wide: ~12 px per mm,
@@ -38,97 +36,12 @@ export async function decodeForAnalysis(encoded: Buffer, maxSide = ANALYSIS_MAX_
   };
 }
 
-/** Reorders a quad (TL, TR, BR, BL in image space) so its first side is a long side: the warp is then landscape. */
-export function landscapeQuad(quad: Quad): Quad {
-  const [a, b, c, d] = quad;
-  const top = Math.hypot(b.x - a.x, b.y - a.y) + Math.hypot(c.x - d.x, c.y - d.y);
-  const left = Math.hypot(d.x - a.x, d.y - a.y) + Math.hypot(c.x - b.x, c.y - b.y);
-  // Portrait in the image: start from the bottom-left corner, so the card's long side becomes the top.
-  return top >= left ? quad : [d, a, b, c];
-}
-
-/** Mean length of the two long sides of a quad, in its pixels. */
-export function quadLongSide(quad: Quad): number {
-  const [a, b, c, d] = landscapeQuad(quad);
-  return (Math.hypot(b.x - a.x, b.y - a.y) + Math.hypot(c.x - d.x, c.y - d.y)) / 2;
-}
-
-/**
- * Samples the inside of `quad` (TL, TR, BR, BL) into an upright `width × height` RGBA image (bilinear). Pixels whose
- * source falls outside the frame (a card cut off by the border) are white, like paper, rather than smeared edges.
- * Undefined when the quad is degenerate.
- */
-export function warpQuad(frame: FrameLike, quad: Quad, width: number, height: number): FrameLike | undefined {
-  const h = homographyFromPoints(
-    [
-      { x: 0, y: 0 },
-      { x: width, y: 0 },
-      { x: width, y: height },
-      { x: 0, y: height },
-    ],
-    quad,
-  );
-  if (!h) return undefined;
-  const out = new Uint8ClampedArray(width * height * 4);
-  const { data, width: fw, height: fh } = frame;
-  const [h0, h1, h2, h3, h4, h5, h6, h7, h8] = h as unknown as number[];
-  for (let y = 0; y < height; y++) {
-    const v = y + 0.5;
-    for (let x = 0; x < width; x++) {
-      const u = x + 0.5;
-      const z = h6 * u + h7 * v + h8;
-      const sx = (h0 * u + h1 * v + h2) / z - 0.5;
-      const sy = (h3 * u + h4 * v + h5) / z - 0.5;
-      const o = (y * width + x) * 4;
-      if (!(sx >= 0 && sy >= 0 && sx < fw - 1 && sy < fh - 1)) {
-        out[o] = 255;
-        out[o + 1] = 255;
-        out[o + 2] = 255;
-        out[o + 3] = 255;
-        continue;
-      }
-      const x0 = sx | 0;
-      const y0 = sy | 0;
-      const ax = sx - x0;
-      const ay = sy - y0;
-      const i00 = (y0 * fw + x0) * 4;
-      const i01 = i00 + fw * 4;
-      for (let ch = 0; ch < 3; ch++) {
-        const top = data[i00 + ch]! + (data[i00 + 4 + ch]! - data[i00 + ch]!) * ax;
-        const bottom = data[i01 + ch]! + (data[i01 + 4 + ch]! - data[i01 + ch]!) * ax;
-        out[o + ch] = top + (bottom - top) * ay + 0.5;
-      }
-      out[o + 3] = 255;
-    }
-  }
-  return { data: out, width, height };
-}
-
 /** The image turned by 180° (a document photographed upside down). */
 export function rotate180(frame: FrameLike): FrameLike {
   const src = new Uint32Array(frame.data.buffer, frame.data.byteOffset, frame.width * frame.height);
   const out = new Uint32Array(src.length);
   for (let i = 0, j = src.length - 1; i < src.length; i++, j--) out[j] = src[i]!;
   return { data: new Uint8ClampedArray(out.buffer), width: frame.width, height: frame.height };
-}
-
-/** A rectangle of the image (clamped to it), as its own frame. */
-export function cropFrame(
-  frame: FrameLike,
-  box: { x: number; y: number; width: number; height: number },
-): FrameLike {
-  const x0 = Math.max(0, Math.floor(box.x));
-  const y0 = Math.max(0, Math.floor(box.y));
-  const x1 = Math.min(frame.width, Math.ceil(box.x + box.width));
-  const y1 = Math.min(frame.height, Math.ceil(box.y + box.height));
-  const width = Math.max(1, x1 - x0);
-  const height = Math.max(1, y1 - y0);
-  const out = new Uint8ClampedArray(width * height * 4);
-  for (let y = 0; y < height; y++) {
-    const from = ((y0 + y) * frame.width + x0) * 4;
-    out.set(frame.data.subarray(from, from + width * 4), y * width * 4);
-  }
-  return { data: out, width, height };
 }
 
 /** Encodes a frame as a high-quality JPEG, for analysers that take encoded bytes (the face detector). */

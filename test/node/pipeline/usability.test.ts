@@ -162,10 +162,24 @@ describe('usability on real pixels', () => {
     assert.deepEqual(labels, ['BAD_QUALITY'], 'a crisp dark frame is dark, not blurred');
   });
 
-  it('labels a glare spot on a document, by size, but not on a face', async () => {
-    assert.equal(verdict(await judgeDocument(await stored(await withGlare(card, 0.12)))), 'WARNING GLARE');
+  it('labels a glare spot on a document, but not a white scanner bed round it, and never a face', async () => {
+    assert.equal(verdict(await judgeDocument(await stored(await withGlare(card, 0.12)))), 'REJECTED GLARE');
     assert.equal(verdict(await judgeDocument(await stored(await withGlare(card, 0.2)))), 'REJECTED GLARE');
     assert.equal(verdict(await judgeSelfie(await stored(await withGlare(astronaut, 0.12)))), 'PASSED OK');
+    // A scan: the card on a saturated white bed (the frame's own saturated share and blob are over any threshold).
+    const scan = await sharp({ create: { width: 1400, height: 1000, channels: 3, background: '#ffffff' } })
+      .composite([
+        {
+          input: await sharp(card).extract({ left: 200, top: 185, width: 1000, height: 630 }).toBuffer(),
+          left: 200,
+          top: 185,
+        },
+      ])
+      .png()
+      .toBuffer();
+    const scanMetrics = await measureImageQuality(scan);
+    assert.ok(scanMetrics.saturatedShare > 0.4 && scanMetrics.largestGlareBlobShare > 0.4);
+    assert.equal(verdict(await judgeDocument(await stored(scan))), 'PASSED OK');
   });
 
   it('clusters glare: the same number of scattered bright pixels is not glare', async () => {
@@ -198,7 +212,7 @@ describe('usability on real pixels', () => {
       'comparable saturated area',
     );
     assert.ok(scatteredMetrics.largestGlareBlobShare < spotMetrics.largestGlareBlobShare / 2);
-    assert.equal(verdict(await judgeDocument(spot)), 'WARNING GLARE');
+    assert.equal(verdict(await judgeDocument(spot)), 'REJECTED GLARE');
     assert.equal(verdict(await judgeDocument(scattered)), 'PASSED OK');
   });
 
