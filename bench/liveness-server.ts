@@ -40,7 +40,14 @@ import { compareSelfieWithDocument } from '../src/server/faces/face-match.js';
 import { DEFAULT_LIVENESS_OPTIONS } from '../src/server/liveness/liveness-options.js';
 import { type SequenceFrame, verifyLivenessSequence } from '../src/server/liveness/verify-sequence.js';
 import { LivenessChallengeResponse, LivenessCompleteResponse } from '../src/shared/api/index.js';
-import { encodeJpeg, idCardFront, renderScene } from '../test/support/specimens/index.js';
+import {
+  encodeJpeg,
+  idCardBack,
+  idCardFront,
+  photographDocument,
+  renderScene,
+  specimenHolder,
+} from '../test/support/specimens/index.js';
 import { accountBody, basicAuth, runCli, spawnServer } from '../test/support/server.js';
 
 type Row = Record<string, string | number>;
@@ -230,6 +237,18 @@ async function photographedCard(): Promise<Buffer> {
   return encodeJpeg(image, 0.85);
 }
 
+/**
+ * A generated US driving licence photographed on a desk, front and back (1600 × 1200): what the pipeline reads
+ * (outline, portrait, printed fields, PDF417 + AAMVA), so the throughput includes document verification.
+ */
+async function photographedLicence(): Promise<{ front: Buffer; back: Buffer }> {
+  const holder = { ...specimenHolder(31), issuingState: 'USA', nationality: 'USA' };
+  return {
+    front: photographDocument(await idCardFront({ seed: 31, holder }), { seed: 31 }),
+    back: photographDocument(await idCardBack({ seed: 31, kind: 'us-dl', holder }), { seed: 32 }),
+  };
+}
+
 /** RSS and peak RSS of a process from /proc, MB (Linux). */
 function processMemoryMb(pid: number | undefined): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -242,7 +261,7 @@ async function oneExecution(
   url: string,
   oauth: Record<string, string>,
   media: { front: Buffer; back: Buffer; selfie: Buffer },
-): Promise<{ ms: number; decision: string; liveness: string; similarity: string }> {
+): Promise<{ ms: number; processingMs: number; decision: string; liveness: string; similarity: string }> {
   const started = performance.now();
   const body = accountBody({
     workflowDefinition: { key: 10011 },
@@ -269,7 +288,7 @@ async function oneExecution(
   await fetch(`${url}/api/v1/session/document`, {
     method: 'PUT',
     headers: json,
-    body: JSON.stringify({ type: 'ID_CARD', country: 'DEU' }),
+    body: JSON.stringify({ type: 'DRIVING_LICENSE', country: 'USA' }),
   });
   for (const credential of created.workflowExecution.credentials) {
     for (const [name, partUrl] of Object.entries(credential.api.parts)) {
@@ -335,7 +354,9 @@ async function oneExecution(
   }
   const ms = performance.now() - started;
   const details = (await (await fetch(base, { headers: oauth })).json()) as {
-    decision?: { type: string };
+    acquiredAt?: string;
+    completedAt?: string;
+    decision?: { type: string; details: { label: string } };
     capabilities?: Record<string, Array<{ decision: { type: string; details: { label: string } } }>>;
   };
   const verdict = (name: string) =>
@@ -343,7 +364,9 @@ async function oneExecution(
     '–';
   return {
     ms,
-    decision: `${details.decision?.type} (liveness ${completed.liveness.status})`,
+    // The server's own clock: finalize (ACQUIRED) to the decision stored (PROCESSED), queue pickup included.
+    processingMs: Date.parse(details.completedAt ?? '') - Date.parse(details.acquiredAt ?? ''),
+    decision: `${details.decision?.type} ${details.decision?.details.label} (liveness ${completed.liveness.status})`,
     liveness: verdict('liveness'),
     similarity: verdict('similarity'),
   };
@@ -393,16 +416,25 @@ export async function throughputOfRealServer(media: {
     const minutes = (performance.now() - started) / 60_000;
     const after = processMemoryMb(server.child.pid);
     const verdicts = [
-      ...new Set(results.map((r) => `liveness ${r.liveness}, similarity ${r.similarity}`)),
+      ...new Set(results.map((r) => `${r.decision}: liveness ${r.liveness}, similarity ${r.similarity}`)),
     ].join(' | ');
     return [
       {
-        case: `real idv-server: ${EXECUTIONS} executions 10011 + passive liveness, ${CONCURRENCY} at a time (account → PROCESSED)`,
+        case: `real idv-server: ${EXECUTIONS} executions 10011 (US licence front + back, selfie, passive liveness), ${CONCURRENCY} at a time (account → PROCESSED)`,
         medianMs: stats(results.map((r) => r.ms)).median,
         rangeMs: `${stats(results.map((r) => r.ms)).min}–${stats(results.map((r) => r.ms)).max}`,
         runs: results.length,
         target: '≥ 20 executions / min',
         detail: `${(results.length / minutes).toFixed(1)} executions / min (each includes 0.75 s of burst pacing); ${verdicts}; first after start ${Math.round(first.ms)} ms`,
+        loadAvg1m: load1m(),
+      },
+      {
+        case: 'real idv-server: processing of one execution (finalize → PROCESSED, the server’s timestamps)',
+        medianMs: stats(results.map((r) => r.processingMs)).median,
+        rangeMs: `${stats(results.map((r) => r.processingMs)).min}–${stats(results.map((r) => r.processingMs)).max}`,
+        runs: results.length,
+        target: '≤ 4000 ms (whole 10011 processing)',
+        detail: `${CONCURRENCY} executions in flight; includes the job queue's poll interval`,
         loadAvg1m: load1m(),
       },
       {
@@ -507,7 +539,7 @@ export async function benchLivenessServer(): Promise<{ rows: Row[] }> {
   } finally {
     await stopFaceAnalysisPool();
   }
-  rows.push(...(await throughputOfRealServer({ front, back: front, selfie })));
+  rows.push(...(await throughputOfRealServer({ ...(await photographedLicence()), selfie })));
   return { rows };
 }
 

@@ -45,21 +45,31 @@ const SUB_TYPE: Readonly<Record<DocumentTypeRead, string>> = {
   DRIVING_LICENSE: 'REGULAR_DRIVING_LICENSE',
 };
 
+/** The fields that have a value: readers leave absent ones undefined or empty, retrieval leaves them out. */
+function present(fields: Record<keyof IdentityFields, unknown>): IdentityFields {
+  return Object.fromEntries(
+    Object.entries(fields).filter(([, v]) => v !== undefined && v !== ''),
+  ) as IdentityFields;
+}
+
 export function mrzIdentity(fields: MrzFields): IdentityFields {
   const type = typeOfMrzCode(fields.documentCode);
-  const out: IdentityFields = {
-    ...(type ? { type, subType: SUB_TYPE[type] } : {}),
+  return present({
+    type,
+    subType: type && SUB_TYPE[type],
     issuingCountry: fields.issuingState,
     lastName: fields.lastName,
     firstName: fields.firstName,
+    middleName: undefined,
     documentNumber: fields.documentNumber,
+    personalNumber: fields.personalNumber,
     gender: fields.sex,
-  };
-  if (fields.nationality) out.nationality = fields.nationality;
-  if (fields.dateOfBirth) out.dateOfBirth = fields.dateOfBirth;
-  if (fields.expiryDate) out.expiryDate = fields.expiryDate;
-  if (fields.personalNumber) out.personalNumber = fields.personalNumber;
-  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== '')) as IdentityFields;
+    nationality: fields.nationality,
+    dateOfBirth: fields.dateOfBirth,
+    expiryDate: fields.expiryDate,
+    issuingDate: undefined,
+    address: undefined,
+  });
 }
 
 export function mrzOutcome(reading: MrzReading): MrzOutcome {
@@ -84,28 +94,28 @@ export function barcodeOutcome(text: string): BarcodeOutcome {
   const f = parsed.fields;
   if (parsed.errors.includes('NO_HEADER') || !f.lastName || !f.documentNumber) return { status: 'UNPARSED' };
   const type: DocumentTypeRead = parsed.documentType === 'ID' ? 'ID_CARD' : 'DRIVING_LICENSE';
-  const fields: IdentityFields = {
+  const fields = present({
     type,
     subType: parsed.documentType === 'ID' ? 'STATE_ID' : SUB_TYPE.DRIVING_LICENSE,
     issuingCountry: f.issuingCountry,
     firstName: f.firstName,
+    middleName: f.middleName,
     lastName: f.lastName,
     documentNumber: f.documentNumber,
-  };
-  if (f.middleName) fields.middleName = f.middleName;
-  if (f.dateOfBirth) fields.dateOfBirth = f.dateOfBirth;
-  if (f.expiryDate) fields.expiryDate = f.expiryDate;
-  if (f.issuingDate) fields.issuingDate = f.issuingDate;
-  if (f.gender) fields.gender = f.gender;
-  if (f.address) {
-    fields.address = {
+    personalNumber: undefined,
+    gender: f.gender,
+    nationality: undefined,
+    dateOfBirth: f.dateOfBirth,
+    expiryDate: f.expiryDate,
+    issuingDate: f.issuingDate,
+    address: f.address && {
       line1: f.address.line1,
       city: f.address.city,
       subdivision: f.address.subdivision,
       postalCode: f.address.postalCode,
       country: f.address.country,
-    };
-  }
+    },
+  });
   return {
     status: 'READ',
     report: {

@@ -22,12 +22,11 @@ import { makeJpeg } from '../../support/server.js';
 import {
   ASTRONAUT_PATH,
   breakCheckDigit,
-  encodeJpeg,
   idCardBack,
   idCardFront,
   passportPage,
   type RgbaImage,
-  renderScene,
+  photographDocument,
   specimenHolder,
   td3Mrz,
 } from '../../support/specimens/index.js';
@@ -40,18 +39,9 @@ const CAPABILITIES = [
 ];
 const DECIDED_AT = new Date('2026-03-01T10:00:00Z');
 
-/** The document lying on a desk, photographed at 1600 × 1200 and stored as JPEG, like an upload. */
-function photographed(doc: RgbaImage, seed = 3, rotationDeg = 4): Buffer {
-  const scene = renderScene(doc, {
-    width: 1600,
-    height: 1200,
-    scale: 0.72,
-    rotationDeg,
-    background: 'desk',
-    seed,
-  });
-  return encodeJpeg(scene.image, 0.9);
-}
+/** The document on a desk, photographed and stored as JPEG, like an upload. */
+const photographed = (doc: RgbaImage, seed = 3, rotationDeg = 4) =>
+  photographDocument(doc, { seed, rotationDeg });
 
 function part(credentialId: string, classifier: string, bytes: Buffer, mime = 'image/jpeg'): StoredPart {
   return {

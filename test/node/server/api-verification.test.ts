@@ -28,22 +28,17 @@ import {
   widgetAuth,
 } from '../../support/server.js';
 import {
-  encodeJpeg,
   idCardBack,
   idCardFront,
   passportPage,
   type RgbaImage,
-  renderScene,
+  photographDocument,
   specimenHolder,
 } from '../../support/specimens/index.js';
 
-/** The document on a desk, photographed at 1600 × 1200. */
-function photographed(doc: RgbaImage, seed: number, rotationDeg = 3): Buffer {
-  return encodeJpeg(
-    renderScene(doc, { width: 1600, height: 1200, scale: 0.72, rotationDeg, background: 'desk', seed }).image,
-    0.9,
-  );
-}
+/** The document on a desk, photographed and stored as JPEG, like an upload. */
+const photographed = (doc: RgbaImage, seed: number, rotationDeg = 3) =>
+  photographDocument(doc, { seed, rotationDeg });
 
 interface Capture {
   type: 'DRIVING_LICENSE' | 'PASSPORT' | 'ID_CARD';

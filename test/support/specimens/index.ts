@@ -17,6 +17,7 @@ export { SeededRandom } from './random.js';
 export { encodeJpeg, encodePng, loadImage, type Point, type RgbaImage } from './rgba-image.js';
 export {
   type FaceSceneOptions,
+  photographDocument,
   renderFaceScene,
   renderScene,
   SCENE_BACKGROUNDS,

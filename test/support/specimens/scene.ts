@@ -5,7 +5,7 @@
  */
 import { type Matrix3, homographyFromQuads, mapPoint } from './homography.js';
 import { DEFAULT_SEED, randomFor, type SeededRandom } from './random.js';
-import type { Point, RgbaImage } from './rgba-image.js';
+import { encodeJpeg, type Point, type RgbaImage } from './rgba-image.js';
 
 /**
  * What the document lies on. Dark and mid-tone surfaces (`desk`, `wood`, `noise`, `plain`, `carpet`), light ones
@@ -1152,4 +1152,20 @@ export function renderFaceScene(photo: RgbaImage, opts: FaceSceneOptions = {}): 
   warpOnto(frame, photo, quad);
   gaussianBlur(frame, opts.blurSigma ?? 0);
   return finish(frame, opts.exposure ?? 1, 2, randomFor(seed, 'sensor'));
+}
+
+/**
+ * A document lying on a desk, photographed at 1600 × 1200 and stored as JPEG, like a still a user uploads: what the
+ * server-side verification tests and benches feed the pipeline.
+ */
+export function photographDocument(doc: RgbaImage, opts: { seed: number; rotationDeg?: number }): Buffer {
+  const { image } = renderScene(doc, {
+    width: 1600,
+    height: 1200,
+    scale: 0.72,
+    rotationDeg: opts.rotationDeg ?? 3,
+    background: 'desk',
+    seed: opts.seed,
+  });
+  return encodeJpeg(image, 0.9);
 }
