@@ -48,6 +48,13 @@ const SECTIONS: Section[] = [
     fn: 'benchExtraction',
   },
   {
+    id: 'verification-real',
+    title:
+      'Document verification on real specimens (../shared/realdata): imageChecks, extraction, dataChecks',
+    module: './verification-real.ts',
+    fn: 'benchVerificationReal',
+  },
+  {
     id: 'faces-real',
     title: 'Face match, detection and presentation-attack signal on real people (../shared/realdata)',
     module: './faces-real.ts',

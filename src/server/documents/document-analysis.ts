@@ -154,14 +154,15 @@ export function shapeOfAspect(aspect: number): DocumentShape {
 
 /**
  * Analyses one stored page of a document. `wantPrinted` asks for OCR of the printed fields (front of a document
- * without a machine-readable zone, or to cross-check one).
+ * without a machine-readable zone, or to cross-check one); `findPortrait` looks for the portrait (default: on the
+ * front only).
  */
 export async function analyseDocumentSide(
   encoded: Buffer,
   classifier: 'FRONT' | 'BACK',
   expectation: DocumentExpectation,
   readers: DocumentReaders,
-  options: { wantPrinted?: boolean } = {},
+  options: { wantPrinted?: boolean; findPortrait?: boolean } = {},
 ): Promise<SideAnalysis> {
   const started = performance.now();
   const side: SideAnalysis = {
@@ -228,10 +229,12 @@ export async function analyseDocumentSide(
 
   // The MRZ first: it fixes which way up the page lies. A boundary can be an inner panel, so the whole image is
   // read too when the page shows none.
+  // A warp resamples: on a small or soft photo the MRZ can read better from the image as it is. So the whole image
+  // is read too whenever the page gives no valid MRZ, and the better reading kept.
   let mrz = await readers.readMrz(page);
-  if ((mrz.status === 'NOT_FOUND' || mrz.status === 'FAILED') && page !== frame) {
+  if (mrzRank(mrz) < MRZ_VALID && page !== frame) {
     const whole = await readers.readMrz(frame);
-    if (whole.status !== 'NOT_FOUND') {
+    if (mrzRank(whole) > mrzRank(mrz)) {
       mrz = whole;
       page = frame;
     }
@@ -256,7 +259,8 @@ export async function analyseDocumentSide(
   // portrait has shown that it is one (no OCR time on noise or selfies).
   const printedEarly = options.wantPrinted && side.document;
   const printedTask = printedEarly ? readers.readPrinted(oriented, side.shape ?? shapeOf(page)) : undefined;
-  const facesTask = classifier === 'FRONT' ? readers.findFaces(oriented) : undefined;
+  const facesTask =
+    (options.findPortrait ?? classifier === 'FRONT') ? readers.findFaces(oriented) : undefined;
 
   if (barcodeTask) {
     const barcode = await barcodeTask;
@@ -306,6 +310,14 @@ export async function analyseDocumentSide(
   }
   side.ms = performance.now() - started;
   return side;
+}
+
+const MRZ_VALID = 3;
+
+/** Valid reading > read with a failing check digit > band found but unreadable > nothing (or a reader fault). */
+function mrzRank(mrz: MrzOutcome): number {
+  if (mrz.status === 'READ') return mrz.report?.valid ? MRZ_VALID : 2;
+  return mrz.status === 'UNREADABLE' ? 1 : 0;
 }
 
 /**

@@ -37,6 +37,8 @@ export interface DocumentEvidence {
   back?: SideAnalysis;
   /** The back is the front again (same bytes, or the same picture re-encoded). */
   backRepeatsFront: boolean;
+  /** The portrait is on the page uploaded as the back: the pages were uploaded the wrong way round. */
+  sidesSwapped: boolean;
   readings: SourceReading[];
   merged: MergedIdentity;
   mrz?: MrzReport;
@@ -81,6 +83,7 @@ async function gatherEvidence(
     missing: [],
     unsupported: [],
     backRepeatsFront: false,
+    sidesSwapped: false,
     readings: [],
     merged: { fields: {}, fieldSources: {} },
     ms: 0,
@@ -99,11 +102,24 @@ async function gatherEvidence(
       wantPrinted: classifier === 'FRONT',
     });
   };
-  const [front, back] = await Promise.all([analyse('FRONT'), analyse('BACK')]);
+  const [front, initialBack] = await Promise.all([analyse('FRONT'), analyse('BACK')]);
+  let back = initialBack;
+  const backPart = page('BACK');
+  if (front?.document && !front.blank && front.faces.length === 0 && back?.document && backPart) {
+    // No portrait on the front: the two pages may have been uploaded the wrong way round. Look on the back (and read
+    // its printed fields, which are then the portrait side's) before calling the document portrait-less.
+    const again = await analyseDocumentSide(await backPart.read(), 'BACK', expectation, readers, {
+      wantPrinted: true,
+      findPortrait: true,
+    });
+    if (again.faces.length > 0) {
+      back = again;
+      evidence.sidesSwapped = true;
+    }
+  }
   if (front) evidence.front = front;
   if (back) evidence.back = back;
   const frontPart = page('FRONT');
-  const backPart = page('BACK');
   evidence.backRepeatsFront = Boolean(
     frontPart &&
       backPart &&

@@ -10,7 +10,8 @@
  * - `REJECTED NO_DOCUMENT`: neither a document's outline nor anything machine-readable nor a card's portrait;
  * - `REJECTED DOCUMENT_TYPE_MISMATCH`: what was read is another kind of document than the one chosen (a passport
  *   page where a driving licence was chosen);
- * - `REJECTED NO_PORTRAIT`: a photo ID's front without a face on it;
+ * - `REJECTED NO_PORTRAIT`: a photo ID without a face on it (on the front, or on the back when the pages were
+ *   uploaded the wrong way round: that is reported as `sidesSwapped`, not rejected);
  * - `PASSED OK`.
  * SELFIE credential: `REJECTED NO_FACE_PRESENT` (no face), `REJECTED DOCUMENT_AS_SELFIE` (the face is a portrait
  * printed on a document in the picture), else `PASSED OK`.
@@ -112,7 +113,8 @@ export function judgeDocument(
     if (!evidence.back.document) return ['REJECTED', 'NO_DOCUMENT'];
   }
   if (typesConflict(chosenType, documentTypeRead(evidence))) return ['REJECTED', 'DOCUMENT_TYPE_MISMATCH'];
-  if (evidence.expectation.portrait && front.faces.length === 0) return ['REJECTED', 'NO_PORTRAIT'];
+  const portraitSide = evidence.sidesSwapped ? evidence.back : front;
+  if (evidence.expectation.portrait && !portraitSide?.faces.length) return ['REJECTED', 'NO_PORTRAIT'];
   return ['PASSED', 'OK'];
 }
 
@@ -126,7 +128,7 @@ function sideData(side: SideAnalysis): Record<string, unknown> {
       ? { boundary: { confidence: side.boundary.confidence, aspect: side.boundary.aspect } }
       : {}),
     rotation: side.rotation,
-    ...(side.classifier === 'FRONT' ? { facesOnDocument: side.faces.length } : {}),
+    ...(side.classifier === 'FRONT' || side.faces.length > 0 ? { facesOnDocument: side.faces.length } : {}),
     ...(side.mrz ? { mrz: side.mrz.status } : {}),
     ...(side.barcode ? { barcode: side.barcode.status } : {}),
     ms: Math.round(side.ms),
@@ -140,6 +142,7 @@ function documentData(evidence: DocumentEvidence): Record<string, unknown> {
     ...(read ? { documentTypeRead: read } : {}),
     ...(evidence.missing.length ? { missing: evidence.missing } : {}),
     ...(evidence.unsupported.length ? { unsupported: evidence.unsupported } : {}),
+    ...(evidence.sidesSwapped ? { sidesSwapped: true } : {}),
   };
 }
 

@@ -59,6 +59,7 @@ function evidence(
     front: side('FRONT', mrzSide === 'FRONT' ? { mrz: { status: 'READ', rotation: 0 } } : {}),
     back: side('BACK', mrzSide === 'BACK' ? { mrz: { status: 'READ', rotation: 0 } } : {}),
     backRepeatsFront: false,
+    sidesSwapped: false,
     readings,
     merged: mergeReadings(readings),
     mrz: { format: 'TD1', lines: [], valid: true, checks: { documentNumber: true, composite: true } },
@@ -81,6 +82,15 @@ describe('imageChecks decisions', () => {
       ['back not uploaded', { back: undefined, missing: ['BACK'] }, 'MISSING_BACK'],
       ['blank back', { back: side('BACK', { blank: true, document: false }) }, 'BLANK_PAGE'],
       ['no portrait', { front: side('FRONT', { faces: [] }) }, 'NO_PORTRAIT'],
+      [
+        'pages the wrong way round',
+        {
+          front: side('FRONT', { faces: [] }),
+          back: side('BACK', { faces: side('FRONT').faces }),
+          sidesSwapped: true,
+        },
+        'OK',
+      ],
       ['a PDF page', { unsupported: ['FRONT'] }, 'UNSUPPORTED_FORMAT'],
       ['bytes no longer decode', { back: side('BACK', { decoded: false }) }, 'UNREADABLE_IMAGE'],
       ['all well', {}, 'OK'],
@@ -218,10 +228,15 @@ describe('dataChecks decisions', () => {
     );
     assert.equal(judge(both(mrzReading(), viz({ lastName: 'ERIKSS0N' }))), 'PASSED OK');
     assert.equal(judge(both(mrzReading(), viz({ documentNumber: 'LX1234S67' }))), 'PASSED OK');
+    const oneSlip = both(mrzReading(), viz({ dateOfBirth: '1990-04-18' }));
     assert.equal(
-      judge(both(mrzReading(), viz({ dateOfBirth: '1990-04-18' }))),
-      'WARNING MISMATCH_FRONT_BACK',
+      judge(oneSlip),
+      'PASSED OK',
+      'one printed field misread is reported, not held against the user',
     );
+    assert.deepEqual(runDataChecks(oneSlip, ctx).find((c) => c.name === 'sourcesAgree')?.unconfirmed, [
+      'dateOfBirth',
+    ]);
     assert.equal(
       judge(both(mrzReading(), viz({ lastName: 'OKONKWO', firstName: 'KWAME', dateOfBirth: '1971-01-09' }))),
       'REJECTED MISMATCH_FRONT_BACK',
