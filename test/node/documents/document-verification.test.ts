@@ -240,6 +240,22 @@ describe('document verification on generated specimens', { timeout: 240_000 }, (
     assert.equal(wrongTypeOnly.label('imageChecks'), 'REJECTED DOCUMENT_TYPE_MISMATCH');
   });
 
+  it('recognises pages uploaded the wrong way round instead of calling the card portrait-less', async () => {
+    const holder = specimenHolder(18);
+    const front = photographed(await idCardFront({ seed: 18 }), 5);
+    const back = photographed(await idCardBack({ seed: 18, kind: 'td1' }), 6, -3);
+    const swapped = await verify(execution('ID_CARD', holder.issuingState, { front: back, back: front }));
+    assert.equal(swapped.label('imageChecks'), 'PASSED OK');
+    assert.equal((swapped.of('imageChecks').data as { sidesSwapped?: boolean }).sidesSwapped, true);
+    assert.equal(
+      swapped.label('dataChecks'),
+      'PASSED OK',
+      'the printed fields of the portrait side still agree with the MRZ',
+    );
+    const backOnly = await verify(execution('ID_CARD', holder.issuingState, { front: back, back }));
+    assert.equal(backOnly.label('imageChecks'), 'REJECTED MISSING_BACK');
+  });
+
   it('reports a PDF page as not analysed, never as passed', async () => {
     const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
     const { label } = await verify(
