@@ -266,18 +266,27 @@ for (const target of testDatabases()) {
       });
       assert.equal(first.status, 201);
       const firstBody = await first.text();
+      // A retry sends the same file in a new multipart envelope (another boundary).
       const retry = await app.request(face, {
         method: 'POST',
         headers,
-        body: uploadForm(await makeJpeg(640, 640, 12)),
+        body: uploadForm(await makeJpeg(640, 640, 11), 'retry.jpg'),
       });
       assert.equal(retry.status, 201);
       assert.equal(await retry.text(), firstBody);
       assert.equal(retry.headers.get('idempotent-replayed'), 'true');
       const view = await session(created);
       assert.equal(view.parts[0].sha256, (JSON.parse(firstBody) as { part: { sha256: string } }).part.sha256);
+      const otherFile = await app.request(face, {
+        method: 'POST',
+        headers,
+        body: uploadForm(await makeJpeg(640, 640, 12)),
+      });
+      assert.equal(otherFile.status, 409, 'the same key with another file is not a retry');
+      assert.equal(((await otherFile.json()) as ErrorBody).error.code, 'IDEMPOTENCY_KEY_MISMATCH');
+      assert.equal((await session(created)).parts[0].sha256, view.parts[0].sha256, 'nothing replaced');
       const otherRequest = await app.request(face, { method: 'DELETE', headers });
-      assert.equal(otherRequest.status, 422);
+      assert.equal(otherRequest.status, 409);
       assert.equal(((await otherRequest.json()) as ErrorBody).error.code, 'IDEMPOTENCY_KEY_MISMATCH');
     });
 
