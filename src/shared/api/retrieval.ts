@@ -36,12 +36,9 @@ export const Decision = z
         .meta({ description: 'The capability whose result set the label (absent when PASSED).' }),
     }),
     risk: z.object({ score: z.number() }),
-    parts: z
-      .array(DecisionPart)
-      .optional()
-      .meta({
-        description: 'The parts decided on, by sha256 (absent on decisions made before it was recorded).',
-      }),
+    parts: z.array(DecisionPart).optional().meta({
+      description: 'The parts decided on, by sha256 (absent on decisions made before it was recorded).',
+    }),
   })
   .meta({ id: 'Decision' });
 export type Decision = z.infer<typeof Decision>;
