@@ -27,7 +27,7 @@ import { errorResponse } from './http/errors.js';
 import { HttpMetrics } from './http/metrics.js';
 import { newRouter } from './http/router.js';
 import { createLogger } from './logger.js';
-import { JobQueue, WebhookOutbox } from './queue/index.js';
+import { type HostResolver, JobQueue, WebhookOutbox } from './queue/index.js';
 import { accountRoutes } from './routes/accounts.js';
 import { type DemoClientCredentials, demoRoutes, seedDemoClient } from './routes/demo.js';
 import { handoffRoutes } from './routes/handoff.js';
@@ -54,8 +54,10 @@ export interface CreateAppOptions {
   logger?: Logger;
   /** Mount `POST /demo/api/verifications`. */
   demo?: boolean;
-  /** Outbox HTTP client (tests may intercept). */
+  /** Outbox HTTP client (tests may intercept; the callback URL policy still applies). */
   fetch?: typeof fetch;
+  /** DNS lookup of callback hosts (tests without DNS pass their own). */
+  resolveCallbackHost?: HostResolver;
   /** Liveness challenge options over the defaults and `IDV_LIVENESS_ACTIONS` (tests pin the action draw). */
   liveness?: Partial<LivenessOptions>;
 }
@@ -109,7 +111,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
       )?.webhook_secret,
     onAttempt: (event) => logger.info({ webhook: event }, 'webhook attempt'),
     onError: (error) => logger.error({ err: error }, 'webhook outbox poll failed'),
+    callbackPolicy: config.callbackPolicy,
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.resolveCallbackHost ? { resolveHost: options.resolveCallbackHost } : {}),
     ...(config.webhookRetryScheduleMs ? { retryScheduleMs: config.webhookRetryScheduleMs } : {}),
   });
   const ctx: ServerContext = { config, db, blobs, clock, queue, outbox, logger };

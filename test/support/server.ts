@@ -53,6 +53,8 @@ export async function openTestApp(
     demo: options.demo,
     ...(options.liveness ? { liveness: options.liveness } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    // No DNS here: callback hosts resolve to one public address, so the SSRF policy runs as in production.
+    resolveCallbackHost: async () => [{ address: '93.184.215.14', family: 4 }],
   });
   return {
     idv,
