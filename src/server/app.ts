@@ -68,6 +68,11 @@ export interface IdvApp {
   /** Runs the sweeps, due jobs and due webhook deliveries once (tests drive time with a ManualClock). */
   runDueWork(): Promise<{ jobs: number; webhooks: number; expired: number }>;
   seedDemoClient(): Promise<DemoClientCredentials>;
+  /**
+   * At start, before background work: this node's jobs from a process that died are due again at once, and blob
+   * writes that died half-way are removed. Returns what was recovered.
+   */
+  recoverAfterRestart(): Promise<{ jobs: number; temporaryBlobs: number }>;
   startBackground(): void;
   stopBackground(): Promise<void>;
   /** Stops background work and closes the database if this app opened it. */
@@ -96,6 +101,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
   const queue = new JobQueue({
     db,
     clock,
+    nodeId: config.nodeId,
     onError: (error, job) => logger.error({ err: error, job }, 'job failed'),
   });
   const outbox = new WebhookOutbox({
@@ -143,10 +149,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
     );
   });
   // Before the body limits so preflights and error answers carry CORS headers too.
-  const cors = widgetCors(ctx);
-  app.use('/api/v1/session', cors);
-  app.use('/api/v1/session/*', cors);
-  app.use('/api/v1/accounts/*', cors);
+  app.use('/api/*', widgetCors(ctx));
   const tooLarge = (code: 'IMAGE_TOO_LARGE' | 'PAYLOAD_TOO_LARGE', limit: number) => () => {
     throw new ApiError(413, code, `Body exceeds ${Math.round(limit / 1024)} KiB`);
   };
@@ -225,6 +228,13 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
       return { jobs, webhooks, expired };
     },
     seedDemoClient: () => seedDemoClient(ctx),
+    async recoverAfterRestart() {
+      const jobs = await queue.reclaimOwnDead();
+      // A temporary file older than the longest request cannot belong to a write in flight.
+      const temporaryBlobs = (await blobs.sweepTemporary?.(2 * config.requestTimeoutMs)) ?? 0;
+      if (jobs > 0 || temporaryBlobs > 0) logger.info({ jobs, temporaryBlobs }, 'recovered after restart');
+      return { jobs, temporaryBlobs };
+    },
     startBackground() {
       queue.start(jobHandlers, { pollMs: config.pollMs });
       outbox.start({ pollMs: config.pollMs });

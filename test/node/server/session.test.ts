@@ -108,6 +108,28 @@ for (const target of testDatabases()) {
       });
       assert.equal(read.status, 200);
       assert.equal(read.headers.get('access-control-allow-origin'), 'https://shop.example');
+      // Issue #18: another client's registered origin cannot read this client's session with its token.
+      await createTestClient(app, ['https://rival.example'], 'Rival');
+      const rival = await app.request('/api/v1/session', {
+        headers: { ...widgetAuth(created), origin: 'https://rival.example' },
+      });
+      assert.equal(rival.headers.get('access-control-allow-origin'), null);
+      const noToken = await app.request('/api/v1/session', { headers: { origin: 'https://rival.example' } });
+      assert.equal(noToken.status, 401);
+      assert.equal(noToken.headers.get('access-control-allow-origin'), 'https://rival.example');
+      // Server-to-server routes answer no preflight, whoever asks.
+      for (const [path, method] of [
+        ['/api/v1/accounts', 'POST'],
+        [`/api/v1/accounts/${created.account.id}`, 'DELETE'],
+        [pathOf(created.workflowExecution.credentials[1].api.parts.face as string), 'GET'],
+        [pathOf(created.workflowExecution.credentials[0].api.workflowExecution), 'DELETE'],
+      ] as const) {
+        const answer = await app.request(path, {
+          method: 'OPTIONS',
+          headers: { origin: 'https://shop.example', 'access-control-request-method': method },
+        });
+        assert.equal(answer.headers.get('access-control-allow-origin'), null, `${method} ${path}`);
+      }
     });
 
     it('refuses missing and unknown workflow tokens', async () => {
