@@ -29,6 +29,7 @@ import { newRouter } from './http/router.js';
 import { createLogger } from './logger.js';
 import { type HostResolver, JobQueue, WebhookOutbox } from './queue/index.js';
 import { accountRoutes } from './routes/accounts.js';
+import { adminRoutes } from './routes/admin.js';
 import { type DemoClientCredentials, demoRoutes, seedDemoClient } from './routes/demo.js';
 import { handoffRoutes } from './routes/handoff.js';
 import { hostedRoutes } from './routes/hosted.js';
@@ -165,7 +166,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
     maxSize: LIVENESS_FRAME_BODY_LIMIT_BYTES,
     onError: tooLarge('IMAGE_TOO_LARGE', LIVENESS_FRAME_BODY_LIMIT_BYTES),
   });
-  for (const prefix of ['/api/*', '/oauth2/*', '/demo/api/*']) {
+  for (const prefix of ['/api/*', '/oauth2/*', '/demo/api/*', '/admin/*']) {
     app.use(prefix, (c, next) =>
       isUpload(c.req.method, c.req.path)
         ? uploadLimit(c, next)
@@ -193,6 +194,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
   app.route('/', hostedRoutes(ctx));
   app.route('/', opsRoutes(ctx, metrics));
   if (options.demo) app.route('/', demoRoutes(ctx));
+  if (config.adminToken) app.route('/', adminRoutes(ctx, config.adminToken));
   app.route('/', staticRoutes(ctx));
   app.doc31('/openapi.json', () => ({
     openapi: '3.1.0',
