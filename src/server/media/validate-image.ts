@@ -20,6 +20,7 @@
  *    no metadata unless asked, so a re-encode drops it too.
  */
 import { webcrypto } from 'node:crypto';
+import pLimit from 'p-limit';
 import sharp, { type OutputInfo } from 'sharp';
 import { ApiError } from '../errors.js';
 import { parseJpeg } from './jpeg-segments.js';
@@ -73,6 +74,34 @@ const MAX_PNG_EXPANSION = 1100;
  */
 const DECODE_CHECK_SIDE = 64;
 
+/**
+ * Decoded size cap, width × height × channels × bytes per sample (issue #18: a 498 KB PNG declaring 512 MB of pixels
+ * passed the pixel-count and deflate-ratio checks). The cap is an 8000 × 6000 RGB photo at 8 bits (144 MB), the
+ * largest common phone camera output under the 8000 px side limit (48 MP sensors); any 16-bit, alpha or palette
+ * image that would decode to more is refused before decoding.
+ */
+export const MAX_DECODED_BYTES = 8000 * 6000 * 3;
+
+/**
+ * Decodes (validation, re-encodes) run at most this many at a time per process, the rest wait in line: eight
+ * parallel bombs stalled `/health` for 2.3 s and grew RSS by 240 MB. Two, for the two cores this is sized for;
+ * libvips threads each decode internally.
+ */
+export const MAX_CONCURRENT_DECODES = 2;
+/** Uploads waiting for a decode beyond which the server answers 503 at once instead of queueing more memory. */
+export const MAX_WAITING_DECODES = 32;
+const decodeSlots = pLimit(MAX_CONCURRENT_DECODES);
+
+/** Runs a decode in a slot; 503 `SERVICE_UNAVAILABLE` when too many already wait. */
+function inDecodeSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (decodeSlots.pendingCount >= MAX_WAITING_DECODES) {
+    return Promise.reject(
+      new ApiError(503, 'SERVICE_UNAVAILABLE', 'Too many images are being checked; retry shortly'),
+    );
+  }
+  return decodeSlots(work);
+}
+
 /** A decode that takes longer than this is treated as hostile (libvips aborts it). */
 const DECODE_TIMEOUT_SECONDS = 20;
 
@@ -124,8 +153,18 @@ export async function validateImage(
   const limits = { maxDimension, minLongestSide, fileBytes: bytes.length };
   const layout =
     mime === 'image/jpeg'
-      ? jpegLayout(bytes, (frame) => checkSize(frame.width, frame.height, false, limits))
-      : pngLayout(bytes, (header) => checkSize(header.width, header.height, true, limits));
+      ? jpegLayout(bytes, (frame) =>
+          checkSize(
+            frame.width,
+            frame.height,
+            frame.components * (frame.precision > 8 ? 2 : 1),
+            false,
+            limits,
+          ),
+        )
+      : pngLayout(bytes, (header) =>
+          checkSize(header.width, header.height, pngDecodedBytesPerPixel(header), true, limits),
+        );
 
   const maxPixels = maxDimension * maxDimension;
   if (layout.needsReencode) {
@@ -182,11 +221,16 @@ function pngLayout(bytes: Buffer, onHeader: Parameters<typeof parsePng>[1]): Ima
 function checkSize(
   width: number,
   height: number,
+  bytesPerPixel: number,
   png: boolean,
   limits: { maxDimension: number; minLongestSide: number; fileBytes: number },
 ): void {
   const { maxDimension, minLongestSide, fileBytes } = limits;
-  if (width * height > maxDimension * maxDimension || (png && pngCannotHold(width, height, fileBytes))) {
+  if (
+    width * height > maxDimension * maxDimension ||
+    width * height * bytesPerPixel > MAX_DECODED_BYTES ||
+    (png && pngCannotHold(width, height, fileBytes))
+  ) {
     throw new ApiError(
       422,
       'DECOMPRESSION_BOMB',
@@ -205,6 +249,12 @@ function checkSize(
   }
 }
 
+/** What libvips decodes a PNG to per pixel: samples widened to 1 or 2 bytes, a palette expanded to RGBA. */
+function pngDecodedBytesPerPixel(header: { colorType: number; bitDepth: number }): number {
+  const channels = ({ 0: 1, 2: 3, 3: 4, 4: 2, 6: 4 } as Record<number, number>)[header.colorType] ?? 4;
+  return channels * (header.bitDepth === 16 ? 2 : 1);
+}
+
 function pngCannotHold(width: number, height: number, fileBytes: number): boolean {
   // Lower bound of the inflated size: 1 bit per pixel plus one filter byte per row.
   const minInflated = height * (1 + Math.ceil(width / 8));
@@ -217,12 +267,15 @@ function pngCannotHold(width: number, height: number, fileBytes: number): boolea
  */
 async function checkDecodes(stored: Buffer, maxPixels: number): Promise<void> {
   try {
-    await sharp(stored, { limitInputPixels: maxPixels, failOn: 'warning', sequentialRead: true })
-      .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
-      .resize({ width: DECODE_CHECK_SIDE, height: DECODE_CHECK_SIDE, fit: 'inside' })
-      .raw()
-      .toBuffer();
+    await inDecodeSlot(() =>
+      sharp(stored, { limitInputPixels: maxPixels, failOn: 'warning', sequentialRead: true })
+        .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
+        .resize({ width: DECODE_CHECK_SIDE, height: DECODE_CHECK_SIDE, fit: 'inside' })
+        .raw()
+        .toBuffer(),
+    );
   } catch (cause) {
+    if (cause instanceof ApiError) throw cause;
     throw corrupt(cause);
   }
 }
@@ -242,8 +295,9 @@ async function reencode(
       mime === 'image/jpeg'
         ? pipeline.jpeg({ quality: STORED_JPEG_QUALITY, mozjpeg: false })
         : pipeline.png({ compressionLevel: 6 });
-    return await encoded.toBuffer({ resolveWithObject: true });
+    return await inDecodeSlot(() => encoded.toBuffer({ resolveWithObject: true }));
   } catch (cause) {
+    if (cause instanceof ApiError) throw cause;
     throw corrupt(cause);
   }
 }

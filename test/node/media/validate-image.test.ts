@@ -3,7 +3,12 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { ApiError } from '../../../src/server/errors.js';
-import { sniffMediaType, validateImage } from '../../../src/server/media/validate-image.js';
+import {
+  MAX_DECODED_BYTES,
+  MAX_WAITING_DECODES,
+  sniffMediaType,
+  validateImage,
+} from '../../../src/server/media/validate-image.js';
 import {
   exifHasGps,
   malformedCorpus,
@@ -50,6 +55,35 @@ describe('validateImage: malformed corpus', () => {
     const liar = full.subarray(0, 120);
     const error = await rejection(validateImage(liar));
     assert.equal(error.code, 'DECOMPRESSION_BOMB');
+  });
+});
+
+describe('validateImage: decoded size (issue #18)', () => {
+  it('refuses a small, valid PNG whose pixels decode past the cap, before decoding', async () => {
+    // 5000 × 5000 RGBA at 16 bits: 200 MB of pixels from a file of ~200 KB; under the pixel count cap and the
+    // deflate-ratio check, so only the decoded-bytes cap stops it.
+    const bomb = zeroFilledPng(5000, 5000, { bitDepth: 16, colorType: 6, channels: 4 });
+    assert.ok(bomb.length < 400_000, `${bomb.length} bytes`);
+    assert.ok(5000 * 5000 * 8 > MAX_DECODED_BYTES);
+    const error = await rejection(validateImage(bomb));
+    assert.equal(error.code, 'DECOMPRESSION_BOMB');
+    // The same canvas at 8-bit greyscale is an ordinary image size and decodes.
+    const plain = zeroFilledPng(5000, 5000, { bitDepth: 8, colorType: 0, channels: 1 });
+    assert.equal((await validateImage(plain)).width, 5000);
+  });
+
+  it('decodes at most two images at a time and refuses what waits beyond the line', async () => {
+    const png = await (await photoLikeImage(1200, 900)).png().toBuffer();
+    const results = await Promise.allSettled(
+      Array.from({ length: MAX_WAITING_DECODES + 8 }, () => validateImage(new Uint8Array(png))),
+    );
+    const busy = results.filter(
+      (r) => r.status === 'rejected' && (r.reason as ApiError).code === 'SERVICE_UNAVAILABLE',
+    );
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    assert.ok(busy.length >= 1, 'the overflow is refused at once');
+    assert.ok(ok.length >= MAX_WAITING_DECODES, `${ok.length} decoded`);
+    assert.equal(ok.length + busy.length, results.length, 'nothing else went wrong');
   });
 });
 
