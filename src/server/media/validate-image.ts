@@ -23,16 +23,17 @@ import { webcrypto } from 'node:crypto';
 import pLimit from 'p-limit';
 import sharp, { type OutputInfo } from 'sharp';
 import { ApiError } from '../errors.js';
+import { readImagePdf, writeImagePdf } from './image-pdf.js';
 import { parseJpeg } from './jpeg-segments.js';
 import { PNG_SIGNATURE, parsePng } from './png-chunks.js';
 
 export type StoredMediaType = 'image/jpeg' | 'image/png' | 'application/pdf';
 
 export interface ValidatedImage {
-  /** What to store: the upload without metadata, re-encoded only when its pixels had to change (PDF: as uploaded). */
+  /** What to store: the upload without metadata, re-encoded only when its pixels had to change (PDF: rewritten). */
   bytes: Buffer;
   mime: StoredMediaType;
-  /** Pixels after EXIF orientation was applied (PDF: first MediaBox in points, 0 when absent). */
+  /** Pixels after EXIF orientation was applied (PDF: the first page's box in points). */
   width: number;
   height: number;
   /** Hex sha256 of `bytes`. */
@@ -109,9 +110,6 @@ const JPEG_SIGNATURE = Buffer.from([0xff, 0xd8, 0xff]);
 const PDF_SIGNATURE = Buffer.from('%PDF-', 'latin1');
 const PDF_EOF = Buffer.from('%%EOF', 'latin1');
 
-/** PDF names that mean active content or hidden payloads; refused because we store PDFs as uploaded. */
-const PDF_ACTIVE_CONTENT = ['/JavaScript', '/JS', '/Launch', '/EmbeddedFile', '/RichMedia', '/XFA'];
-
 /** The media type the bytes actually are, from their magic number; undefined when not one we accept. */
 export function sniffMediaType(bytes: Uint8Array): StoredMediaType | undefined {
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 16));
@@ -148,7 +146,8 @@ export async function validateImage(
     const accepted = opts.allowPdf ? 'JPEG, PNG or PDF' : 'JPEG or PNG';
     throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `The file is not a ${accepted}.`);
   }
-  if (mime === 'application/pdf') return validatePdf(bytes);
+  if (mime === 'application/pdf')
+    return validatePdf(bytes, { ...opts, maxBytes, maxDimension, minLongestSide });
 
   const limits = { maxDimension, minLongestSide, fileBytes: bytes.length };
   const layout =
@@ -308,30 +307,31 @@ async function sha256(bytes: Buffer): Promise<string> {
 }
 
 /**
- * PDFs cannot be rasterised here (sharp's prebuilt libvips has no PDF loader), so they are checked structurally
- * and stored as uploaded: header, end-of-file marker, no active content, and page size from the first MediaBox.
+ * PDFs (documents only): parsed, accepted only when every page is a picture, and rewritten so that only the page
+ * pictures are stored, each validated and stripped here like an uploaded photo (see image-pdf.ts). Size: the first
+ * page's box in points.
  */
-async function validatePdf(bytes: Buffer): Promise<ValidatedImage> {
+async function validatePdf(bytes: Buffer, opts: ValidateImageOptions): Promise<ValidatedImage> {
   // Writers may append whitespace or a little junk after %%EOF; readers look in the last 1 KB, so do we.
   if (!bytes.subarray(Math.max(0, bytes.length - 1024)).includes(PDF_EOF)) throw corrupt();
-  const text = bytes.toString('latin1');
-  if (PDF_ACTIVE_CONTENT.some((name) => new RegExp(`${name.replace('/', '\\/')}(?![A-Za-z])`).test(text))) {
-    throw new ApiError(
-      415,
-      'UNSUPPORTED_MEDIA_TYPE',
-      'PDFs with scripts, actions or attachments are not accepted.',
-    );
+  const pages = await inDecodeSlot(() => readImagePdf(bytes));
+  for (const page of pages) {
+    for (const picture of page.pictures) {
+      const checked = await validateImage(picture.bytes, { ...opts, allowPdf: false });
+      picture.bytes = checked.bytes;
+      picture.mime = checked.mime as 'image/jpeg' | 'image/png';
+    }
   }
-  const box = /\/MediaBox\s*\[\s*(-?[\d.]+)\s+(-?[\d.]+)\s+(-?[\d.]+)\s+(-?[\d.]+)\s*\]/.exec(text);
-  const [x0, y0, x1, y1] = box ? box.slice(1).map(Number) : [0, 0, 0, 0];
+  const stored = await writeImagePdf(pages);
+  const first = pages[0] as { width: number; height: number };
   return {
-    bytes,
+    bytes: stored,
     mime: 'application/pdf',
-    width: Math.round(Math.abs(x1 - x0)),
-    height: Math.round(Math.abs(y1 - y0)),
-    sha256: await sha256(bytes),
+    width: Math.round(first.width),
+    height: Math.round(first.height),
+    sha256: await sha256(stored),
     originalBytes: bytes.byteLength,
-    reencoded: false,
+    reencoded: true,
   };
 }
 

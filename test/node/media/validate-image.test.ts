@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { ApiError } from '../../../src/server/errors.js';
+import { scannedPdf } from '../../support/image-pdfs.js';
 import {
   MAX_DECODED_BYTES,
   MAX_WAITING_DECODES,
@@ -169,23 +170,18 @@ describe('validateImage: accepted images', () => {
 });
 
 describe('validateImage: PDF', () => {
-  const pdf = (body: string) => Buffer.from(`%PDF-1.7\n${body}\n%%EOF\n`);
-
-  it('accepts a PDF only when allowed, with the page size from the MediaBox', async () => {
-    const doc = pdf('1 0 obj<</Type/Page/MediaBox [0 0 595.28 841.89]>>endobj');
+  it('accepts a scanned PDF only when allowed, rewritten, with the page size in points', async () => {
+    const doc = await scannedPdf();
     assert.equal((await rejection(validateImage(doc))).code, 'UNSUPPORTED_MEDIA_TYPE');
     const out = await validateImage(doc, { allowPdf: true });
-    assert.deepEqual([out.mime, out.width, out.height], ['application/pdf', 595, 842]);
-    assert.ok(out.bytes.equals(doc));
+    assert.deepEqual([out.mime, out.width, out.height], ['application/pdf', 600, 400]);
+    assert.ok(!out.bytes.equals(doc), 'rewritten, not stored as uploaded');
   });
 
-  it('refuses a truncated PDF and one with JavaScript', async () => {
+  it('refuses a truncated PDF and garbage after the header', async () => {
     const truncated = Buffer.from('%PDF-1.7\n1 0 obj<</Type/Page>>');
     assert.equal((await rejection(validateImage(truncated, { allowPdf: true }))).code, 'CORRUPT_IMAGE');
-    const scripted = pdf('1 0 obj<</S/JavaScript/JS(app.alert(1))>>endobj');
-    assert.equal(
-      (await rejection(validateImage(scripted, { allowPdf: true }))).code,
-      'UNSUPPORTED_MEDIA_TYPE',
-    );
+    const garbage = Buffer.from('%PDF-1.7\nthis is not a pdf at all\n%%EOF\n');
+    assert.equal((await rejection(validateImage(garbage, { allowPdf: true }))).code, 'CORRUPT_IMAGE');
   });
 });
