@@ -137,8 +137,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
     const seconds = (performance.now() - started) / 1000;
     const route = routePath(c, -1);
     metrics.observe(c.req.method, route, c.res.status, seconds);
-    // Route pattern only: paths and query strings can carry ids and tokens.
-    logger.info(
+    // Route pattern only: paths and query strings can carry ids and tokens. A 5xx is logged as an error so it shows
+    // at any log level (the e2e suite greps server logs for them).
+    logger[c.res.status >= 500 ? 'error' : 'info'](
       {
         requestId: c.get('requestId'),
         method: c.req.method,
