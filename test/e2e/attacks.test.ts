@@ -464,10 +464,32 @@ describe('attacks from the probe (issue #18), against a real server', { timeout:
     assert.match(await metrics.text(), /idv_http_requests_total/);
   });
 
-  it('6b. a bind address keeps the server off other interfaces', async () => {
-    const bound = await spawnServer({ ...env, IDV_BIND_ADDRESS: '127.0.0.1' });
+  it('6b. a bind address keeps the server off other interfaces; connections past the cap are closed', async () => {
+    const bound = await spawnServer({ ...env, IDV_BIND_ADDRESS: '127.0.0.1', IDV_MAX_CONNECTIONS: '3' });
     try {
       const { port } = new URL(bound.url);
+      // Three idle connections fill the cap; the fourth is closed by the server without an answer.
+      const idle = await Promise.all(
+        [1, 2, 3].map(
+          () =>
+            new Promise<ReturnType<typeof connect>>((resolve) => {
+              const socket = connect(Number(port), '127.0.0.1', () => resolve(socket));
+            }),
+        ),
+      );
+      const fourth = await new Promise<string>((resolve) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          socket.write('GET /ping HTTP/1.1\r\nHost: x\r\n\r\n');
+        });
+        let reply = '';
+        socket.on('data', (chunk: Buffer) => {
+          reply += chunk.toString();
+        });
+        socket.on('close', () => resolve(reply));
+        socket.on('error', () => resolve(reply));
+      });
+      assert.equal(fourth, '', 'refused past the connection cap');
+      for (const socket of idle) socket.destroy();
       const reach = (host: string) =>
         new Promise<boolean>((resolve) => {
           const socket = connect(Number(port), host, () => {
