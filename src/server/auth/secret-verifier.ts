@@ -24,14 +24,20 @@ export class VerifierBusyError extends Error {
   readonly code = 'VERIFIER_BUSY';
 }
 
-/** The worker: scrypt with the same parameters `hashClientSecret` stores (Node's defaults, N=16384). */
+/**
+ * The worker: scrypt with the same parameters `hashClientSecret` stores (Node's defaults, N=16384). Synchronous on
+ * purpose: the async `scrypt` would hand the work back to libuv's pool, which worker threads share with the main one
+ * (measured: `/health` p50 0.99 s under 62 unknown ids/s with the async call in the worker).
+ */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-const { scrypt } = require('node:crypto');
+const { scryptSync } = require('node:crypto');
 parentPort.on('message', ({ id, secret, salt, length }) => {
-  scrypt(secret, Buffer.from(salt, 'base64'), length, (error, key) => {
-    parentPort.postMessage({ id, key: error ? null : key.toString('base64') });
-  });
+  let key = null;
+  try {
+    key = scryptSync(secret, Buffer.from(salt, 'base64'), length).toString('base64');
+  } catch {}
+  parentPort.postMessage({ id, key });
 });
 `;
 
