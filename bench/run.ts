@@ -40,6 +40,12 @@ const SECTIONS: Section[] = [
   { id: 'widget', title: 'Widget: bundle budget and flow timings', module: './widget.ts', fn: 'benchWidget' },
   { id: 'embed', title: 'Hosted page load', module: './embed.ts', fn: 'benchEmbed' },
   { id: 'server', title: 'Server throughput (loopback)', module: './server.ts', fn: 'benchServer' },
+  {
+    id: 'hardening',
+    title: 'Abuse probes: token endpoint flood, wrong-secret timing, decompression bombs (issue #18)',
+    module: './hardening.ts',
+    fn: 'benchHardening',
+  },
   { id: 'faces', title: 'Server-side face analysis', module: './faces.ts', fn: 'benchFaces' },
   {
     id: 'extraction',

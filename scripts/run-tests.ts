@@ -95,7 +95,11 @@ const [only, ...extra] = process.argv.slice(2);
 const suites: Record<string, () => Counts> = {
   node: () => nodeSuite('node', 'test/node', extra),
   browser: () => browserSuite(extra),
-  e2e: () => nodeSuite('e2e', 'test/e2e', extra),
+  e2e: () => {
+    // The last e2e test reads the logs of this run's server processes only.
+    rmSync(join(RESULTS, 'server-logs'), { recursive: true, force: true });
+    return nodeSuite('e2e', 'test/e2e', extra);
+  },
 };
 if (only && !(only in suites)) {
   console.error(`unknown suite ${only}; one of ${Object.keys(suites).join(', ')}`);

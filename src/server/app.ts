@@ -27,8 +27,9 @@ import { errorResponse } from './http/errors.js';
 import { HttpMetrics } from './http/metrics.js';
 import { newRouter } from './http/router.js';
 import { createLogger } from './logger.js';
-import { JobQueue, WebhookOutbox } from './queue/index.js';
+import { type HostResolver, JobQueue, WebhookOutbox } from './queue/index.js';
 import { accountRoutes } from './routes/accounts.js';
+import { adminRoutes } from './routes/admin.js';
 import { type DemoClientCredentials, demoRoutes, seedDemoClient } from './routes/demo.js';
 import { handoffRoutes } from './routes/handoff.js';
 import { hostedRoutes } from './routes/hosted.js';
@@ -54,8 +55,10 @@ export interface CreateAppOptions {
   logger?: Logger;
   /** Mount `POST /demo/api/verifications`. */
   demo?: boolean;
-  /** Outbox HTTP client (tests may intercept). */
+  /** Outbox HTTP client (tests may intercept; the callback URL policy still applies). */
   fetch?: typeof fetch;
+  /** DNS lookup of callback hosts (tests without DNS pass their own). */
+  resolveCallbackHost?: HostResolver;
   /** Liveness challenge options over the defaults and `IDV_LIVENESS_ACTIONS` (tests pin the action draw). */
   liveness?: Partial<LivenessOptions>;
 }
@@ -66,6 +69,11 @@ export interface IdvApp {
   /** Runs the sweeps, due jobs and due webhook deliveries once (tests drive time with a ManualClock). */
   runDueWork(): Promise<{ jobs: number; webhooks: number; expired: number }>;
   seedDemoClient(): Promise<DemoClientCredentials>;
+  /**
+   * At start, before background work: this node's jobs from a process that died are due again at once, and blob
+   * writes that died half-way are removed. Returns what was recovered.
+   */
+  recoverAfterRestart(): Promise<{ jobs: number; temporaryBlobs: number }>;
   startBackground(): void;
   stopBackground(): Promise<void>;
   /** Stops background work and closes the database if this app opened it. */
@@ -94,6 +102,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
   const queue = new JobQueue({
     db,
     clock,
+    nodeId: config.nodeId,
     onError: (error, job) => logger.error({ err: error, job }, 'job failed'),
   });
   const outbox = new WebhookOutbox({
@@ -109,7 +118,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
       )?.webhook_secret,
     onAttempt: (event) => logger.info({ webhook: event }, 'webhook attempt'),
     onError: (error) => logger.error({ err: error }, 'webhook outbox poll failed'),
+    callbackPolicy: config.callbackPolicy,
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.resolveCallbackHost ? { resolveHost: options.resolveCallbackHost } : {}),
     ...(config.webhookRetryScheduleMs ? { retryScheduleMs: config.webhookRetryScheduleMs } : {}),
   });
   const ctx: ServerContext = { config, db, blobs, clock, queue, outbox, logger };
@@ -126,8 +137,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
     const seconds = (performance.now() - started) / 1000;
     const route = routePath(c, -1);
     metrics.observe(c.req.method, route, c.res.status, seconds);
-    // Route pattern only: paths and query strings can carry ids and tokens.
-    logger.info(
+    // Route pattern only: paths and query strings can carry ids and tokens. A 5xx is logged as an error so it shows
+    // at any log level (the e2e suite greps server logs for them).
+    logger[c.res.status >= 500 ? 'error' : 'info'](
       {
         requestId: c.get('requestId'),
         method: c.req.method,
@@ -139,10 +151,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
     );
   });
   // Before the body limits so preflights and error answers carry CORS headers too.
-  const cors = widgetCors(ctx);
-  app.use('/api/v1/session', cors);
-  app.use('/api/v1/session/*', cors);
-  app.use('/api/v1/accounts/*', cors);
+  app.use('/api/*', widgetCors(ctx));
   const tooLarge = (code: 'IMAGE_TOO_LARGE' | 'PAYLOAD_TOO_LARGE', limit: number) => () => {
     throw new ApiError(413, code, `Body exceeds ${Math.round(limit / 1024)} KiB`);
   };
@@ -158,7 +167,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
     maxSize: LIVENESS_FRAME_BODY_LIMIT_BYTES,
     onError: tooLarge('IMAGE_TOO_LARGE', LIVENESS_FRAME_BODY_LIMIT_BYTES),
   });
-  for (const prefix of ['/api/*', '/oauth2/*', '/demo/api/*']) {
+  for (const prefix of ['/api/*', '/oauth2/*', '/demo/api/*', '/admin/*']) {
     app.use(prefix, (c, next) =>
       isUpload(c.req.method, c.req.path)
         ? uploadLimit(c, next)
@@ -186,6 +195,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
   app.route('/', hostedRoutes(ctx));
   app.route('/', opsRoutes(ctx, metrics));
   if (options.demo) app.route('/', demoRoutes(ctx));
+  if (config.adminToken) app.route('/', adminRoutes(ctx, config.adminToken));
   app.route('/', staticRoutes(ctx));
   app.doc31('/openapi.json', () => ({
     openapi: '3.1.0',
@@ -221,6 +231,13 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
       return { jobs, webhooks, expired };
     },
     seedDemoClient: () => seedDemoClient(ctx),
+    async recoverAfterRestart() {
+      const jobs = await queue.reclaimOwnDead();
+      // A temporary file older than the longest request cannot belong to a write in flight.
+      const temporaryBlobs = (await blobs.sweepTemporary?.(2 * config.requestTimeoutMs)) ?? 0;
+      if (jobs > 0 || temporaryBlobs > 0) logger.info({ jobs, temporaryBlobs }, 'recovered after restart');
+      return { jobs, temporaryBlobs };
+    },
     startBackground() {
       queue.start(jobHandlers, { pollMs: config.pollMs });
       outbox.start({ pollMs: config.pollMs });

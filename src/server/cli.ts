@@ -3,7 +3,15 @@
  * Configuration comes from the environment (see config.ts), the same for every command.
  */
 import { parseArgs } from 'node:util';
-import { ClientInputError, createClient } from './auth/clients.js';
+import {
+  ClientInputError,
+  ClientNotFoundError,
+  createClient,
+  disableClient,
+  listClients,
+  rotateClientSecret,
+  rotateWebhookSecret,
+} from './auth/clients.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
@@ -14,10 +22,17 @@ import { startServer } from './server.js';
 const USAGE = `Usage:
   idv-server serve [--demo]
   idv-server client create --name <name> --allowed-origin <origin> [--allowed-origin <origin>…] [--json]
+  idv-server client list [--json]
+  idv-server client disable <client-id>
+  idv-server client rotate-secret <client-id> [--json]
+  idv-server client rotate-webhook-secret <client-id> [--json]
   idv-server migrate
 
-Environment: PORT (8080), IDV_DATA_DIR (./data), IDV_DATABASE_URL (postgres://…), IDV_PUBLIC_URL,
-IDV_LOG_LEVEL (info), IDV_WEBHOOK_RETRY_SCHEDULE_MS (comma-separated ms), IDV_FACE_WORKERS (one per core, ≤ 4)`;
+Environment: PORT (8080), IDV_BIND_ADDRESS (all interfaces), IDV_DATA_DIR (./data), IDV_DATABASE_URL (postgres://…),
+IDV_PUBLIC_URL, IDV_LOG_LEVEL (info), IDV_WEBHOOK_RETRY_SCHEDULE_MS (comma-separated ms), IDV_FACE_WORKERS (one per
+core, ≤ 4), IDV_ALLOW_LOOPBACK_CALLBACKS (development), IDV_CALLBACK_ALLOWED_NETWORKS (CIDRs), IDV_METRICS_TOKEN,
+IDV_ADMIN_TOKEN, IDV_REQUEST_TIMEOUT_MS (60000), IDV_HEADERS_TIMEOUT_MS (15000), IDV_MAX_CONNECTIONS (512),
+IDV_TRUST_PROXY, IDV_NODE_ID (host name)`;
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -44,7 +59,10 @@ async function serve(args: string[]): Promise<void> {
     .catch((error: unknown) => logger.warn({ err: error }, 'document readers did not warm up'));
   const base = server.idv.ctx.config.publicUrl;
   console.log(`idv-server listening on ${server.url}`);
-  if (values.demo) console.log(`  demo page:  ${base}/demo/`);
+  if (values.demo) {
+    console.log(`  demo page:  ${base}/demo/`);
+    console.log('  development: callbacks to loopback receivers allowed (--demo)');
+  }
   console.log(`  health:     ${base}/health`);
   console.log(`  OpenAPI:    ${base}/openapi.json`);
   if (server.demoClient) {
@@ -110,6 +128,62 @@ async function createClientCommand(args: string[]): Promise<void> {
   }
 }
 
+/** Runs `work` on the migrated database of the configured server, then closes it. */
+async function withDatabase<T>(work: (db: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
+  const db = openDatabase(loadConfig());
+  try {
+    await migrateToLatest(db);
+    return await work(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function clientCommand(action: string | undefined, args: string[]): Promise<void> {
+  if (action === 'create') return createClientCommand(args);
+  const { values, positionals } = parseArgs({
+    args,
+    options: { json: { type: 'boolean', default: false } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (action === 'list') {
+    const clients = await withDatabase((db) => listClients(db));
+    if (values.json) {
+      console.log(JSON.stringify(clients));
+      return;
+    }
+    for (const client of clients) {
+      const state = client.disabledAt ? `disabled ${client.disabledAt}` : 'active';
+      console.log(
+        `${client.id}  ${state}  ${client.name}  ${client.allowedOrigins.join(', ') || '(no origins)'}`,
+      );
+    }
+    return;
+  }
+  const clientId = positionals[0];
+  if (!clientId || positionals.length > 1) throw new UsageError(`client ${action ?? ''} needs one client id`);
+  if (action === 'disable') {
+    await withDatabase((db) => disableClient(db, clientId, systemClock.now()));
+    console.log(`client ${clientId} disabled; its access tokens are revoked`);
+    return;
+  }
+  if (action === 'rotate-secret') {
+    const clientSecret = await withDatabase((db) => rotateClientSecret(db, clientId));
+    if (values.json) console.log(JSON.stringify({ clientId, clientSecret }));
+    else
+      console.log(`client secret:  ${clientSecret}\nThe old secret and every access token stopped working.`);
+    return;
+  }
+  if (action === 'rotate-webhook-secret') {
+    const webhookSecret = await withDatabase((db) => rotateWebhookSecret(db, clientId));
+    if (values.json) console.log(JSON.stringify({ clientId, webhookSecret }));
+    else console.log(`webhook secret: ${webhookSecret}\nCallbacks are signed with it from now on.`);
+    return;
+  }
+  throw new UsageError(`unknown client command: ${action ?? '(none)'}`);
+}
+
 async function migrate(): Promise<void> {
   const config = loadConfig();
   const db = openDatabase(config);
@@ -125,12 +199,17 @@ export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'serve') return serve(rest);
   if (command === 'migrate') return migrate();
-  if (command === 'client' && rest[0] === 'create') return createClientCommand(rest.slice(1));
+  if (command === 'client') return clientCommand(rest[0], rest.slice(1));
   throw new UsageError(command ? `unknown command: ${argv.join(' ')}` : 'no command given');
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof UsageError || error instanceof ConfigError || error instanceof ClientInputError) {
+  if (
+    error instanceof UsageError ||
+    error instanceof ConfigError ||
+    error instanceof ClientInputError ||
+    error instanceof ClientNotFoundError
+  ) {
     console.error(`idv-server: ${error.message}`);
     if (error instanceof UsageError) console.error(USAGE);
     process.exit(2);

@@ -1,6 +1,8 @@
 /** Server configuration from the environment; the same for `serve` and the CLI commands. */
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type CallbackPolicy, parseAllowedNetworks } from './queue/callback-target.js';
 
 export interface ServerConfig {
   port: number;
@@ -21,6 +23,24 @@ export interface ServerConfig {
   pollMs: number;
   /** A sanctions list in the OFAC SDN CSV format for watchlist screening (workflow 10013); unset: none. */
   sanctionsListPath?: string;
+  /** Interface to listen on (`IDV_BIND_ADDRESS`); unset: all interfaces. */
+  bindAddress?: string;
+  /** Where callbacks may go (`IDV_ALLOW_LOOPBACK_CALLBACKS`, `IDV_CALLBACK_ALLOWED_NETWORKS`); see callback-target.ts. */
+  callbackPolicy: CallbackPolicy;
+  /** `IDV_METRICS_TOKEN`: when set, `/metrics` answers only `Authorization: Bearer <token>`. */
+  metricsToken?: string;
+  /** `IDV_ADMIN_TOKEN`: when set, the admin API (`/admin/v1/…`) answers `Authorization: Bearer <token>`. */
+  adminToken?: string;
+  /** A whole request, body included, must arrive within this (`IDV_REQUEST_TIMEOUT_MS`, default 60 s). */
+  requestTimeoutMs: number;
+  /** Request headers must arrive within this (`IDV_HEADERS_TIMEOUT_MS`, default 15 s). */
+  headersTimeoutMs: number;
+  /** Open connections at most (`IDV_MAX_CONNECTIONS`, default 512); more are closed at once. */
+  maxConnections: number;
+  /** `IDV_TRUST_PROXY=1`: the client address is the last `X-Forwarded-For` entry (set it behind a proxy only). */
+  trustProxy: boolean;
+  /** This node's name in job locks (`IDV_NODE_ID`, default the host name): a restarted node reclaims its own. */
+  nodeId: string;
 }
 
 const PACKAGE_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -63,5 +83,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     logLevel: env.IDV_LOG_LEVEL || 'info',
     pollMs: Number(env.IDV_POLL_MS) > 0 ? Number(env.IDV_POLL_MS) : 1000,
     ...(env.IDV_SANCTIONS_LIST ? { sanctionsListPath: resolve(env.IDV_SANCTIONS_LIST) } : {}),
+    ...(env.IDV_BIND_ADDRESS ? { bindAddress: env.IDV_BIND_ADDRESS } : {}),
+    callbackPolicy: {
+      allowLoopback: flag(env.IDV_ALLOW_LOOPBACK_CALLBACKS),
+      allowedNetworks: networks(env.IDV_CALLBACK_ALLOWED_NETWORKS),
+    },
+    ...(env.IDV_METRICS_TOKEN ? { metricsToken: env.IDV_METRICS_TOKEN } : {}),
+    ...(env.IDV_ADMIN_TOKEN ? { adminToken: env.IDV_ADMIN_TOKEN } : {}),
+    requestTimeoutMs: positive(env.IDV_REQUEST_TIMEOUT_MS, 60_000, 'IDV_REQUEST_TIMEOUT_MS'),
+    headersTimeoutMs: positive(env.IDV_HEADERS_TIMEOUT_MS, 15_000, 'IDV_HEADERS_TIMEOUT_MS'),
+    maxConnections: positive(env.IDV_MAX_CONNECTIONS, 512, 'IDV_MAX_CONNECTIONS'),
+    trustProxy: flag(env.IDV_TRUST_PROXY),
+    nodeId: env.IDV_NODE_ID || hostname(),
   };
+}
+
+function flag(value: string | undefined): boolean {
+  return value === '1' || value === 'true';
+}
+
+function positive(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new ConfigError(`${name} must be a positive integer`);
+  return number;
+}
+
+function networks(value: string | undefined): string[] {
+  try {
+    return parseAllowedNetworks(value);
+  } catch {
+    throw new ConfigError(
+      'IDV_CALLBACK_ALLOWED_NETWORKS must be comma-separated CIDRs (10.0.0.0/8,fd00::/8)',
+    );
+  }
 }

@@ -30,6 +30,8 @@ export interface RunningServer {
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const config: ServerConfig = { ...(options.config ?? loadConfig()) };
   if (options.port !== undefined) config.port = options.port;
+  // The demo is a development setup: callbacks to a receiver on this machine are allowed there.
+  if (options.demo) config.callbackPolicy = { ...config.callbackPolicy, allowLoopback: true };
   const idv = await createApp({
     config,
     ...(options.clock ? { clock: options.clock } : {}),
@@ -37,14 +39,34 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     demo: options.demo,
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: idv.app.fetch, port: config.port }, () => resolve(s));
+    const s = serve(
+      {
+        fetch: idv.app.fetch,
+        port: config.port,
+        ...(config.bindAddress ? { hostname: config.bindAddress } : {}),
+        // Well under Node's defaults (a request may take 300 s): a slow body or slow headers cannot hold a
+        // connection for minutes. Node checks the deadlines every connectionsCheckingInterval.
+        serverOptions: {
+          requestTimeout: config.requestTimeoutMs,
+          headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
+          connectionsCheckingInterval: Math.min(1_000, config.requestTimeoutMs),
+          keepAliveTimeout: 5_000,
+        },
+      },
+      () => resolve(s),
+    );
     s.once('error', reject);
   });
+  // Connections beyond the cap are closed on accept.
+  server.maxConnections = config.maxConnections;
   const port = (server.address() as AddressInfo).port;
   // The app reads config.publicUrl per request, so fixing it here covers PORT=0.
   if (config.publicUrlFromPort) config.publicUrl = `http://localhost:${port}`;
   const demoClient = options.demo ? await idv.seedDemoClient() : undefined;
-  if (options.background !== false) idv.startBackground();
+  if (options.background !== false) {
+    await idv.recoverAfterRestart();
+    idv.startBackground();
+  }
 
   let closing: Promise<void> | undefined;
   return {

@@ -80,6 +80,8 @@ describe('idv-server process end to end', { timeout: 180_000 }, () => {
     // First retry after ~2 s leaves time to stop the server between attempts; the rest are quick.
     IDV_WEBHOOK_RETRY_SCHEDULE_MS: '2000,300,300',
     IDV_POLL_MS: '100',
+    // The receivers listen on 127.0.0.1: the development setting (issue #18), not a hole in the callback policy.
+    IDV_ALLOW_LOOPBACK_CALLBACKS: '1',
   };
   let server: ServerProcess | undefined;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;

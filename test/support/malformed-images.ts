@@ -40,14 +40,22 @@ function pngChunk(type: string, data: Buffer): Buffer {
  * A structurally valid 1-bit greyscale PNG of `width`×`height` whose pixels are all zero. Zero rows deflate about
  * 1000:1, so 50000×50000 is ~300 KB on disk but 2.5 gigapixels once decoded: the classic decompression bomb.
  */
-export function zeroFilledPng(width: number, height: number): Buffer {
+export function zeroFilledPng(
+  width: number,
+  height: number,
+  format: { bitDepth: number; colorType: number; channels: number } = {
+    bitDepth: 1,
+    colorType: 0,
+    channels: 1,
+  },
+): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 1; // bit depth
-  ihdr[9] = 0; // greyscale
-  // Each row: filter byte 0 + ceil(width / 8) bytes of zero pixels.
-  const raw = Buffer.alloc((1 + Math.ceil(width / 8)) * height);
+  ihdr[8] = format.bitDepth;
+  ihdr[9] = format.colorType;
+  // Each row: filter byte 0 + the row's bytes of zero pixels.
+  const raw = Buffer.alloc((1 + Math.ceil((width * format.channels * format.bitDepth) / 8)) * height);
   const idat = deflateSync(raw, { level: 9 });
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),

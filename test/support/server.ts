@@ -3,7 +3,7 @@
  * and a real `idv-server` child process for end-to-end tests.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,8 @@ export async function openTestApp(
     demo: options.demo,
     ...(options.liveness ? { liveness: options.liveness } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    // No DNS here: callback hosts resolve to one public address, so the SSRF policy runs as in production.
+    resolveCallbackHost: async () => [{ address: '93.184.215.14', family: 4 }],
   });
   return {
     idv,
@@ -177,6 +179,12 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * Where every spawned server's output is also written, one file per process, so the last e2e test can check the
+ * whole run's logs for answers that were the server's fault (`test/e2e/zz-server-logs.test.ts`).
+ */
+export const SERVER_LOG_DIR = join(REPO_ROOT, 'test-results', 'server-logs');
+
 /** Spawns `node bin/idv-server.js serve` with PORT=0 and waits for its "listening on" line. */
 export async function spawnServer(env: Record<string, string>, args: string[] = []): Promise<ServerProcess> {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/idv-server.js'), 'serve', ...args], {
@@ -184,6 +192,11 @@ export async function spawnServer(env: Record<string, string>, args: string[] = 
     env: { ...process.env, PORT: '0', IDV_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  mkdirSync(SERVER_LOG_DIR, { recursive: true });
+  const log = createWriteStream(join(SERVER_LOG_DIR, `${Date.now()}-${child.pid}.log`));
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  child.once('exit', () => log.end());
   let output = '';
   const url = await new Promise<string>((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);

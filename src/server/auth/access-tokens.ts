@@ -4,7 +4,9 @@ import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { bearerToken } from '../executions/lifecycle.js';
 import { type ApiClient, findClient } from './clients.js';
-import { hashToken, randomToken, verifyClientSecret } from './secrets.js';
+import { forgetOldRateLimits, hitRateLimit, type RateLimit, rateLimitBucket } from './rate-limit.js';
+import { SecretVerifier, VerifierBusyError } from './secret-verifier.js';
+import { hashToken, randomToken } from './secrets.js';
 
 function basicCredentials(header: string | undefined): { id: string; secret: string } | undefined {
   const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header ?? '');
@@ -23,22 +25,59 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   }
 }
 
+/**
+ * Token requests that reach scrypt (everything but a recently verified client), per client id and per address,
+ * counted in the database so the limits hold across nodes. An honest client asks once an hour (tokens live 1 h)
+ * and after its first success on a node skips these limits through the verification cache.
+ */
+export const TOKEN_RATE_LIMITS = {
+  perClient: { limit: 30, windowMs: 60_000 },
+  perAddress: { limit: 30, windowMs: 60_000 },
+} as const satisfies Record<string, RateLimit>;
+
+const verifier = new SecretVerifier();
+
+async function limit(ctx: ServerContext, bucket: string, rule: RateLimit): Promise<void> {
+  const hit = await hitRateLimit(ctx.db, bucket, rule, ctx.clock.now());
+  if (!hit.allowed) {
+    throw new ApiError(429, 'RATE_LIMITED', 'Too many token requests; retry later', [
+      { retryAfterSeconds: hit.retryAfterSeconds },
+    ]);
+  }
+}
+
 export async function issueAccessToken(
   ctx: ServerContext,
   authorization: string | undefined,
   grantType: string,
+  address: string,
 ): Promise<TokenResponse> {
   const credentials = basicCredentials(authorization);
   if (!credentials) throw new ApiError(401, 'INVALID_CLIENT', 'HTTP Basic client credentials required');
   const client = await findClient(ctx.db, credentials.id);
-  if (!client || !(await verifyClientSecret(credentials.secret, client.secretHash))) {
+  const now = ctx.clock.now();
+  const cached = client
+    ? await verifier.verifyCached(client.id, credentials.secret, client.secretHash, now.getTime())
+    : false;
+  let verified = cached;
+  if (!cached) {
+    await limit(ctx, rateLimitBucket('token-address', address), TOKEN_RATE_LIMITS.perAddress);
+    await limit(ctx, rateLimitBucket('token-client', credentials.id), TOKEN_RATE_LIMITS.perClient);
+    try {
+      verified = await verifier.verify(credentials.id, credentials.secret, client?.secretHash, now.getTime());
+    } catch (error) {
+      if (!(error instanceof VerifierBusyError)) throw error;
+      throw new ApiError(503, 'SERVICE_UNAVAILABLE', 'Too many token requests in progress; retry shortly');
+    }
+  }
+  // A disabled client is told no more than a wrong secret would tell it.
+  if (!client || !verified || client.disabledAt) {
     throw new ApiError(401, 'INVALID_CLIENT', 'Client authentication failed');
   }
   if (grantType !== 'client_credentials') {
     throw new ApiError(400, 'UNSUPPORTED_GRANT_TYPE', 'Only grant_type=client_credentials is supported');
   }
   const token = randomToken('idv_at_');
-  const now = ctx.clock.now();
   await ctx.db
     .insertInto('access_tokens')
     .values({
@@ -50,6 +89,7 @@ export async function issueAccessToken(
     .execute();
   // Expired tokens are useless; dropping them here keeps the table small without another job.
   await ctx.db.deleteFrom('access_tokens').where('expires_at', '<', now.toISOString()).execute();
+  await forgetOldRateLimits(ctx.db, new Date(now.getTime() - 3_600_000));
   return { access_token: token, token_type: 'Bearer', expires_in: ACCESS_TOKEN_LIFETIME_SECONDS };
 }
 
@@ -64,6 +104,7 @@ export async function authenticateClient(
     .innerJoin('clients', 'clients.id', 'access_tokens.client_id')
     .select(['clients.id', 'clients.name', 'clients.allowed_origins', 'access_tokens.expires_at'])
     .where('access_tokens.token_hash', '=', hashToken(token))
+    .where('clients.disabled_at', 'is', null)
     .executeTakeFirst();
   if (!row) throw new ApiError(401, 'INVALID_TOKEN', 'Unknown access token');
   if (ctx.clock.now().toISOString() >= row.expires_at)

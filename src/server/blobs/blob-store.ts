@@ -11,6 +11,8 @@ export interface BlobStore {
   deletePrefix(prefix: string): Promise<void>;
   /** Throws when the store cannot be written (readiness probe). */
   check(): Promise<void>;
+  /** Removes leftovers of writes that died half-way, older than `olderThanMs` (at start); returns how many. */
+  sweepTemporary?(olderThanMs: number): Promise<number>;
 }
 
 export class BlobKeyError extends Error {

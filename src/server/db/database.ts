@@ -1,5 +1,5 @@
 /** Opens the configured database (SQLite file by default, PostgreSQL by URL) and migrates it. */
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
@@ -20,8 +20,11 @@ export function openDatabase(opts: { dataDir: string; databaseUrl?: string }): K
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
-  mkdirSync(opts.dataDir, { recursive: true });
-  const database = new SQLite(join(opts.dataDir, 'idv.sqlite'));
+  // Owner-only: the SQLite file holds the webhook signing secrets (SQLite gives its -wal / -shm files the same mode).
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const file = join(opts.dataDir, 'idv.sqlite');
+  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  const database = new SQLite(file);
   // WAL lets readers (retrieval) run while a writer (upload, job) holds the lock; the busy timeout covers
   // the CLI writing while the server runs.
   database.pragma('journal_mode = WAL');

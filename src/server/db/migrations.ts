@@ -232,6 +232,33 @@ export const coreMigrations: Record<string, Migration> = {
   },
   // The client's own face-match threshold (issue #14; the KYC seed's `onboarding_face_encoding_tolerance`): a
   // descriptor distance, null = the calibrated default (src/server/faces/face-match.ts).
+  // Issue #18: a client can be disabled (its access tokens die with it); rate-limit counters shared by every node.
+  '600_hardening': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('clients').addColumn('disabled_at', 'varchar(40)').execute();
+      await db.schema
+        .createTable('rate_limits')
+        .addColumn('bucket', 'varchar(128)', (c) => c.primaryKey())
+        .addColumn('window_start', 'varchar(40)', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('rate_limits_window_idx')
+        .on('rate_limits')
+        .column('window_start')
+        .execute();
+      await db.schema
+        .createIndex('access_tokens_client_idx')
+        .on('access_tokens')
+        .column('client_id')
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('access_tokens_client_idx').execute();
+      await db.schema.dropTable('rate_limits').execute();
+      await db.schema.alterTable('clients').dropColumn('disabled_at').execute();
+    },
+  },
   '500_face_settings': {
     async up(db: Kysely<any>) {
       await db.schema.alterTable('clients').addColumn('face_match_threshold', 'double precision').execute();

@@ -15,6 +15,15 @@ export interface ClientsTable {
   created_at: string;
   /** Own face-match threshold (descriptor distance); null = the default (src/server/faces/face-settings.ts). */
   face_match_threshold?: number | null;
+  /** Set by `client disable`: no token is issued and every access token is gone. */
+  disabled_at?: string | null;
+}
+
+/** Fixed-window counters (`<purpose>:<key>`), in the database so a limit holds across nodes. */
+export interface RateLimitsTable {
+  bucket: string;
+  window_start: string;
+  count: number;
 }
 
 export interface AccessTokensTable {
@@ -149,6 +158,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   liveness_challenges: LivenessChallengesTable;
   liveness_frames: LivenessFramesTable;
+  rate_limits: RateLimitsTable;
 }
 
 export type IdvDatabase = Kysely<Database>;

@@ -13,6 +13,7 @@ import type { ApiClient } from '../auth/clients.js';
 import { hashToken, randomToken } from '../auth/secrets.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
+import { type CallbackPolicy, CallbackTargetError, checkCallbackUrl } from '../queue/callback-target.js';
 import { CLASSIFIERS_BY_CATEGORY } from './model.js';
 import { PublicUrls } from './urls.js';
 
@@ -26,9 +27,29 @@ export function isAcceptableRedirectUrl(value: string): boolean {
   return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
 }
 
-function checkUrls(client: ApiClient, body: CreateAccountRequest): void {
+/**
+ * The callback is a request this server makes, so it must pass the SSRF policy (checked again on the resolved
+ * address at delivery); the redirect URLs are where the user's browser goes, so https or loopback http suffices.
+ */
+function checkUrls(client: ApiClient, body: CreateAccountRequest, policy: CallbackPolicy): void {
+  if (body.callbackUrl) {
+    try {
+      checkCallbackUrl(body.callbackUrl, policy);
+    } catch (error) {
+      if (!(error instanceof CallbackTargetError)) throw error;
+      const issue = [{ path: 'callbackUrl', code: error.code }];
+      if (error.code === 'INSECURE_URL') {
+        throw new ApiError(422, 'INSECURE_URL', 'callbackUrl must use https', issue);
+      }
+      throw new ApiError(
+        422,
+        'CALLBACK_URL_FORBIDDEN',
+        `callbackUrl is not allowed: ${error.message} (public https receivers only)`,
+        issue,
+      );
+    }
+  }
   const urls: Array<[string, string | undefined]> = [
-    ['callbackUrl', body.callbackUrl],
     ['web.successUrl', body.web?.successUrl],
     ['web.errorUrl', body.web?.errorUrl],
   ];
@@ -41,9 +62,7 @@ function checkUrls(client: ApiClient, body: CreateAccountRequest): void {
       insecure.map(([path]) => ({ path, code: 'INSECURE_URL' })),
     );
   }
-  const offOrigin = urls
-    .slice(1)
-    .filter(([, url]) => url && !client.allowedOrigins.includes(new URL(url).origin));
+  const offOrigin = urls.filter(([, url]) => url && !client.allowedOrigins.includes(new URL(url).origin));
   if (offOrigin.length > 0) {
     throw new ApiError(
       403,
@@ -80,7 +99,7 @@ export async function createExecution(
   body: CreateAccountRequest,
   existingAccountId?: string,
 ): Promise<CreateAccountResponse> {
-  checkUrls(client, body);
+  checkUrls(client, body, ctx.config.callbackPolicy);
   const urls = new PublicUrls(ctx.config);
   const now = ctx.clock.now();
   const nowIso = now.toISOString();

@@ -2,11 +2,18 @@
  * Execution lifecycle: workflow-token authentication with lifetime and inactivity expiry, the periodic expiry
  * sweep, processing after finalize, and customer callbacks.
  */
-import type { Selectable } from 'kysely';
-import type { CallbackPayload, ExecutionStatus, WorkflowDefinitionKey } from '../../shared/api/index.js';
+import type { Selectable, Transaction } from 'kysely';
+import { webcrypto } from 'node:crypto';
+import type {
+  CallbackPayload,
+  DecisionPart,
+  ExecutionStatus,
+  PartClassifier,
+  WorkflowDefinitionKey,
+} from '../../shared/api/index.js';
 import { hashToken } from '../auth/secrets.js';
 import type { ServerContext } from '../context.js';
-import type { WorkflowExecutionsTable } from '../db/schema.js';
+import type { Database, WorkflowExecutionsTable } from '../db/schema.js';
 import { ApiError } from '../errors.js';
 import { clientFaceMatchSettings } from '../faces/face-settings.js';
 import { loadLivenessEvidence } from '../liveness/liveness-challenges.js';
@@ -34,6 +41,36 @@ export function assertExecutionActive(row: ExecutionRow): void {
       `Execution is ${row.status}; no more changes are accepted`,
     );
   }
+}
+
+/**
+ * Runs `write` in one transaction that first claims the execution row while it is still INITIATED (a guarded
+ * UPDATE: PostgreSQL locks the row, SQLite takes its write lock), so no evidence row (part, frame, consent, document
+ * choice) is written after finalize committed: finalize takes the same row in its own transaction. A write that
+ * lost the race throws 409 `EXECUTION_NOT_ACTIVE` and nothing is written; the caller discards its blob.
+ */
+export async function whileExecutionActive<T>(
+  ctx: ServerContext,
+  executionId: string,
+  write: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const claimed = await trx
+      .updateTable('workflow_executions')
+      .set((eb) => ({ status: eb.ref('status') }))
+      .where('id', '=', executionId)
+      .where('status', '=', 'INITIATED')
+      .where('wiped_out_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) === 0) {
+      throw new ApiError(
+        409,
+        'EXECUTION_NOT_ACTIVE',
+        'Execution is no longer active; no more changes are accepted',
+      );
+    }
+    return write(trx);
+  });
 }
 
 export function bearerToken(header: string | undefined): string | undefined {
@@ -169,6 +206,19 @@ export async function requeueStrandedExecutions(ctx: ServerContext): Promise<num
   return stranded.length;
 }
 
+function usedPart(part: { credential_id: string; classifier: string; sha256: string }): DecisionPart {
+  return {
+    credentialId: part.credential_id,
+    classifier: part.classifier as PartClassifier,
+    sha256: part.sha256,
+  };
+}
+
+/** Hex sha256, hashed on the thread pool (WebCrypto) so a 15 MB blob does not hold the event loop. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
+}
+
 export function processingDedupeKey(executionId: string): string {
   return `process:${executionId}`;
 }
@@ -197,7 +247,8 @@ export async function processExecution(ctx: ServerContext, executionId: string):
     .selectAll()
     .where('id', '=', executionId)
     .executeTakeFirst();
-  if (row?.status !== 'ACQUIRED') return;
+  // A wiped execution has no evidence left to decide on.
+  if (row?.status !== 'ACQUIRED' || row.wiped_out_at) return;
   const credentialRows = await ctx.db
     .selectFrom('credentials')
     .selectAll()
@@ -222,6 +273,9 @@ export async function processExecution(ctx: ServerContext, executionId: string):
     read: async () => {
       const bytes = await ctx.blobs.get(part.blob_key);
       if (!bytes) throw new ApiError(500, 'INTERNAL_ERROR', 'stored part is missing');
+      // The decision records this hash: bytes that do not match it must never be decided on.
+      if ((await sha256Hex(bytes)) !== part.sha256)
+        throw new ApiError(500, 'INTERNAL_ERROR', 'stored part changed');
       return bytes;
     },
   }));
@@ -252,7 +306,8 @@ export async function processExecution(ctx: ServerContext, executionId: string):
     .updateTable('workflow_executions')
     .set({
       status: 'PROCESSED',
-      decision: JSON.stringify(outcome.decision),
+      // Exactly the parts decided on, by hash: retrieval serves only these.
+      decision: JSON.stringify({ ...outcome.decision, parts: partRows.map(usedPart) }),
       capabilities: JSON.stringify(outcome.capabilities),
       completed_at: completedAt,
     })

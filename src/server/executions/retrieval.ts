@@ -8,13 +8,14 @@ import type {
   ExecutionStatus,
   ExecutionStatusResponse,
   PartClassifier,
+  RetrievalStatus,
   WorkflowDefinitionKey,
 } from '../../shared/api/index.js';
 import type { ApiClient } from '../auth/clients.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { forgetHandoffs } from './handoff.js';
-import type { ExecutionRow } from './lifecycle.js';
+import { type ExecutionRow, sha256Hex } from './lifecycle.js';
 import { loadCredentials } from './widget-session.js';
 import { PublicUrls } from './urls.js';
 
@@ -53,7 +54,7 @@ export async function executionDetails(ctx: ServerContext, row: ExecutionRow): P
   return {
     workflow: {
       id: row.id,
-      status: row.status as ExecutionStatus,
+      status: reportedStatus(row),
       definitionKey: row.definition_key as WorkflowDefinitionKey,
       userReference: row.user_reference,
       customerInternalReference: row.customer_internal_reference,
@@ -98,9 +99,14 @@ export function executionStatus(ctx: ServerContext, row: ExecutionRow): Executio
       id: row.id,
       definitionKey: row.definition_key as WorkflowDefinitionKey,
       href: urls.execution(row.account_id, row.id),
-      status: row.status as ExecutionStatus,
+      status: reportedStatus(row),
     },
   };
+}
+
+/** The lifecycle status, or `WIPED_OUT` once the PII was deleted. */
+export function reportedStatus(row: Pick<ExecutionRow, 'status' | 'wiped_out_at'>): RetrievalStatus {
+  return row.wiped_out_at ? 'WIPED_OUT' : (row.status as ExecutionStatus);
 }
 
 export async function listExecutions(
@@ -120,7 +126,7 @@ export async function listExecutions(
     .select((eb) => eb.fn.countAll<string | number>().as('count'))
     .executeTakeFirstOrThrow();
   const rows = await scope
-    .select(['id', 'status', 'definition_key', 'created_at', 'completed_at'])
+    .select(['id', 'status', 'definition_key', 'created_at', 'completed_at', 'wiped_out_at'])
     .orderBy('created_at', 'desc')
     .orderBy('id')
     .limit(size)
@@ -132,7 +138,7 @@ export async function listExecutions(
     size,
     workflowExecutions: rows.map((row) => ({
       id: row.id,
-      status: row.status as ExecutionStatus,
+      status: reportedStatus(row),
       definitionKey: row.definition_key as WorkflowDefinitionKey,
       createdAt: row.created_at,
       completedAt: row.completed_at,
@@ -149,13 +155,23 @@ export async function readPartImage(
 ): Promise<{ bytes: Buffer; mime: string }> {
   const part = await ctx.db
     .selectFrom('parts')
-    .select(['blob_key', 'mime'])
+    .select(['blob_key', 'mime', 'sha256'])
     .where('execution_id', '=', row.id)
     .where('credential_id', '=', credentialId)
     .where('classifier', '=', classifier)
     .executeTakeFirst();
   const bytes = part ? await ctx.blobs.get(part.blob_key) : undefined;
   if (!part || !bytes) throw new ApiError(404, 'NOT_FOUND', 'Part not found');
+  // After the decision, only the bytes it was made on are evidence: same row hash, same blob hash.
+  const decided = row.decision ? (JSON.parse(row.decision) as Decision).parts : undefined;
+  const expected = decided?.find(
+    (used) => used.credentialId === credentialId && used.classifier === classifier,
+  );
+  if (decided && expected?.sha256 !== part.sha256) throw new ApiError(404, 'NOT_FOUND', 'Part not found');
+  if ((await sha256Hex(bytes)) !== part.sha256) {
+    ctx.logger.error({ executionId: row.id, classifier }, 'stored part does not match its sha256');
+    throw new ApiError(404, 'NOT_FOUND', 'Part not found');
+  }
   return { bytes, mime: part.mime };
 }
 

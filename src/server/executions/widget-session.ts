@@ -1,4 +1,5 @@
 /** What the widget does with its workflow token: read the session, consent, choose a document, upload, finalize. */
+import { randomBytes } from 'node:crypto';
 import {
   type CaptureMetadataRequest,
   type ConsentRequest,
@@ -25,6 +26,7 @@ import {
   type ExecutionRow,
   JOB_PROCESS_EXECUTION,
   processingDedupeKey,
+  whileExecutionActive,
 } from './lifecycle.js';
 import {
   CLASSIFIERS_BY_CATEGORY,
@@ -133,11 +135,13 @@ export async function recordConsent(
 ): Promise<ConsentResponse> {
   assertExecutionActive(row);
   const at = ctx.clock.now().toISOString();
-  await ctx.db
-    .updateTable('workflow_executions')
-    .set({ consent_given: body.accepted ? 1 : 0, consent_version: body.version ?? null, consent_at: at })
-    .where('id', '=', row.id)
-    .execute();
+  await whileExecutionActive(ctx, row.id, (trx) =>
+    trx
+      .updateTable('workflow_executions')
+      .set({ consent_given: body.accepted ? 1 : 0, consent_version: body.version ?? null, consent_at: at })
+      .where('id', '=', row.id)
+      .execute(),
+  );
   return { consent: { given: body.accepted, ...(body.version ? { version: body.version } : {}), at } };
 }
 
@@ -162,11 +166,13 @@ export async function chooseDocument(
       [{ path: 'country', allowed: document.allowedCountries }],
     );
   }
-  await ctx.db
-    .updateTable('workflow_executions')
-    .set({ document_type: body.type, document_country: body.country })
-    .where('id', '=', row.id)
-    .execute();
+  await whileExecutionActive(ctx, row.id, (trx) =>
+    trx
+      .updateTable('workflow_executions')
+      .set({ document_type: body.type, document_country: body.country })
+      .where('id', '=', row.id)
+      .execute(),
+  );
 }
 
 export async function recordCaptureMetadata(
@@ -176,11 +182,13 @@ export async function recordCaptureMetadata(
 ): Promise<string> {
   assertExecutionActive(row);
   const receivedAt = ctx.clock.now().toISOString();
-  await ctx.db
-    .updateTable('workflow_executions')
-    .set({ capture_metadata: JSON.stringify({ ...body, receivedAt }) })
-    .where('id', '=', row.id)
-    .execute();
+  await whileExecutionActive(ctx, row.id, (trx) =>
+    trx
+      .updateTable('workflow_executions')
+      .set({ capture_metadata: JSON.stringify({ ...body, receivedAt }) })
+      .where('id', '=', row.id)
+      .execute(),
+  );
   return receivedAt;
 }
 
@@ -213,6 +221,18 @@ export async function resolvePartTarget(
   return { credential, classifier: address.classifier as PartClassifier };
 }
 
+/** Deletes the blob a refused write left behind, then rethrows. */
+async function discardOnFailure<T>(ctx: ServerContext, key: string, write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    await ctx.blobs
+      .delete(key)
+      .catch((cause: unknown) => ctx.logger.warn({ err: cause }, 'blob not discarded'));
+    throw error;
+  }
+}
+
 /** Validates and stores one image; re-uploading a classifier replaces it. Returns whether it was new. */
 export async function storePart(
   ctx: ServerContext,
@@ -222,7 +242,9 @@ export async function storePart(
 ): Promise<{ part: UploadedPart; created: boolean }> {
   assertExecutionActive(row);
   const image = await validateImage(upload, { allowPdf: target.credential.category === 'ID' });
-  const key = `executions/${row.id}/${target.credential.id}/${target.classifier}-${image.sha256.slice(0, 16)}`;
+  // One blob per write (the random tail): a write refused below can delete its own blob without touching a stored
+  // part that happens to have the same bytes.
+  const key = `executions/${row.id}/${target.credential.id}/${target.classifier}-${image.sha256.slice(0, 16)}-${randomBytes(6).toString('hex')}`;
   await ctx.blobs.put(key, image.bytes);
   const values: PartsTable = {
     credential_id: target.credential.id,
@@ -236,33 +258,38 @@ export async function storePart(
     sha256: image.sha256,
     uploaded_at: ctx.clock.now().toISOString(),
   };
-  // Read the replaced row and write the new one in one transaction, so two racing uploads of the same part agree
-  // on which blob they replaced (SQLite serialises transactions; the blob itself is written before, outside).
-  const previous = await ctx.db.transaction().execute(async (trx) => {
-    const replaced = await trx
-      .selectFrom('parts')
-      .select(['blob_key'])
-      .where('credential_id', '=', target.credential.id)
-      .where('classifier', '=', target.classifier)
-      .executeTakeFirst();
-    await trx
-      .insertInto('parts')
-      .values(values)
-      .onConflict((oc) =>
-        oc.columns(['credential_id', 'classifier']).doUpdateSet({
-          blob_key: values.blob_key,
-          mime: values.mime,
-          width: values.width,
-          height: values.height,
-          bytes: values.bytes,
-          sha256: values.sha256,
-          uploaded_at: values.uploaded_at,
-        }),
-      )
-      .execute();
-    return replaced;
-  });
-  if (previous && previous.blob_key !== key) await ctx.blobs.delete(previous.blob_key);
+  // Read the replaced row and write the new one in one transaction that holds the execution while it is INITIATED:
+  // two racing uploads of the same part agree on which blob they replaced, and an upload that finishes after
+  // finalize is refused (its blob discarded) instead of changing the evidence.
+  const previous = await discardOnFailure(
+    ctx,
+    key,
+    whileExecutionActive(ctx, row.id, async (trx) => {
+      const replaced = await trx
+        .selectFrom('parts')
+        .select(['blob_key'])
+        .where('credential_id', '=', target.credential.id)
+        .where('classifier', '=', target.classifier)
+        .executeTakeFirst();
+      await trx
+        .insertInto('parts')
+        .values(values)
+        .onConflict((oc) =>
+          oc.columns(['credential_id', 'classifier']).doUpdateSet({
+            blob_key: values.blob_key,
+            mime: values.mime,
+            width: values.width,
+            height: values.height,
+            bytes: values.bytes,
+            sha256: values.sha256,
+            uploaded_at: values.uploaded_at,
+          }),
+        )
+        .execute();
+      return replaced;
+    }),
+  );
+  if (previous) await ctx.blobs.delete(previous.blob_key);
   // The selfie and the document front are analysed now, while the user goes on: the face match reads the cache.
   if ((target.classifier === 'FACE' || target.classifier === 'FRONT') && image.mime !== 'application/pdf') {
     prefetchFaceAnalysis(image.bytes);
@@ -276,18 +303,21 @@ export async function removePart(
   target: { credential: CredentialRecord; classifier: PartClassifier },
 ): Promise<void> {
   assertExecutionActive(row);
-  const existing = await ctx.db
-    .selectFrom('parts')
-    .select(['blob_key'])
-    .where('credential_id', '=', target.credential.id)
-    .where('classifier', '=', target.classifier)
-    .executeTakeFirst();
-  if (!existing) throw new ApiError(404, 'NOT_FOUND', 'No such part uploaded');
-  await ctx.db
-    .deleteFrom('parts')
-    .where('credential_id', '=', target.credential.id)
-    .where('classifier', '=', target.classifier)
-    .execute();
+  const existing = await whileExecutionActive(ctx, row.id, async (trx) => {
+    const found = await trx
+      .selectFrom('parts')
+      .select(['blob_key'])
+      .where('credential_id', '=', target.credential.id)
+      .where('classifier', '=', target.classifier)
+      .executeTakeFirst();
+    if (!found) throw new ApiError(404, 'NOT_FOUND', 'No such part uploaded');
+    await trx
+      .deleteFrom('parts')
+      .where('credential_id', '=', target.credential.id)
+      .where('classifier', '=', target.classifier)
+      .execute();
+    return found;
+  });
   await ctx.blobs.delete(existing.blob_key);
 }
 
@@ -302,32 +332,46 @@ export async function finalizeExecution(
   }
   if (row.finalize_response) return JSON.parse(row.finalize_response) as FinalizeResponse;
   assertExecutionActive(row);
-  if (row.consent_given !== 1) throw new ApiError(409, 'CONSENT_REQUIRED', 'The user has not given consent');
   const credentials = await loadCredentials(ctx, row.id);
-  const parts = await ctx.db
-    .selectFrom('parts')
-    .select(['credential_id', 'classifier'])
-    .where('execution_id', '=', row.id)
-    .execute();
-  const present = new Set(parts.map((part) => `${part.credential_id}/${part.classifier}`));
-  const missing: MissingPart[] = credentials.flatMap((credential) =>
-    requiredClassifiers(credential, row.document_type)
-      .filter((classifier) => !present.has(`${credential.id}/${classifier}`))
-      .map((classifier) => ({ credentialId: credential.id, category: credential.category, classifier })),
-  );
-  if (missing.length > 0) throw new ApiError(422, 'MISSING_PARTS', 'Required parts are missing', missing);
   const acquiredAt = ctx.clock.now().toISOString();
   const answer: FinalizeResponse = {
     account: { id: row.account_id },
     workflowExecution: { id: row.id, status: 'ACQUIRED', acquiredAt },
   };
-  const result = await ctx.db
-    .updateTable('workflow_executions')
-    .set({ status: 'ACQUIRED', acquired_at: acquiredAt, finalize_response: JSON.stringify(answer) })
-    .where('id', '=', row.id)
-    .where('status', '=', 'INITIATED')
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) {
+  // The status change comes first and holds the execution row (as every evidence write does, see
+  // whileExecutionActive), so the parts checked here are the parts decided on: an upload still in flight either
+  // committed before and is checked, or commits after and is refused.
+  const won = await ctx.db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('workflow_executions')
+      .set({ status: 'ACQUIRED', acquired_at: acquiredAt, finalize_response: JSON.stringify(answer) })
+      .where('id', '=', row.id)
+      .where('status', '=', 'INITIATED')
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return false;
+    const current = await trx
+      .selectFrom('workflow_executions')
+      .select(['consent_given', 'document_type'])
+      .where('id', '=', row.id)
+      .executeTakeFirstOrThrow();
+    if (current.consent_given !== 1) {
+      throw new ApiError(409, 'CONSENT_REQUIRED', 'The user has not given consent');
+    }
+    const parts = await trx
+      .selectFrom('parts')
+      .select(['credential_id', 'classifier'])
+      .where('execution_id', '=', row.id)
+      .execute();
+    const present = new Set(parts.map((part) => `${part.credential_id}/${part.classifier}`));
+    const missing: MissingPart[] = credentials.flatMap((credential) =>
+      requiredClassifiers(credential, current.document_type)
+        .filter((classifier) => !present.has(`${credential.id}/${classifier}`))
+        .map((classifier) => ({ credentialId: credential.id, category: credential.category, classifier })),
+    );
+    if (missing.length > 0) throw new ApiError(422, 'MISSING_PARTS', 'Required parts are missing', missing);
+    return true;
+  });
+  if (!won) {
     // Another request finalized first: answer what it answered.
     const winner = await ctx.db
       .selectFrom('workflow_executions')

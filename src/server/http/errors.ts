@@ -22,6 +22,10 @@ export function apiErrorFromZod(error: ZodError, where: string): ApiError {
 export function errorResponse(error: unknown, c: Context, logger: Logger): Response {
   if (error instanceof ApiError) {
     if (error.status === 401) c.header('WWW-Authenticate', 'Bearer');
+    if (error.status === 429 || error.status === 503) {
+      const retry = (error.issues?.[0] as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+      c.header('Retry-After', String(retry ?? 1));
+    }
     return c.json(error.toJSON(), error.status);
   }
   if (error instanceof HTTPException) {

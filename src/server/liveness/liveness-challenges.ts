@@ -21,7 +21,7 @@ import {
 import type { ServerContext } from '../context.js';
 import type { LivenessChallengesTable, LivenessFramesTable } from '../db/schema.js';
 import { ApiError } from '../errors.js';
-import { assertExecutionActive, type ExecutionRow } from '../executions/lifecycle.js';
+import { assertExecutionActive, type ExecutionRow, whileExecutionActive } from '../executions/lifecycle.js';
 import { PublicUrls } from '../executions/urls.js';
 import { FaceAnalyzerError, prefetchFaceAnalysis } from '../faces/face-analysis.js';
 import { apiErrorFromZod } from '../http/errors.js';
@@ -276,11 +276,17 @@ export async function storeLivenessFrame(
     sha256: image.sha256,
     received_at: ctx.clock.now().toISOString(),
   };
-  const inserted = await ctx.db
-    .insertInto('liveness_frames')
-    .values(frame)
-    .onConflict((oc) => oc.columns(['challenge_id', 'frame_index']).doNothing())
-    .executeTakeFirst();
+  // Written only while the execution is open (issue #18): a frame that arrives after finalize is refused.
+  const inserted = await whileExecutionActive(ctx, row.id, (trx) =>
+    trx
+      .insertInto('liveness_frames')
+      .values(frame)
+      .onConflict((oc) => oc.columns(['challenge_id', 'frame_index']).doNothing())
+      .executeTakeFirst(),
+  ).catch(async (error: unknown) => {
+    await ctx.blobs.delete(key);
+    throw error;
+  });
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) {
     // A concurrent upload took the index first.
     await ctx.blobs.delete(key);
@@ -385,16 +391,19 @@ export async function completeLivenessChallenge(
     }
     throw error;
   }
-  await ctx.db
-    .updateTable('liveness_challenges')
-    .set({
-      status: verdict.passed ? 'PASSED' : 'FAILED',
-      label: verdict.label,
-      measures: JSON.stringify(verdict.measures),
-      completed_at: ctx.clock.now().toISOString(),
-    })
-    .where('id', '=', challenge.id)
-    .execute();
+  // A verdict reached after finalize is not evidence: the challenge stays VERIFYING (never counted).
+  await whileExecutionActive(ctx, row.id, (trx) =>
+    trx
+      .updateTable('liveness_challenges')
+      .set({
+        status: verdict.passed ? 'PASSED' : 'FAILED',
+        label: verdict.label,
+        measures: JSON.stringify(verdict.measures),
+        completed_at: ctx.clock.now().toISOString(),
+      })
+      .where('id', '=', challenge.id)
+      .execute(),
+  );
   ctx.logger.info(
     { executionId: row.id, challengeId: challenge.id, label: verdict.label },
     'liveness verified',

@@ -20,18 +20,20 @@
  *    no metadata unless asked, so a re-encode drops it too.
  */
 import { webcrypto } from 'node:crypto';
+import pLimit from 'p-limit';
 import sharp, { type OutputInfo } from 'sharp';
 import { ApiError } from '../errors.js';
+import { readImagePdf, writeImagePdf } from './image-pdf.js';
 import { parseJpeg } from './jpeg-segments.js';
 import { PNG_SIGNATURE, parsePng } from './png-chunks.js';
 
 export type StoredMediaType = 'image/jpeg' | 'image/png' | 'application/pdf';
 
 export interface ValidatedImage {
-  /** What to store: the upload without metadata, re-encoded only when its pixels had to change (PDF: as uploaded). */
+  /** What to store: the upload without metadata, re-encoded only when its pixels had to change (PDF: rewritten). */
   bytes: Buffer;
   mime: StoredMediaType;
-  /** Pixels after EXIF orientation was applied (PDF: first MediaBox in points, 0 when absent). */
+  /** Pixels after EXIF orientation was applied (PDF: the first page's box in points). */
   width: number;
   height: number;
   /** Hex sha256 of `bytes`. */
@@ -73,15 +75,40 @@ const MAX_PNG_EXPANSION = 1100;
  */
 const DECODE_CHECK_SIDE = 64;
 
+/**
+ * Decoded size cap, width × height × channels × bytes per sample (issue #18: a 498 KB PNG declaring 512 MB of pixels
+ * passed the pixel-count and deflate-ratio checks). The cap is an 8000 × 6000 RGB photo at 8 bits (144 MB), the
+ * largest common phone camera output under the 8000 px side limit (48 MP sensors); any 16-bit, alpha or palette
+ * image that would decode to more is refused before decoding.
+ */
+export const MAX_DECODED_BYTES = 8000 * 6000 * 3;
+
+/**
+ * Decodes (validation, re-encodes) run at most this many at a time per process, the rest wait in line: eight
+ * parallel bombs stalled `/health` for 2.3 s and grew RSS by 240 MB. Two, for the two cores this is sized for;
+ * libvips threads each decode internally.
+ */
+export const MAX_CONCURRENT_DECODES = 2;
+/** Uploads waiting for a decode beyond which the server answers 503 at once instead of queueing more memory. */
+export const MAX_WAITING_DECODES = 32;
+const decodeSlots = pLimit(MAX_CONCURRENT_DECODES);
+
+/** Runs a decode in a slot; 503 `SERVICE_UNAVAILABLE` when too many already wait. */
+function inDecodeSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (decodeSlots.pendingCount >= MAX_WAITING_DECODES) {
+    return Promise.reject(
+      new ApiError(503, 'SERVICE_UNAVAILABLE', 'Too many images are being checked; retry shortly'),
+    );
+  }
+  return decodeSlots(work);
+}
+
 /** A decode that takes longer than this is treated as hostile (libvips aborts it). */
 const DECODE_TIMEOUT_SECONDS = 20;
 
 const JPEG_SIGNATURE = Buffer.from([0xff, 0xd8, 0xff]);
 const PDF_SIGNATURE = Buffer.from('%PDF-', 'latin1');
 const PDF_EOF = Buffer.from('%%EOF', 'latin1');
-
-/** PDF names that mean active content or hidden payloads; refused because we store PDFs as uploaded. */
-const PDF_ACTIVE_CONTENT = ['/JavaScript', '/JS', '/Launch', '/EmbeddedFile', '/RichMedia', '/XFA'];
 
 /** The media type the bytes actually are, from their magic number; undefined when not one we accept. */
 export function sniffMediaType(bytes: Uint8Array): StoredMediaType | undefined {
@@ -119,13 +146,24 @@ export async function validateImage(
     const accepted = opts.allowPdf ? 'JPEG, PNG or PDF' : 'JPEG or PNG';
     throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `The file is not a ${accepted}.`);
   }
-  if (mime === 'application/pdf') return validatePdf(bytes);
+  if (mime === 'application/pdf')
+    return validatePdf(bytes, { ...opts, maxBytes, maxDimension, minLongestSide });
 
   const limits = { maxDimension, minLongestSide, fileBytes: bytes.length };
   const layout =
     mime === 'image/jpeg'
-      ? jpegLayout(bytes, (frame) => checkSize(frame.width, frame.height, false, limits))
-      : pngLayout(bytes, (header) => checkSize(header.width, header.height, true, limits));
+      ? jpegLayout(bytes, (frame) =>
+          checkSize(
+            frame.width,
+            frame.height,
+            frame.components * (frame.precision > 8 ? 2 : 1),
+            false,
+            limits,
+          ),
+        )
+      : pngLayout(bytes, (header) =>
+          checkSize(header.width, header.height, pngDecodedBytesPerPixel(header), true, limits),
+        );
 
   const maxPixels = maxDimension * maxDimension;
   if (layout.needsReencode) {
@@ -182,11 +220,16 @@ function pngLayout(bytes: Buffer, onHeader: Parameters<typeof parsePng>[1]): Ima
 function checkSize(
   width: number,
   height: number,
+  bytesPerPixel: number,
   png: boolean,
   limits: { maxDimension: number; minLongestSide: number; fileBytes: number },
 ): void {
   const { maxDimension, minLongestSide, fileBytes } = limits;
-  if (width * height > maxDimension * maxDimension || (png && pngCannotHold(width, height, fileBytes))) {
+  if (
+    width * height > maxDimension * maxDimension ||
+    width * height * bytesPerPixel > MAX_DECODED_BYTES ||
+    (png && pngCannotHold(width, height, fileBytes))
+  ) {
     throw new ApiError(
       422,
       'DECOMPRESSION_BOMB',
@@ -205,6 +248,12 @@ function checkSize(
   }
 }
 
+/** What libvips decodes a PNG to per pixel: samples widened to 1 or 2 bytes, a palette expanded to RGBA. */
+function pngDecodedBytesPerPixel(header: { colorType: number; bitDepth: number }): number {
+  const channels = ({ 0: 1, 2: 3, 3: 4, 4: 2, 6: 4 } as Record<number, number>)[header.colorType] ?? 4;
+  return channels * (header.bitDepth === 16 ? 2 : 1);
+}
+
 function pngCannotHold(width: number, height: number, fileBytes: number): boolean {
   // Lower bound of the inflated size: 1 bit per pixel plus one filter byte per row.
   const minInflated = height * (1 + Math.ceil(width / 8));
@@ -217,12 +266,15 @@ function pngCannotHold(width: number, height: number, fileBytes: number): boolea
  */
 async function checkDecodes(stored: Buffer, maxPixels: number): Promise<void> {
   try {
-    await sharp(stored, { limitInputPixels: maxPixels, failOn: 'warning', sequentialRead: true })
-      .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
-      .resize({ width: DECODE_CHECK_SIDE, height: DECODE_CHECK_SIDE, fit: 'inside' })
-      .raw()
-      .toBuffer();
+    await inDecodeSlot(() =>
+      sharp(stored, { limitInputPixels: maxPixels, failOn: 'warning', sequentialRead: true })
+        .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
+        .resize({ width: DECODE_CHECK_SIDE, height: DECODE_CHECK_SIDE, fit: 'inside' })
+        .raw()
+        .toBuffer(),
+    );
   } catch (cause) {
+    if (cause instanceof ApiError) throw cause;
     throw corrupt(cause);
   }
 }
@@ -242,8 +294,9 @@ async function reencode(
       mime === 'image/jpeg'
         ? pipeline.jpeg({ quality: STORED_JPEG_QUALITY, mozjpeg: false })
         : pipeline.png({ compressionLevel: 6 });
-    return await encoded.toBuffer({ resolveWithObject: true });
+    return await inDecodeSlot(() => encoded.toBuffer({ resolveWithObject: true }));
   } catch (cause) {
+    if (cause instanceof ApiError) throw cause;
     throw corrupt(cause);
   }
 }
@@ -254,30 +307,31 @@ async function sha256(bytes: Buffer): Promise<string> {
 }
 
 /**
- * PDFs cannot be rasterised here (sharp's prebuilt libvips has no PDF loader), so they are checked structurally
- * and stored as uploaded: header, end-of-file marker, no active content, and page size from the first MediaBox.
+ * PDFs (documents only): parsed, accepted only when every page is a picture, and rewritten so that only the page
+ * pictures are stored, each validated and stripped here like an uploaded photo (see image-pdf.ts). Size: the first
+ * page's box in points.
  */
-async function validatePdf(bytes: Buffer): Promise<ValidatedImage> {
+async function validatePdf(bytes: Buffer, opts: ValidateImageOptions): Promise<ValidatedImage> {
   // Writers may append whitespace or a little junk after %%EOF; readers look in the last 1 KB, so do we.
   if (!bytes.subarray(Math.max(0, bytes.length - 1024)).includes(PDF_EOF)) throw corrupt();
-  const text = bytes.toString('latin1');
-  if (PDF_ACTIVE_CONTENT.some((name) => new RegExp(`${name.replace('/', '\\/')}(?![A-Za-z])`).test(text))) {
-    throw new ApiError(
-      415,
-      'UNSUPPORTED_MEDIA_TYPE',
-      'PDFs with scripts, actions or attachments are not accepted.',
-    );
+  const pages = await inDecodeSlot(() => readImagePdf(bytes));
+  for (const page of pages) {
+    for (const picture of page.pictures) {
+      const checked = await validateImage(picture.bytes, { ...opts, allowPdf: false });
+      picture.bytes = checked.bytes;
+      picture.mime = checked.mime as 'image/jpeg' | 'image/png';
+    }
   }
-  const box = /\/MediaBox\s*\[\s*(-?[\d.]+)\s+(-?[\d.]+)\s+(-?[\d.]+)\s+(-?[\d.]+)\s*\]/.exec(text);
-  const [x0, y0, x1, y1] = box ? box.slice(1).map(Number) : [0, 0, 0, 0];
+  const stored = await writeImagePdf(pages);
+  const first = pages[0] as { width: number; height: number };
   return {
-    bytes,
+    bytes: stored,
     mime: 'application/pdf',
-    width: Math.round(Math.abs(x1 - x0)),
-    height: Math.round(Math.abs(y1 - y0)),
-    sha256: await sha256(bytes),
+    width: Math.round(first.width),
+    height: Math.round(first.height),
+    sha256: await sha256(stored),
     originalBytes: bytes.byteLength,
-    reencoded: false,
+    reencoded: true,
   };
 }
 

@@ -16,3 +16,16 @@ export {
   WebhookOutbox,
   type WebhookOutboxOptions,
 } from './webhook-outbox.js';
+export {
+  addressRefusal,
+  type CallbackPolicy,
+  type CallbackRefusal,
+  CallbackTargetError,
+  checkCallbackUrl,
+  type HostResolver,
+  parseAllowedNetworks,
+  type ResolvedAddress,
+  resolveCallbackTarget,
+  STRICT_CALLBACK_POLICY,
+  systemResolver,
+} from './callback-target.js';

@@ -6,7 +6,8 @@
  * mid-job leaves a `running` row whose lock expires, after which any process claims it again (at-least-once:
  * handlers must be idempotent). Failed handlers are retried with exponential backoff until `maxAttempts`.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { QueueTables } from './migrations.js';
@@ -25,6 +26,8 @@ export interface JobQueueOptions {
   lockMs?: number;
   /** Delay before retry number `attempt` (1-based). Default: 5 s doubling, capped at 1 h, ±20% jitter. */
   retryDelayMs?: (attempt: number) => number;
+  /** This node's name (`IDV_NODE_ID`); claims carry it so a restarted node can reclaim its own dead jobs. */
+  nodeId?: string;
   /** Called for handler failures and poll errors; receives the job kind and id, never the payload. */
   onError?: (error: unknown, job?: { id: string; kind: string; attempts: number }) => void;
 }
@@ -49,8 +52,16 @@ export class JobQueue {
   private readonly onError: NonNullable<JobQueueOptions['onError']>;
   private poller: Poller | undefined;
   private stopping = false;
+  /** `<node>/<pid>/<process start>/`: who holds a claim (fits the 64-character `locked_by` column). */
+  private readonly nodePrefix: string;
+  private readonly processPrefix: string;
 
   constructor(opts: JobQueueOptions) {
+    this.nodePrefix = `${createHash('sha256')
+      .update(opts.nodeId ?? hostname())
+      .digest('hex')
+      .slice(0, 8)}/`;
+    this.processPrefix = `${this.nodePrefix}${process.pid}/${Math.round(performance.timeOrigin).toString(36)}/`;
     this.db = opts.db as Kysely<QueueTables>;
     this.clock = opts.clock;
     this.maxAttempts = opts.maxAttempts ?? 8;
@@ -95,6 +106,35 @@ export class JobQueue {
       .where('dedupe_key', '=', opts.dedupeKey)
       .executeTakeFirstOrThrow();
     return row.id;
+  }
+
+  /**
+   * At start: jobs this node claimed in an earlier life (same node name, a process that is gone) are due again now,
+   * instead of after their lock expires (5 min). Other nodes' claims are left to expire: their process may be alive.
+   * Returns how many were reclaimed.
+   */
+  async reclaimOwnDead(): Promise<number> {
+    const held = await this.db
+      .selectFrom('jobs')
+      .select(['id', 'locked_by'])
+      .where('status', '=', 'running')
+      .where('locked_by', 'like', `${this.nodePrefix}%`)
+      .execute();
+    const nowIso = this.clock.now().toISOString();
+    let reclaimed = 0;
+    for (const job of held) {
+      if (!job.locked_by || job.locked_by.startsWith(this.processPrefix)) continue;
+      const pid = Number(job.locked_by.split('/')[1]);
+      if (pid !== process.pid && processAlive(pid)) continue;
+      const result = await this.db
+        .updateTable('jobs')
+        .set({ status: 'pending', run_at: nowIso, locked_until: null, locked_by: null, updated_at: nowIso })
+        .where('id', '=', job.id)
+        .where('locked_by', '=', job.locked_by)
+        .executeTakeFirst();
+      reclaimed += Number(result.numUpdatedRows);
+    }
+    return reclaimed;
   }
 
   /** Polls every `pollMs` (default 1 s) and runs due jobs of the given kinds. */
@@ -192,7 +232,7 @@ export class JobQueue {
   private async claim(id: string): Promise<string | undefined> {
     const now = this.clock.now();
     const nowIso = now.toISOString();
-    const lockToken = randomUUID();
+    const lockToken = `${this.processPrefix}${randomUUID().replaceAll('-', '')}`;
     const result = await this.db
       .updateTable('jobs')
       .set((eb) => ({
@@ -264,4 +304,15 @@ function describeError(error: unknown): string {
     return text.slice(0, LAST_ERROR_MAX_CHARS);
   }
   return String(error).slice(0, LAST_ERROR_MAX_CHARS);
+}
+
+/** A pid that answers signal 0 exists (EPERM: it exists but is another user's). */
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -8,9 +8,21 @@
  * expires. Bodies are never logged.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
 import type { Kysely } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import type { Clock } from '../clock.js';
+import {
+  type CallbackPolicy,
+  CallbackTargetError,
+  type HostResolver,
+  type ResolvedAddress,
+  resolveCallbackTarget,
+  STRICT_CALLBACK_POLICY,
+  systemResolver,
+} from './callback-target.js';
 import type { QueueTables, WebhookDeliveryStatus } from './migrations.js';
 import { Poller } from './poller.js';
 
@@ -20,7 +32,15 @@ export interface WebhookOutboxOptions {
   clock: Clock;
   /** The client's Standard Webhooks secret (`whsec_` + base64); undefined when the client is gone. */
   secretFor(clientId: string): Promise<string | undefined>;
+  /**
+   * Tests only: send through this instead of the pinned HTTP client. The URL policy and the lookup still run
+   * first; only the connection is not pinned.
+   */
   fetch?: typeof fetch;
+  /** Where callbacks may go (default: public https only, see callback-target.ts). */
+  callbackPolicy?: CallbackPolicy;
+  /** DNS lookup of callback hosts (default: the system resolver). */
+  resolveHost?: HostResolver;
   /** Delays between attempts; attempts = length + 1. Default {@link DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS}. */
   retryScheduleMs?: number[];
   /** Called with delivery ids, status codes and short reasons only. */
@@ -76,7 +96,9 @@ export class WebhookOutbox {
   private readonly db: Kysely<QueueTables>;
   private readonly clock: Clock;
   private readonly secretFor: WebhookOutboxOptions['secretFor'];
-  private readonly fetch: typeof fetch;
+  private readonly fetch: typeof fetch | undefined;
+  private readonly policy: CallbackPolicy;
+  private readonly resolveHost: HostResolver;
   private readonly schedule: readonly number[];
   private readonly onAttempt: NonNullable<WebhookOutboxOptions['onAttempt']>;
   private readonly onError: NonNullable<WebhookOutboxOptions['onError']>;
@@ -87,7 +109,9 @@ export class WebhookOutbox {
     this.db = opts.db as Kysely<QueueTables>;
     this.clock = opts.clock;
     this.secretFor = opts.secretFor;
-    this.fetch = opts.fetch ?? globalThis.fetch;
+    this.fetch = opts.fetch;
+    this.policy = opts.callbackPolicy ?? STRICT_CALLBACK_POLICY;
+    this.resolveHost = opts.resolveHost ?? systemResolver;
     this.schedule = opts.retryScheduleMs ?? DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS;
     this.onAttempt = opts.onAttempt ?? (() => {});
     this.onError = opts.onError ?? (() => {});
@@ -201,16 +225,26 @@ export class WebhookOutbox {
     } catch {
       return { reason: 'INVALID_WEBHOOK_SECRET', permanent: true };
     }
-    const timestamp = this.clock.now();
+    let target: Awaited<ReturnType<typeof resolveCallbackTarget>>;
     try {
+      target = await resolveCallbackTarget(url, this.policy, this.resolveHost);
+    } catch (error) {
+      // A forbidden destination stays forbidden; a failed lookup is retried like any network error.
+      if (error instanceof CallbackTargetError) return { reason: error.code, permanent: true };
+      return { reason: 'DNS_ERROR' };
+    }
+    const timestamp = this.clock.now();
+    const headers = {
+      'content-type': 'application/json',
+      'webhook-id': msgId,
+      'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+      'webhook-signature': signer.sign(msgId, timestamp, body),
+    };
+    try {
+      if (!this.fetch) return { statusCode: await pinnedPost(target.url, target.pinned, headers, body) };
       const response = await this.fetch(url, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'webhook-id': msgId,
-          'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-          'webhook-signature': signer.sign(msgId, timestamp, body),
-        },
+        headers,
         body,
         // A redirect is a failed attempt: following it would send signed data somewhere the customer did not name.
         redirect: 'manual',
@@ -282,4 +316,44 @@ export class WebhookOutbox {
       .execute();
     this.onAttempt({ deliveryId: id, clientId, attempt, status: 'pending', statusCode: code, reason });
   }
+}
+
+/**
+ * POSTs to the address that passed the policy (the name is kept for the Host header, SNI and the certificate
+ * check), never following redirects; resolves with the status code without reading the answer.
+ */
+function pinnedPost(
+  url: URL,
+  pinned: ResolvedAddress,
+  headers: Record<string, string>,
+  body: string,
+): Promise<number> {
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  const lookup = ((_name, options, callback) => {
+    if ((options as { all?: boolean }).all) {
+      (callback as (error: null, addresses: ResolvedAddress[]) => void)(null, [pinned]);
+    } else callback(null, pinned.address, pinned.family);
+  }) as LookupFunction;
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? https : http).request(
+      {
+        protocol: url.protocol,
+        hostname: host,
+        port: url.port || undefined,
+        path: `${url.pathname}${url.search}`,
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        lookup,
+        ...(isIP(host) ? {} : { servername: host }),
+        agent: false,
+        signal: AbortSignal.timeout(WEBHOOK_REQUEST_TIMEOUT_MS),
+      },
+      (response) => {
+        resolve(response.statusCode ?? 0);
+        response.destroy();
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
 }

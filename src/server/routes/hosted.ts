@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Hono } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
 import { findClient } from '../auth/clients.js';
 import type { AppEnv, ServerContext } from '../context.js';
 import { type ExecutionRow, findExecutionByToken } from '../executions/lifecycle.js';
@@ -152,6 +153,11 @@ async function allowedOriginsOf(ctx: ServerContext, row: ExecutionRow | undefine
   return (await findClient(ctx.db, row.client_id))?.allowedOrigins ?? [];
 }
 
+/** The reload cookie of one execution's hosted page (its value is the workflow token; HttpOnly). */
+function reloadCookie(executionId: string): string {
+  return `idv_hosted_${executionId.replace(/-/g, '')}`;
+}
+
 export function hostedRoutes(ctx: ServerContext) {
   const router = new Hono<AppEnv>();
   const version = packageVersion(ctx.config.staticRoot);
@@ -159,19 +165,29 @@ export function hostedRoutes(ctx: ServerContext) {
 
   router.get('/web/v1/app', async (c, next) => {
     if (!built()) return next();
-    const token = c.req.query('authorizationToken');
-    // After load the page drops the token from its URL and keeps only the execution id, so a reload (inside the
-    // customer's iframe too) still gets the right framing policy and redirect URLs.
+    // Nothing about an execution (ids, redirect URLs, the client's origins) without its token (issue #18). After
+    // load the page drops the token from its URL and keeps only the execution id; a reload (inside the customer's
+    // iframe too) proves the token with the cookie set here, scoped to this page and this execution.
+    const fromUrl = c.req.query('authorizationToken');
     const executionId = c.req.query('workflowExecutionId');
-    let row: ExecutionRow | undefined;
-    if (token) row = await findExecutionByToken(ctx, token);
-    else if (executionId && executionId.length <= 64) {
-      row = await ctx.db
-        .selectFrom('workflow_executions')
-        .selectAll()
-        .where('id', '=', executionId)
-        .where('wiped_out_at', 'is', null)
-        .executeTakeFirst();
+    const cookieName =
+      executionId && /^[A-Za-z0-9-]{1,64}$/.test(executionId) ? reloadCookie(executionId) : undefined;
+    const token = fromUrl ?? (cookieName ? getCookie(c, cookieName) : undefined);
+    let row: ExecutionRow | undefined = token ? await findExecutionByToken(ctx, token) : undefined;
+    if (row && !fromUrl && row.id !== executionId) row = undefined;
+    if (row && fromUrl) {
+      const seconds = Math.floor((Date.parse(row.token_expires_at) - ctx.clock.now().getTime()) / 1000);
+      if (seconds > 0) {
+        setCookie(c, reloadCookie(row.id), fromUrl, {
+          path: '/web/v1/app',
+          httpOnly: true,
+          secure: true,
+          sameSite: 'None',
+          // Its own jar per embedding site (CHIPS), so the iframe flow can reload where third-party cookies are off.
+          partitioned: true,
+          maxAge: seconds,
+        });
+      }
     }
     const allowedOrigins = await allowedOriginsOf(ctx, row);
     const requested = c.req.query('locale');

@@ -1,10 +1,13 @@
 /** Operations: liveness, readiness (database + blob store), health, version, Prometheus metrics. */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRoute } from '@hono/zod-openapi';
 import { sql } from 'kysely';
 import { HealthResponse, ReadinessResponse, VersionResponse } from '../../shared/api/index.js';
 import type { ServerContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import { bearerToken } from '../executions/lifecycle.js';
 import type { HttpMetrics } from '../http/metrics.js';
 import { jsonResponse } from '../http/openapi-helpers.js';
 import { newRouter } from '../http/router.js';
@@ -89,8 +92,22 @@ export function opsRoutes(ctx: ServerContext, metrics: HttpMetrics) {
     return c.json({ status: 'failing' as const, checks, version, uptimeSeconds }, 503);
   });
   router.openapi(versionRoute, (c) => c.json({ name: 'idv-server', version }, 200));
-  router.get('/metrics', (c) =>
-    c.body(metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }),
-  );
+  router.get('/metrics', (c) => {
+    // Route names, counts and memory are not secrets, but an operator may keep them in: IDV_METRICS_TOKEN.
+    if (
+      ctx.config.metricsToken &&
+      !sameSecret(bearerToken(c.req.header('authorization')), ctx.config.metricsToken)
+    ) {
+      throw new ApiError(401, 'UNAUTHORIZED', 'Bearer metrics token required');
+    }
+    return c.body(metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+  });
   return router;
+}
+
+/** Constant-time comparison of a presented secret with the configured one (hashes first: equal lengths). */
+export function sameSecret(presented: string | undefined, expected: string): boolean {
+  if (presented === undefined) return false;
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
 }

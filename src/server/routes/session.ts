@@ -1,4 +1,5 @@
 /** Widget-facing API (Bearer = workflow token): session, consent, document, capture metadata, parts, finalize. */
+import { createHash } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { z } from 'zod';
@@ -155,15 +156,21 @@ interface StoredAnswer {
   body: string;
 }
 
-/** `Idempotency-Key`: a retried upload gets the first answer instead of doing the work again. */
+/**
+ * `Idempotency-Key`: a retried request gets the first answer instead of doing the work again. The key is bound to
+ * the method, the path and the uploaded file's sha256 (the multipart envelope differs between retries, the file
+ * does not): the same key with another request or another file is 409 `IDEMPOTENCY_KEY_MISMATCH`.
+ */
 async function withIdempotency(
   ctx: ServerContext,
   c: Context<AppEnv>,
   executionId: string,
+  content: Uint8Array | undefined,
   work: () => Promise<StoredAnswer>,
 ): Promise<Response> {
   const key = c.req.header('idempotency-key');
-  const fingerprint = `${c.req.method} ${c.req.path}`;
+  const contentHash = content ? ` ${createHash('sha256').update(content).digest('hex')}` : '';
+  const fingerprint = `${c.req.method} ${c.req.path}${contentHash}`;
   const reply = (answer: StoredAnswer) =>
     answer.status === 204
       ? c.body(null, 204)
@@ -178,7 +185,7 @@ async function withIdempotency(
     .executeTakeFirst();
   if (previous) {
     if (previous.request_fingerprint !== fingerprint) {
-      throw new ApiError(422, 'IDEMPOTENCY_KEY_MISMATCH', 'Idempotency-Key was used for another request');
+      throw new ApiError(409, 'IDEMPOTENCY_KEY_MISMATCH', 'Idempotency-Key was used for another request');
     }
     c.header('Idempotent-Replayed', 'true');
     return reply({ status: previous.status, body: previous.body });
@@ -237,15 +244,16 @@ export function sessionRoutes(ctx: ServerContext) {
   router.on(['POST', 'PUT'], honoPartPath, async (c) => {
     const row = await widget(c);
     const target = await resolvePartTarget(ctx, row, partAddress(c));
-    return withIdempotency(ctx, c, row.id, async () => {
-      const { part, created } = await storePart(ctx, row, target, await readUpload(c));
+    const upload = await readUpload(c);
+    return withIdempotency(ctx, c, row.id, upload, async () => {
+      const { part, created } = await storePart(ctx, row, target, upload);
       return { status: created ? 201 : 200, body: JSON.stringify({ part }) };
     });
   });
   router.delete(honoPartPath, async (c) => {
     const row = await widget(c);
     const target = await resolvePartTarget(ctx, row, partAddress(c));
-    return withIdempotency(ctx, c, row.id, async () => {
+    return withIdempotency(ctx, c, row.id, undefined, async () => {
       await removePart(ctx, row, target);
       return { status: 204, body: '' };
     });

@@ -5,7 +5,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { compress } from 'hono/compress';
 import type { AppEnv, ServerContext } from '../context.js';
-import { widgetCors } from '../http/cors.js';
+import { sdkCors } from '../http/cors.js';
 import { packageVersion } from './ops.js';
 
 const LONG_CACHE = 'public, max-age=31536000, immutable';
@@ -56,8 +56,8 @@ export function staticRoutes(ctx: ServerContext) {
     // Model files have no registered type; say plainly they are opaque bytes.
     /\.(task|tflite|bin)$/.test(path) ? { 'Content-Type': 'application/octet-stream' } : {};
   // Other origins load these as module scripts, workers and fetches (CORS mode): the client's registered origins may.
-  const sdkCors = widgetCors(ctx);
-  router.use('/sdk/*', sdkCors);
+  const registeredCors = sdkCors(ctx);
+  router.use('/sdk/*', registeredCors);
   // Scripts and styles shrink to about a third; wasm and models are left alone (big, cached for a year, and their
   // Content-Length drives the widget's download progress).
   const compressScripts = compress({ contentTypeFilter: /^(text\/css|(application|text)\/javascript)\b/ });

@@ -6,3 +6,4 @@ export * from './retrieval.js';
 export * from './session.js';
 export * from './handoff.js';
 export * from './liveness.js';
+export * from './admin.js';

@@ -5,11 +5,25 @@ import {
   CredentialCategory,
   DecisionType,
   DocumentType,
+  EXECUTION_STATUSES,
   ExecutionStatus,
   PartClassifier,
   Timestamp,
   WorkflowDefinitionKey,
 } from './common.js';
+
+/** One part the decision was made on: retrieval serves exactly these bytes (same sha256) and no other. */
+export const DecisionPart = z
+  .object({ credentialId: z.string(), classifier: PartClassifier, sha256: z.string() })
+  .meta({ id: 'DecisionPart' });
+export type DecisionPart = z.infer<typeof DecisionPart>;
+
+/**
+ * What retrieval reports: the lifecycle status, or `WIPED_OUT` once the execution's PII was deleted (the decision
+ * stays for the audit trail, the evidence is gone).
+ */
+export const RetrievalStatus = z.enum([...EXECUTION_STATUSES, 'WIPED_OUT']).meta({ id: 'RetrievalStatus' });
+export type RetrievalStatus = z.infer<typeof RetrievalStatus>;
 
 export const Decision = z
   .object({
@@ -22,6 +36,9 @@ export const Decision = z
         .meta({ description: 'The capability whose result set the label (absent when PASSED).' }),
     }),
     risk: z.object({ score: z.number() }),
+    parts: z.array(DecisionPart).optional().meta({
+      description: 'The parts decided on, by sha256 (absent on decisions made before it was recorded).',
+    }),
   })
   .meta({ id: 'Decision' });
 export type Decision = z.infer<typeof Decision>;
@@ -40,7 +57,7 @@ export const ExecutionDetails = z
   .object({
     workflow: z.object({
       id: z.string(),
-      status: ExecutionStatus,
+      status: RetrievalStatus,
       definitionKey: WorkflowDefinitionKey,
       userReference: z.string().nullable(),
       customerInternalReference: z.string().nullable(),
@@ -75,7 +92,7 @@ export const ExecutionStatusResponse = z
       id: z.string(),
       definitionKey: WorkflowDefinitionKey,
       href: z.url(),
-      status: ExecutionStatus,
+      status: RetrievalStatus,
     }),
   })
   .meta({ id: 'ExecutionStatus' });
@@ -94,7 +111,7 @@ export const ExecutionList = z
     workflowExecutions: z.array(
       z.object({
         id: z.string(),
-        status: ExecutionStatus,
+        status: RetrievalStatus,
         definitionKey: WorkflowDefinitionKey,
         createdAt: Timestamp,
         completedAt: Timestamp.nullable(),

@@ -13,6 +13,19 @@ async function encode(form: FormData): Promise<{ body: Buffer; type: string }> {
 }
 
 describe('extractMultipartFile', () => {
+  it('refuses a body of thousands of empty parts without walking them all (issue #18)', () => {
+    const boundary = 'b';
+    const empty = `--${boundary}\r\nContent-Disposition: form-data; name="x"\r\n\r\n\r\n`;
+    const body = Buffer.from(`${empty.repeat(200_000)}--${boundary}--\r\n`, 'latin1');
+    assert.throws(
+      () => extractMultipartFile(body, `multipart/form-data; boundary=${boundary}`, 'file'),
+      (error: { code?: string; message?: string }) =>
+        error.code === 'BAD_REQUEST' && /more than 16 parts/.test(error.message ?? ''),
+    );
+    const few = Buffer.from(`${empty.repeat(3)}--${boundary}--\r\n`, 'latin1');
+    assert.equal(extractMultipartFile(few, `multipart/form-data; boundary=${boundary}`, 'file'), undefined);
+  });
+
   it('returns the exact bytes of field `file` from a body fetch encoded, as a view without copying', async () => {
     const image = randomBytes(200_000);
     const form = new FormData();

@@ -3,7 +3,13 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { ApiError } from '../../../src/server/errors.js';
-import { sniffMediaType, validateImage } from '../../../src/server/media/validate-image.js';
+import { scannedPdf } from '../../support/image-pdfs.js';
+import {
+  MAX_DECODED_BYTES,
+  MAX_WAITING_DECODES,
+  sniffMediaType,
+  validateImage,
+} from '../../../src/server/media/validate-image.js';
 import {
   exifHasGps,
   malformedCorpus,
@@ -50,6 +56,35 @@ describe('validateImage: malformed corpus', () => {
     const liar = full.subarray(0, 120);
     const error = await rejection(validateImage(liar));
     assert.equal(error.code, 'DECOMPRESSION_BOMB');
+  });
+});
+
+describe('validateImage: decoded size (issue #18)', () => {
+  it('refuses a small, valid PNG whose pixels decode past the cap, before decoding', async () => {
+    // 5000 × 5000 RGBA at 16 bits: 200 MB of pixels from a file of ~200 KB; under the pixel count cap and the
+    // deflate-ratio check, so only the decoded-bytes cap stops it.
+    const bomb = zeroFilledPng(5000, 5000, { bitDepth: 16, colorType: 6, channels: 4 });
+    assert.ok(bomb.length < 400_000, `${bomb.length} bytes`);
+    assert.ok(5000 * 5000 * 8 > MAX_DECODED_BYTES);
+    const error = await rejection(validateImage(bomb));
+    assert.equal(error.code, 'DECOMPRESSION_BOMB');
+    // The same canvas at 8-bit greyscale is an ordinary image size and decodes.
+    const plain = zeroFilledPng(5000, 5000, { bitDepth: 8, colorType: 0, channels: 1 });
+    assert.equal((await validateImage(plain)).width, 5000);
+  });
+
+  it('decodes at most two images at a time and refuses what waits beyond the line', async () => {
+    const png = await (await photoLikeImage(1200, 900)).png().toBuffer();
+    const results = await Promise.allSettled(
+      Array.from({ length: MAX_WAITING_DECODES + 8 }, () => validateImage(new Uint8Array(png))),
+    );
+    const busy = results.filter(
+      (r) => r.status === 'rejected' && (r.reason as ApiError).code === 'SERVICE_UNAVAILABLE',
+    );
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    assert.ok(busy.length >= 1, 'the overflow is refused at once');
+    assert.ok(ok.length >= MAX_WAITING_DECODES, `${ok.length} decoded`);
+    assert.equal(ok.length + busy.length, results.length, 'nothing else went wrong');
   });
 });
 
@@ -135,23 +170,18 @@ describe('validateImage: accepted images', () => {
 });
 
 describe('validateImage: PDF', () => {
-  const pdf = (body: string) => Buffer.from(`%PDF-1.7\n${body}\n%%EOF\n`);
-
-  it('accepts a PDF only when allowed, with the page size from the MediaBox', async () => {
-    const doc = pdf('1 0 obj<</Type/Page/MediaBox [0 0 595.28 841.89]>>endobj');
+  it('accepts a scanned PDF only when allowed, rewritten, with the page size in points', async () => {
+    const doc = await scannedPdf();
     assert.equal((await rejection(validateImage(doc))).code, 'UNSUPPORTED_MEDIA_TYPE');
     const out = await validateImage(doc, { allowPdf: true });
-    assert.deepEqual([out.mime, out.width, out.height], ['application/pdf', 595, 842]);
-    assert.ok(out.bytes.equals(doc));
+    assert.deepEqual([out.mime, out.width, out.height], ['application/pdf', 600, 400]);
+    assert.ok(!out.bytes.equals(doc), 'rewritten, not stored as uploaded');
   });
 
-  it('refuses a truncated PDF and one with JavaScript', async () => {
+  it('refuses a truncated PDF and garbage after the header', async () => {
     const truncated = Buffer.from('%PDF-1.7\n1 0 obj<</Type/Page>>');
     assert.equal((await rejection(validateImage(truncated, { allowPdf: true }))).code, 'CORRUPT_IMAGE');
-    const scripted = pdf('1 0 obj<</S/JavaScript/JS(app.alert(1))>>endobj');
-    assert.equal(
-      (await rejection(validateImage(scripted, { allowPdf: true }))).code,
-      'UNSUPPORTED_MEDIA_TYPE',
-    );
+    const garbage = Buffer.from('%PDF-1.7\nthis is not a pdf at all\n%%EOF\n');
+    assert.equal((await rejection(validateImage(garbage, { allowPdf: true }))).code, 'CORRUPT_IMAGE');
   });
 });

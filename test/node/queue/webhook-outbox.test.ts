@@ -14,6 +14,9 @@ import {
 } from '../../../src/server/queue/index.js';
 import { migrateTestDatabase, type TestDatabaseHandle, testDatabases } from '../../support/databases.js';
 
+/** The receivers here listen on 127.0.0.1: the development setting, as `serve --demo` gives it. */
+const LOOPBACK_RECEIVERS = { allowLoopback: true, allowedNetworks: [] };
+
 interface ReceivedRequest {
   headers: IncomingHttpHeaders;
   rawBody: Buffer;
@@ -89,7 +92,7 @@ for (const target of testDatabases()) {
 
     it('signs the stored bytes per Standard Webhooks and marks 2xx delivered', async () => {
       const clock = new ManualClock();
-      const outbox = new WebhookOutbox({ db, clock, secretFor });
+      const outbox = new WebhookOutbox({ db, clock, callbackPolicy: LOOPBACK_RECEIVERS, secretFor });
       const payload = {
         accountId: 'acc_1',
         workflowExecution: { id: 'wf_1', status: 'PROCESSED' },
@@ -122,7 +125,13 @@ for (const target of testDatabases()) {
       receiver.statuses = [500, 200];
       const clock = new ManualClock();
       const schedule = [60_000, 600_000];
-      const outbox = new WebhookOutbox({ db, clock, secretFor, retryScheduleMs: schedule });
+      const outbox = new WebhookOutbox({
+        db,
+        clock,
+        callbackPolicy: LOOPBACK_RECEIVERS,
+        secretFor,
+        retryScheduleMs: schedule,
+      });
       const id = await outbox.enqueue({ clientId: 'client-1', url, payload: { n: 1 } });
 
       assert.equal(await outbox.deliverDue(), 1);
@@ -153,7 +162,13 @@ for (const target of testDatabases()) {
     it('disables on 410 and never calls that endpoint again for pending messages', async () => {
       receiver.statuses = [410];
       const clock = new ManualClock();
-      const outbox = new WebhookOutbox({ db, clock, secretFor, retryScheduleMs: [1_000] });
+      const outbox = new WebhookOutbox({
+        db,
+        clock,
+        callbackPolicy: LOOPBACK_RECEIVERS,
+        secretFor,
+        retryScheduleMs: [1_000],
+      });
       const first = await outbox.enqueue({ clientId: 'client-1', url, payload: { n: 1 } });
       const second = await outbox.enqueue({ clientId: 'client-1', url, payload: { n: 2 } });
       // The second message is waiting out a backoff when the endpoint answers 410 to the first.
@@ -175,7 +190,13 @@ for (const target of testDatabases()) {
     it('marks failed once the schedule is exhausted', async () => {
       receiver.statuses = [503];
       const clock = new ManualClock();
-      const outbox = new WebhookOutbox({ db, clock, secretFor, retryScheduleMs: [1_000, 2_000] });
+      const outbox = new WebhookOutbox({
+        db,
+        clock,
+        callbackPolicy: LOOPBACK_RECEIVERS,
+        secretFor,
+        retryScheduleMs: [1_000, 2_000],
+      });
       const id = await outbox.enqueue({ clientId: 'client-1', url, payload: {} });
       for (let i = 0; i < 3; i++) {
         assert.equal(await outbox.deliverDue(), 1, `attempt ${i + 1}`);
@@ -193,7 +214,13 @@ for (const target of testDatabases()) {
     it('treats a redirect as a failed attempt and does not follow it', async () => {
       receiver.statuses = [302];
       const clock = new ManualClock();
-      const outbox = new WebhookOutbox({ db, clock, secretFor, retryScheduleMs: [1_000] });
+      const outbox = new WebhookOutbox({
+        db,
+        clock,
+        callbackPolicy: LOOPBACK_RECEIVERS,
+        secretFor,
+        retryScheduleMs: [1_000],
+      });
       const id = await outbox.enqueue({ clientId: 'client-1', url, payload: {} });
       assert.equal(await outbox.deliverDue(), 1);
       const stored = await row(id);
@@ -207,7 +234,13 @@ for (const target of testDatabases()) {
       const closed = new Receiver();
       const closedUrl = await closed.start();
       await closed.close();
-      const outbox = new WebhookOutbox({ db, clock, secretFor, retryScheduleMs: [1_000] });
+      const outbox = new WebhookOutbox({
+        db,
+        clock,
+        callbackPolicy: LOOPBACK_RECEIVERS,
+        secretFor,
+        retryScheduleMs: [1_000],
+      });
       const refused = await outbox.enqueue({ clientId: 'client-1', url: closedUrl, payload: {} });
       const orphan = await outbox.enqueue({ clientId: 'gone-client', url, payload: {} });
       assert.equal(await outbox.deliverDue(), 2);
@@ -221,6 +254,7 @@ for (const target of testDatabases()) {
       );
 
       const timingOut = new WebhookOutbox({
+        callbackPolicy: LOOPBACK_RECEIVERS,
         db,
         clock,
         secretFor,
@@ -239,7 +273,7 @@ for (const target of testDatabases()) {
 
     it('survives a restart: a new outbox delivers what the old one left pending or died holding', async () => {
       const clock = new ManualClock();
-      const before = new WebhookOutbox({ db, clock, secretFor });
+      const before = new WebhookOutbox({ db, clock, callbackPolicy: LOOPBACK_RECEIVERS, secretFor });
       const neverTried = await before.enqueue({ clientId: 'client-1', url, payload: { n: 1 } });
       const diedHolding = await before.enqueue({ clientId: 'client-1', url, payload: { n: 2 } });
       // The old process claimed the second one and died before recording anything.
@@ -249,7 +283,7 @@ for (const target of testDatabases()) {
         .where('id', '=', diedHolding)
         .execute();
 
-      const after = new WebhookOutbox({ db, clock, secretFor });
+      const after = new WebhookOutbox({ db, clock, callbackPolicy: LOOPBACK_RECEIVERS, secretFor });
       assert.equal(await after.deliverDue(), 1);
       assert.equal((await row(neverTried)).status, 'delivered');
       assert.equal(
@@ -268,8 +302,8 @@ for (const target of testDatabases()) {
 
     it('delivers each message once when two processes poll the same table', async () => {
       const clock = new ManualClock();
-      const a = new WebhookOutbox({ db, clock, secretFor });
-      const b = new WebhookOutbox({ db, clock, secretFor });
+      const a = new WebhookOutbox({ db, clock, callbackPolicy: LOOPBACK_RECEIVERS, secretFor });
+      const b = new WebhookOutbox({ db, clock, callbackPolicy: LOOPBACK_RECEIVERS, secretFor });
       for (let n = 0; n < 12; n++) await a.enqueue({ clientId: 'client-1', url, payload: { n } });
       const [sentByA, sentByB] = await Promise.all([a.deliverDue(), b.deliverDue()]);
       assert.equal(sentByA + sentByB, 12);
@@ -290,6 +324,7 @@ for (const target of testDatabases()) {
         started = resolve;
       });
       const outbox = new WebhookOutbox({
+        callbackPolicy: LOOPBACK_RECEIVERS,
         db,
         clock,
         secretFor,
@@ -333,6 +368,7 @@ describe('default webhook retry schedule', () => {
       const clock = new ManualClock();
       let calls = 0;
       const outbox = new WebhookOutbox({
+        callbackPolicy: LOOPBACK_RECEIVERS,
         db: handle.db,
         clock,
         secretFor: async () => generateWebhookSecret(),

@@ -163,7 +163,7 @@ for (const target of testDatabases()) {
       }
     });
 
-    it('refuses http URLs except on localhost, and redirect URLs off the client’s allowed origins', async () => {
+    it('refuses http URLs (redirects: except on localhost; callbacks: always), and redirect URLs off the client’s allowed origins', async () => {
       const client = await createTestClient(app, ['https://shop.example', 'http://localhost:3000']);
       const insecure = await post(
         '/api/v1/accounts',
@@ -180,15 +180,22 @@ for (const target of testDatabases()) {
         ['callbackUrl'],
       );
 
+      // Redirects to a local page are the browser's business; a callback to this machine is not (issue #18).
       const local = await post(
         '/api/v1/accounts',
         client.auth,
         accountBody({
-          callbackUrl: 'http://127.0.0.1:9999/cb',
+          callbackUrl: 'https://shop.example/cb',
           web: { successUrl: 'http://localhost:3000/ok', errorUrl: 'http://localhost:3000/ko' },
         }),
       );
       assert.equal(local.status, 201);
+      const loopbackCallback = await post(
+        '/api/v1/accounts',
+        client.auth,
+        accountBody({ callbackUrl: 'http://127.0.0.1:9999/cb' }),
+      );
+      assert.equal(loopbackCallback.status, 422);
 
       const offOrigin = await post(
         '/api/v1/accounts',

@@ -224,8 +224,13 @@ describe('hosted page and SDK serving', () => {
 
   it('keeps framing and redirect URLs after the token left the URL, and refuses framing for unknown tokens', async () => {
     const created = await createAccount(app, client);
+    const first = await app.request(pathOf(created.web.href));
+    const cookie = (first.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    assert.match(first.headers.get('set-cookie') ?? '', /HttpOnly; Secure; SameSite=None; Partitioned/i);
+    assert.match(first.headers.get('set-cookie') ?? '', /Path=\/web\/v1\/app/);
     const reload = await app.request(
       `/web/v1/app?locale=de&workflowExecutionId=${created.workflowExecution.id}`,
+      { headers: { cookie } },
     );
     assert.match(
       reload.headers.get('content-security-policy') ?? '',
@@ -239,8 +244,16 @@ describe('hosted page and SDK serving', () => {
     assert.match(await odd.text(), /<html lang="en" dir="ltr">/);
     const arabic = await app.request(
       `/web/v1/app?locale=ar&workflowExecutionId=${created.workflowExecution.id}`,
+      { headers: { cookie } },
     );
     assert.match(await arabic.text(), /<html lang="ar" dir="rtl">/);
+    // Issue #18: the execution id alone (no token, no cookie) reveals nothing and frames nowhere.
+    const probe = await app.request(`/web/v1/app?workflowExecutionId=${created.workflowExecution.id}`);
+    const probed = await probe.text();
+    assert.match(probe.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    assert.doesNotMatch(probed, new RegExp(created.account.id));
+    assert.doesNotMatch(probed, /shop\.example/);
+    assert.doesNotMatch(probed, /data-workflow-execution-id/);
   });
 
   it('serves the SDK unversioned (short cache) and versioned (immutable), with CORS for allowed origins only', async () => {

@@ -107,6 +107,11 @@ for (const target of testDatabases()) {
         ],
       );
       assert.ok(details.decision);
+      // The decision names the bytes it was made on; they are the parts retrieval lists.
+      assert.deepEqual(
+        details.decision.parts?.map((p) => p.sha256).sort(),
+        details.credentials.flatMap((c) => c.parts.map((p) => p.sha256)).sort(),
+      );
       assert.equal(details.captureClient?.userAgent, 'test-agent');
       assert.equal(details.wipedOutAt, null);
       const part = details.credentials[1].parts[0];
@@ -134,7 +139,12 @@ for (const target of testDatabases()) {
       assert.equal(after.workflow.customerInternalReference, null);
       assert.equal(after.captureClient, null);
       assert.deepEqual(after.decision, before.decision);
-      assert.equal(after.workflow.status, 'PROCESSED');
+      assert.equal(after.workflow.status, 'WIPED_OUT', 'a wiped execution says so');
+      const status = await app.request(`${executionPath}/status`, { headers: client.auth });
+      assert.equal(
+        ((await status.json()) as { workflowExecution: { status: string } }).workflowExecution.status,
+        'WIPED_OUT',
+      );
       assert.ok(after.credentials.every((c) => c.parts.length === 0));
       assert.ok(
         Object.values(after.capabilities)

@@ -108,6 +108,28 @@ for (const target of testDatabases()) {
       });
       assert.equal(read.status, 200);
       assert.equal(read.headers.get('access-control-allow-origin'), 'https://shop.example');
+      // Issue #18: another client's registered origin cannot read this client's session with its token.
+      await createTestClient(app, ['https://rival.example'], 'Rival');
+      const rival = await app.request('/api/v1/session', {
+        headers: { ...widgetAuth(created), origin: 'https://rival.example' },
+      });
+      assert.equal(rival.headers.get('access-control-allow-origin'), null);
+      const noToken = await app.request('/api/v1/session', { headers: { origin: 'https://rival.example' } });
+      assert.equal(noToken.status, 401);
+      assert.equal(noToken.headers.get('access-control-allow-origin'), 'https://rival.example');
+      // Server-to-server routes answer no preflight, whoever asks.
+      for (const [path, method] of [
+        ['/api/v1/accounts', 'POST'],
+        [`/api/v1/accounts/${created.account.id}`, 'DELETE'],
+        [pathOf(created.workflowExecution.credentials[1].api.parts.face as string), 'GET'],
+        [pathOf(created.workflowExecution.credentials[0].api.workflowExecution), 'DELETE'],
+      ] as const) {
+        const answer = await app.request(path, {
+          method: 'OPTIONS',
+          headers: { origin: 'https://shop.example', 'access-control-request-method': method },
+        });
+        assert.equal(answer.headers.get('access-control-allow-origin'), null, `${method} ${path}`);
+      }
     });
 
     it('refuses missing and unknown workflow tokens', async () => {
@@ -266,18 +288,27 @@ for (const target of testDatabases()) {
       });
       assert.equal(first.status, 201);
       const firstBody = await first.text();
+      // A retry sends the same file in a new multipart envelope (another boundary).
       const retry = await app.request(face, {
         method: 'POST',
         headers,
-        body: uploadForm(await makeJpeg(640, 640, 12)),
+        body: uploadForm(await makeJpeg(640, 640, 11), 'retry.jpg'),
       });
       assert.equal(retry.status, 201);
       assert.equal(await retry.text(), firstBody);
       assert.equal(retry.headers.get('idempotent-replayed'), 'true');
       const view = await session(created);
       assert.equal(view.parts[0].sha256, (JSON.parse(firstBody) as { part: { sha256: string } }).part.sha256);
+      const otherFile = await app.request(face, {
+        method: 'POST',
+        headers,
+        body: uploadForm(await makeJpeg(640, 640, 12)),
+      });
+      assert.equal(otherFile.status, 409, 'the same key with another file is not a retry');
+      assert.equal(((await otherFile.json()) as ErrorBody).error.code, 'IDEMPOTENCY_KEY_MISMATCH');
+      assert.equal((await session(created)).parts[0].sha256, view.parts[0].sha256, 'nothing replaced');
       const otherRequest = await app.request(face, { method: 'DELETE', headers });
-      assert.equal(otherRequest.status, 422);
+      assert.equal(otherRequest.status, 409);
       assert.equal(((await otherRequest.json()) as ErrorBody).error.code, 'IDEMPOTENCY_KEY_MISMATCH');
     });
 
