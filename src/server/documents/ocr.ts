@@ -183,6 +183,8 @@ export function recognizeText(image: GreyImage, options: OcrOptions = {}): Promi
   const job = queue.then(async (): Promise<OcrResult> => {
     if (timedOut) throw new OcrError('OCR_TIMEOUT', 'OCR timed out waiting for the worker');
     const png = await greyPng(image);
+    // Timed out while the image was encoded: the queue has moved on (and may have been closed); start nothing.
+    if (timedOut) throw new OcrError('OCR_TIMEOUT', 'OCR timed out');
     engine ??= startEngine();
     running = engine;
     let current: Engine;
@@ -255,7 +257,12 @@ export async function prepareOcr(): Promise<void> {
 
 /** Ends the worker (shutdown, tests); a later call starts a new one. */
 export async function closeOcr(): Promise<void> {
-  const current = engine;
-  await queue;
-  await terminate(current);
+  // Jobs still queued may start an engine (the first call, or the next after a timeout ended one): let them all
+  // settle, then end whichever engine is current.
+  let tail: Promise<unknown>;
+  do {
+    tail = queue;
+    await tail;
+  } while (tail !== queue);
+  await terminate(engine);
 }
