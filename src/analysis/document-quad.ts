@@ -668,6 +668,8 @@ interface SideStep {
   da: number;
   db: number;
   n: number;
+  /** Samples whose inside point is in the image (the side is in view there, whether or not its outside is). */
+  seen: number;
 }
 
 /**
@@ -690,6 +692,7 @@ function sideStep(
   let da = 0;
   let db = 0;
   let n = 0;
+  let seen = 0;
   for (let k = 0; k <= 12; k++) {
     const f = from + ((to - from) * k) / 12;
     const px = a.x + (b.x - a.x) * f - 0.5;
@@ -698,7 +701,9 @@ function sideStep(
     const iy = Math.round(py + inward.y * 3);
     const ox = Math.round(px - inward.x * out);
     const oy = Math.round(py - inward.y * out);
-    if (ix < 0 || iy < 0 || ox < 0 || oy < 0 || ix >= w || ox >= w || iy >= h || oy >= h) continue;
+    if (ix < 0 || iy < 0 || ix >= w || iy >= h) continue;
+    seen++;
+    if (ox < 0 || oy < 0 || ox >= w || oy >= h) continue;
     const i = iy * w + ix;
     const o = oy * w + ox;
     dl += luma[i]! - luma[o]!;
@@ -708,7 +713,7 @@ function sideStep(
     }
     n++;
   }
-  return n > 0 ? { dl: dl / n, da: da / n, db: db / n, n } : { dl: 0, da: 0, db: 0, n: 0 };
+  return n > 0 ? { dl: dl / n, da: da / n, db: db / n, n, seen } : { dl: 0, da: 0, db: 0, n: 0, seen };
 }
 
 /** Mean colour (luma and the opponent channels) 3 px inside side a→b, between fractions `from` and `to`. */
@@ -789,8 +794,10 @@ function sidesAreSteps(
     const shows = (from: number, to: number, least: number) => {
       const c = sideStep(img, a, b, inward, from, to);
       // A side hugging the frame edge (a page overflowing left and right) has no outside pixels near the corner:
-      // unmeasurable there is not evidence against it, as long as the rest of the side shows the step.
-      if (c.n === 0 || stepSize(c) >= least) return true;
+      // unmeasurable there is not evidence against it, as long as the rest of the side shows the step. A side
+      // running out of the frame itself shows nothing there (a line of the surface crossing the frame's corner).
+      if (c.n === 0) return c.seen > 0;
+      if (stepSize(c) >= least) return true;
       // A printed frame line or a cast shadow just inside or outside the edge: the step shows a few pixels further out.
       const further = sideStep(img, a, b, inward, from, to, 7);
       return further.n > 0 && stepSize(further) >= least;
@@ -1307,6 +1314,134 @@ function dataPageInCutOffBooklet(
   return page(best.t);
 }
 
+/** Rank factor of a quad with one side put in (completedQuads) against one with four found sides. */
+const COMPLETED_RANK = 0.85;
+/** Support each of the three found sides of a completed quad needs: the line search found them, so they are clear. */
+const COMPLETED_MIN_SUPPORT = 0.6;
+
+/**
+ * Distance from `start` along `profile`'s line (direction `sign`) to where its edge support stops: the first place
+ * past `minLen` after which less than a third of the next `window` samples are edges, its run up to there backed
+ * at least COMPLETED_MIN_SUPPORT. Undefined when the run does not stop before `maxLen` or the frame's edge.
+ */
+function runEnd(
+  profile: LineProfile,
+  start: Point,
+  sign: number,
+  minLen: number,
+  maxLen: number,
+  window: number,
+): number | undefined {
+  const { hits, tMin } = profile;
+  const last = hits.length - 2;
+  const k0 = Math.round((start.x - profile.fx) * profile.dx + (start.y - profile.fy) * profile.dy - tMin);
+  const count = (from: number, to: number) => {
+    const lo = Math.max(0, Math.min(from, to));
+    const hi = Math.min(last, Math.max(from, to));
+    return hi < lo ? 0 : hits[hi + 1]! - hits[lo]!;
+  };
+  for (let x = Math.ceil(minLen); x <= maxLen; x++) {
+    const k = k0 + sign * x;
+    const far = k + sign * window;
+    if (far < 0 || far > last || k0 < 0 || k0 > last) return undefined;
+    if (count(k + sign, far) >= window / 3) continue;
+    return count(k0, k) >= COMPLETED_MIN_SUPPORT * (x + 1) ? x : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Quads whose fourth side the line search did not find (a light card's edge on a light surface, a short side
+ * drowned in the surface's texture, a thumb over it): two parallel lines and one crossing both, where the two lines
+ * stop together on one side of it, at a distance that gives a document's shape. The fourth side joins the two ends;
+ * the quad then passes the same checks as a found one (a colour step all along each side, real corners, a calm
+ * inside) and ranks below a found quad of the same size.
+ */
+function completedQuads(
+  img: LumaImage | ColorImage,
+  edges: EdgeMap,
+  pairs: ReadonlyArray<[Line, Line]>,
+  lines: readonly Line[],
+  profiles: ReadonlyArray<LineProfile | undefined>,
+  cross: (a: Line, b: Line) => Point | undefined,
+  allowFold: boolean,
+  rankToBeat: number,
+): Candidate[] {
+  const { width: w, height: h } = img;
+  const out: Candidate[] = [];
+  const inFrame = (p: Point) => p.x >= 0 && p.y >= 0 && p.x <= w && p.y <= h;
+  for (const [a, b] of pairs) {
+    if (a.border || b.border) continue;
+    for (const c of lines) {
+      if (c === a || c === b || lineAngle(a, c) < 55 || lineAngle(b, c) < 55) continue;
+      const p0 = cross(a, c);
+      const p1 = cross(b, c);
+      if (!p0 || !p1 || !inFrame(p0) || !inFrame(p1)) continue;
+      const across = Math.hypot(p1.x - p0.x, p1.y - p0.y);
+      // The largest quad these three lines can make (c a short side of the longest format) must beat the best.
+      if (COMPLETED_RANK * across * Math.sqrt(1.75) <= rankToBeat) continue;
+      if (segmentSupport(profiles[c.id]!, p0, p1) < COMPLETED_MIN_SUPPORT) continue;
+      const skip = Math.max(3, 0.04 * across);
+      const reach = Math.max(10, 0.15 * across);
+      const window = Math.max(5, Math.round(0.08 * across));
+      for (const sign of [1, -1]) {
+        // Along a (and b: same direction for parallel lines), away from c.
+        const pa = profiles[a.id]!;
+        const pb = profiles[b.id]!;
+        const u = { x: pa.dx * sign, y: pa.dy * sign };
+        const bSign = pb.dx * u.x + pb.dy * u.y >= 0 ? 1 : -1;
+        // c is a side only if a and b stop at it: neither runs on past it on the other side.
+        const back = { x: -u.x, y: -u.y };
+        if (supportBeyond(pa, p0, back, skip, reach) >= RUNS_PAST) continue;
+        if (supportBeyond(pb, p1, back, skip, reach) >= RUNS_PAST) continue;
+        const minLen = (0.85 * across) / 1.75;
+        const maxLen = 1.9 * across;
+        const endA = runEnd(pa, p0, sign, minLen, maxLen, window);
+        if (endA === undefined) continue;
+        const endB = runEnd(pb, p1, bSign, minLen, maxLen, window);
+        // Both stop at about the same place (a fourth side at most ~20° off c's direction).
+        if (endB === undefined || Math.abs(endA - endB) > 0.35 * across) continue;
+        const q0 = { x: p0.x + u.x * endA, y: p0.y + u.y * endA };
+        const q1 = { x: p1.x + pb.dx * bSign * endB, y: p1.y + pb.dy * bSign * endB };
+        const corners: [Point, Point, Point, Point] = [p0, p1, q1, q0];
+        const miss = formatMiss(corners, w, h);
+        if (miss > Math.log(1 + FORMAT_TOLERANCE) || !isConvex(corners)) continue;
+        const area = Math.abs(polygonArea(corners));
+        if (area < MIN_AREA_FRACTION * w * h) continue;
+        const d = makeLine(0, 0, 0);
+        d.nx = -(q1.y - q0.y) / Math.hypot(q1.x - q0.x, q1.y - q0.y);
+        d.ny = (q1.x - q0.x) / Math.hypot(q1.x - q0.x, q1.y - q0.y);
+        d.rho = d.nx * q0.x + d.ny * q0.y;
+        d.theta = (Math.atan2(d.ny, d.nx) * 180) / Math.PI;
+        d.id = profiles.length;
+        const sideLines: [Line, Line, Line, Line] = [c, b, d, a];
+        const extended = [...profiles, lineProfile(edges, d)];
+        let fold = cornerEvidence(img, extended, sideLines, corners, allowFold);
+        if (fold >= 0 && !isPassportFold(corners, fold, w, h)) fold = -2;
+        if (fold !== -1) continue;
+        if (!sidesAreSteps(img, corners, sideLines, MIN_SIDE_STEP)) continue;
+        const support =
+          (segmentSupport(pa, p0, q0) +
+            segmentSupport(pb, p1, q1) +
+            segmentSupport(profiles[c.id]!, p0, p1)) /
+          3;
+        if (support < 0.7 && !insideIsCalm(img, corners, sideLines)) continue;
+        out.push({
+          corners,
+          lines: sideLines,
+          support,
+          rank: COMPLETED_RANK * support * support * Math.sqrt(area) * shapeWeight(miss),
+          border: false,
+          fold: -1,
+          area,
+          miss,
+        });
+      }
+    }
+  }
+  return out;
+}
+
 /** Finds the document in a working image; corners in its pixels. */
 export function findDocumentQuadInLuma(
   img: LumaImage | ColorImage,
@@ -1365,8 +1500,10 @@ export function findDocumentQuadInLuma(
   /** Quads that passed every check: one around the winner may replace it when the winner has no document's shape. */
   const valid: Candidate[] = [];
   const minArea = MIN_AREA_FRACTION * frameArea;
-  // Best rank so far over both kinds of candidate: a quad whose √area cannot beat it is skipped.
+  // Best rank so far of each kind of candidate: a quad whose √area cannot beat its kind's best is skipped. Not over
+  // both: a small card must still be found beside a paper running out of the frame (see the choice below).
   let bestRank = 0;
+  let bestBorderRank = 0;
   for (let i = 0; i < pairs.length; i++) {
     const pairI = pairs[i]!;
     const a = pairI[0];
@@ -1396,7 +1533,7 @@ export function findDocumentQuadInLuma(
         ) / 2;
       if (area < minArea) continue;
       // Rank is at most √area (support ≤ 1): skip quads that cannot beat the best so far.
-      if (Math.sqrt(area) <= bestRank) continue;
+      if (Math.sqrt(area) <= (borderCount === 0 ? bestRank : bestBorderRank)) continue;
       const corners: [Point, Point, Point, Point] = [p0, p1, p2, p3];
       if (!isConvex(corners)) continue;
       const sideLines: [Line, Line, Line, Line] = [c, b, d, a];
@@ -1467,9 +1604,17 @@ export function findDocumentQuadInLuma(
           area,
           miss: 0,
         };
-        bestRank = Math.max(bestRank, rank);
+        bestBorderRank = Math.max(bestBorderRank, rank);
       }
     }
+  }
+  // Quads with a side the line search missed, unless a quad already found holds them (a panel or the barcode of a
+  // card found whole, a part of a card running out of the frame): the outermost outline is the document's.
+  for (const c of completedQuads(img, edges, pairs, lines, profiles, cross, allowFold, best?.rank ?? 0)) {
+    const inside = (q: Candidate | undefined) => q !== undefined && containsQuad(q.corners, c.corners, 2);
+    if (inside(bestBorder) || valid.some(inside)) continue;
+    valid.push(c);
+    if (!best || c.rank > best.rank) best = c;
   }
   let chosen: Candidate | undefined;
   if (best) {
@@ -1488,12 +1633,22 @@ export function findDocumentQuadInLuma(
     // that side of the document is in view. Hence also a fold quad (a data page) inside a cut-off booklet.
     // The same when the border quad only adds a sliver round the winner (a card nearly filling the frame, and
     // a line of the surface beside it); a much smaller quad inside one (a photo on a cut-off card) does not count.
+    // Nor when it lies beside the winner rather than round it, and the winner has a document's shape: two objects,
+    // the one in full view with a document's outline is the document (a card next to a sheet of paper running out
+    // of the frame); a cut-off card holds everything found on it.
     if (bestBorder && bestBorder.rank > chosen.rank) {
       const real = bestBorder.lines.filter((l) => !l.border);
       const shared = real.filter((l) => chosen!.lines.includes(l)).length;
-      const sliver =
-        chosen.area >= 0.6 * bestBorder.area && containsQuad(bestBorder.corners, chosen.corners, 2);
-      if (shared < real.length && !sliver) chosen = bestBorder;
+      const around = containsQuad(bestBorder.corners, chosen.corners, 2);
+      const sliver = chosen.area >= 0.6 * bestBorder.area && around;
+      const centre = (q: readonly Point[]) => ({
+        x: (q[0]!.x + q[1]!.x + q[2]!.x + q[3]!.x) / 4,
+        y: (q[0]!.y + q[1]!.y + q[2]!.y + q[3]!.y) / 4,
+      });
+      const beside =
+        !pointInQuad(centre(chosen.corners), bestBorder.corners as unknown as Quad) &&
+        chosen.miss <= Math.log(1 + FORMAT_TOLERANCE);
+      if (shared < real.length && !sliver && !beside) chosen = bestBorder;
     }
   } else {
     chosen = bestBorder;
