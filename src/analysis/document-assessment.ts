@@ -116,6 +116,16 @@ const FALLBACK_SEARCH_WIDTH = 160;
  * 9 ms instead of 17 in Node). On the CI accuracy set the cap changes one verdict in 392 frames.
  */
 const FALLBACK_MAX_EDGE_SHARE = 0.15;
+/**
+ * A second search on fainter edges (gradient 8 instead of 14 grey levels per pixel) when the first found nothing or
+ * only something small (under a fifth of the frame: what DOCUMENT_TOO_FAR would say): a light card on a light surface
+ * shows its outline at steps of 4–8 grey levels, which the first search loses to noise. Its result replaces the
+ * first only when it is clearly larger (the card round a portrait found alone). Skipped on frames busy with edges
+ * (as the coarser retry is), where faint edges are texture.
+ */
+const FAINT_SEARCH_BELOW_FILL = 0.2;
+const FAINT_MAX_EDGE_SHARE = 0.15;
+const FAINT_EDGE_THRESHOLD = 8;
 /** Mean luma of a frame without a card below which it is TOO_DARK: a dark desk (~60) is not, a covered lens is. */
 const FRAME_MIN_MEAN_LUMA = 42;
 
@@ -184,6 +194,12 @@ export function assessDocumentFrame(frame: FrameLike, opts: DocumentAssessOption
   // No edge at all (a blank wall, a covered lens): nothing a coarser look could find either. Edges everywhere (a
   // busy surface): not a blurred frame, so not what the coarser look is for, and the costliest frame to search.
   const edgeShare = edges.pixels.length / (img.width * img.height);
+  const areaOf = (q: Quad) => Math.abs(polygonArea(q)) / (img.width * img.height);
+  if ((!found || areaOf(found.corners) < FAINT_SEARCH_BELOW_FILL) && edgeShare < FAINT_MAX_EDGE_SHARE) {
+    // See FAINT_SEARCH_BELOW_FILL.
+    const faint = findDocumentQuadInLuma(img, { kind, edges: detectEdges(img, FAINT_EDGE_THRESHOLD) });
+    if (faint && (!found || areaOf(faint.corners) > 1.5 * areaOf(found.corners))) found = faint;
+  }
   if (!found && edgeShare > 0 && edgeShare < FALLBACK_MAX_EDGE_SHARE && img.width > FALLBACK_SEARCH_WIDTH) {
     // Heavy blur spreads the outline over more pixels than the edge detector looks at, and busy backgrounds bury
     // it in texture; at half the resolution it stands out again, so a blurred card is reported as BLURRY rather

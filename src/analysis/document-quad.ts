@@ -939,6 +939,8 @@ function cornerEvidence(
   // past[s][0]: side s runs on past its start corner, past[s][1]: past its end corner.
   let any = false;
   const past: boolean[][] = [];
+  // The same by edge support alone: the opposite page beyond a fold may differ in colour from the data page.
+  const backed: boolean[][] = [];
   const dirs: Point[] = [];
   const lens: number[] = [];
   for (let s = 0; s < 4; s++) {
@@ -951,6 +953,7 @@ function cornerEvidence(
     lens.push(len);
     if (line.border) {
       past.push([false, false]);
+      backed.push([false, false]);
       continue;
     }
     const profile = profiles[line.id]!;
@@ -958,6 +961,7 @@ function cornerEvidence(
     const reach = Math.max(10, 0.15 * len);
     let beforeStart = supportBeyond(profile, a, { x: -dir.x, y: -dir.y }, skip, reach) >= RUNS_PAST;
     let afterEnd = supportBeyond(profile, b, dir, skip, reach) >= RUNS_PAST;
+    backed.push([beforeStart, afterEnd]);
     if (beforeStart || afterEnd) {
       const inward = inwardNormal(corners as Point[], s);
       const along = sideStep(img, a, b, inward, 0.1, 0.9);
@@ -966,7 +970,7 @@ function cornerEvidence(
         const sa = stepSize(along);
         const sb = stepSize(beyond);
         if (beyond.n === 0 || sb < 0.4 * sa) return false;
-        return (along.dl * beyond.dl + along.da * beyond.da + along.db * beyond.db) / (sa * sb) >= 0.5;
+        return (along.dl * beyond.dl + along.da * beyond.da + along.db * beyond.db) / (sa * sb) >= 0.7;
       };
       if (beforeStart) beforeStart = sameStep(-reach / len, -skip / len);
       if (afterEnd) afterEnd = sameStep(1 + skip / len, 1 + reach / len);
@@ -981,8 +985,8 @@ function cornerEvidence(
     const next = (f + 1) % 4;
     const opposite = (f + 2) % 4;
     const onlyThese =
-      past[prev]![1] &&
-      past[next]![0] &&
+      backed[prev]![1] &&
+      backed[next]![0] &&
       !past[prev]![0] &&
       !past[next]![1] &&
       !past[f]![0] &&
@@ -1640,7 +1644,7 @@ export function findDocumentQuadInLuma(
       const real = bestBorder.lines.filter((l) => !l.border);
       const shared = real.filter((l) => chosen!.lines.includes(l)).length;
       const around = containsQuad(bestBorder.corners, chosen.corners, 2);
-      const sliver = chosen.area >= 0.6 * bestBorder.area && around;
+      const sliver = chosen.area >= 0.75 * bestBorder.area && around;
       const centre = (q: readonly Point[]) => ({
         x: (q[0]!.x + q[1]!.x + q[2]!.x + q[3]!.x) / 4,
         y: (q[0]!.y + q[1]!.y + q[2]!.y + q[3]!.y) / 4,
