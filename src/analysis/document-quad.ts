@@ -1102,6 +1102,27 @@ interface Candidate {
   miss: number;
 }
 
+/**
+ * Whether the edges inside `inner` are less than half as dense as those in the rest of `outer` around it: a blank
+ * visa page against the data page's print, portrait and MRZ.
+ */
+function barerThanRest(edges: EdgeMap, inner: Quad, outer: readonly Point[]): boolean {
+  const { width: w, pixels } = edges;
+  const outerQuad = outer as unknown as Quad;
+  let inside = 0;
+  let rest = 0;
+  for (let k = 0; k < pixels.length; k++) {
+    const i = pixels[k]!;
+    const p = { x: (i % w) + 0.5, y: Math.floor(i / w) + 0.5 };
+    if (pointInQuad(p, inner)) inside++;
+    else if (pointInQuad(p, outerQuad)) rest++;
+  }
+  const innerArea = Math.abs(polygonArea(inner));
+  const restArea = Math.abs(polygonArea(outer)) - innerArea;
+  if (restArea < 0.1 * innerArea) return false;
+  return inside / innerArea < 0.5 * (rest / restArea);
+}
+
 /** True when every corner of `inner` lies inside `outer` (or within `tol` pixels of it). */
 function containsQuad(outer: readonly Point[], inner: readonly Point[], tol: number): boolean {
   for (const p of inner) {
@@ -1298,6 +1319,7 @@ function dataPageOfBooklet(
  */
 function dataPageInCutOffBooklet(
   img: LumaImage | ColorImage,
+  edges: EdgeMap,
   corners: readonly Point[],
   lines: readonly Line[],
 ): Point[] | undefined {
@@ -1325,7 +1347,9 @@ function dataPageInCutOffBooklet(
   let best: { t: number; strength: number } | undefined;
   for (const x of strengths) if (x.fits && (!best || x.strength > best.strength)) best = x;
   if (!best || best.strength < Math.max(5, 2.5 * noise)) return undefined;
-  return page(best.t);
+  // The page in view is the data page only if it is not much barer than the one running out (see barerThanRest).
+  const found = page(best.t);
+  return barerThanRest(edges, found as Quad, corners) ? undefined : found;
 }
 
 /** Rank factor of a quad with one side put in (completedQuads) against one with four found sides. */
@@ -1666,6 +1690,11 @@ export function findDocumentQuadInLuma(
         !pointInQuad(centre(chosen.corners), bestBorder.corners as unknown as Quad) &&
         chosen.miss <= Math.log(1 + FORMAT_TOLERANCE);
       if (shared < real.length && !sliver && !beside) chosen = bestBorder;
+      // The winner sharing every real side is a booklet's page in full view with the other page running out of the
+      // frame: it is the document if it is the data page. A page much barer than the part running out (a visa page
+      // with a stamp, the data page cut off below it) is not.
+      else if (shared === real.length && barerThanRest(edges, chosen.corners, bestBorder.corners))
+        chosen = bestBorder;
     }
   } else {
     chosen = bestBorder;
@@ -1698,7 +1727,7 @@ export function findDocumentQuadInLuma(
   }
   let borderSide = chosen.border;
   if (chosen.border && allowFold) {
-    const page = dataPageInCutOffBooklet(img, corners, refined);
+    const page = dataPageInCutOffBooklet(img, edges, corners, refined);
     if (page) {
       corners = page;
       borderSide = false;
