@@ -87,7 +87,7 @@ const MIN_SIDE_FRACTION = 0.06;
 const MIN_AREA_FRACTION = 0.02;
 /** Gradient magnitude (grey levels per pixel, Sobel on the blurred luma) an edge pixel needs: low, so heavily
  * blurred or low-contrast cards still show their outline; the Hough vote and side support reject the noise. */
-const EDGE_THRESHOLD = 14;
+export const EDGE_THRESHOLD = 14;
 const THETA_BINS = 180;
 /** Lines kept from the Hough space; more costs time, fewer misses card sides on busy backgrounds. */
 const MAX_LINES = 40;
@@ -120,7 +120,12 @@ interface EdgeScratch {
   trace?: Float64Array;
   tensorDiff?: Float64Array;
   tensorXY?: Float64Array;
+  /** Colour images: how many of `candidates` the last gradient pass filled, and which pass that was. */
+  candidateCount: number;
+  generation: number;
 }
+/** Counts gradient passes, so a colour pass's candidates are not thinned after another pass overwrote them. */
+let gradientGeneration = 0;
 /**
  * Keyed by width and height: a frame's search and its coarser retry alternate sizes and must not reallocate each
  * time. Not by pixel count: the first and last column of `mag2` are never written and must stay 0, which a
@@ -143,6 +148,8 @@ function edgeScratch(width: number, height: number, color = false): EdgeScratch 
       mag2: new Int32Array(size),
       candidates: new Int32Array(size),
       edgeList: new Int32Array(size),
+      candidateCount: 0,
+      generation: 0,
     };
     edgeScratches.set(key, s);
   }
@@ -204,7 +211,10 @@ export function detectEdges(img: LumaImage | ColorImage, threshold = EDGE_THRESH
   // [1 2 1] × [1 2 1] blur in one pass, kept in 16× units to stay integer: vertical sums per column, combined
   // horizontally as they slide by. Edge rows and columns repeat their own pixel.
   // Squared magnitudes stay integer: |g| ≤ 4·16·255 per axis, so gx² + gy² < 2^31 fits an Int32Array.
-  const { blur, gx: gxs, gy: gys, mag2, candidates: candidateList, edgeList } = edgeScratch(w, h);
+  const scratch = edgeScratch(w, h);
+  const { blur, gx: gxs, gy: gys, mag2, candidates: candidateList, edgeList } = scratch;
+  // The candidate list is shared with the colour gradient of the same size: a kept colour pass is stale now.
+  scratch.generation = ++gradientGeneration;
   for (let y = 0; y < h; y++) {
     const up = (y > 0 ? y - 1 : y) * w;
     const dn = (y < h - 1 ? y + 1 : y) * w;
@@ -307,10 +317,14 @@ function blur3(src: Uint8Array, out: Uint16Array, w: number, h: number): void {
  */
 const CHROMA_WEIGHT = 2;
 
-function detectColorEdges(img: ColorImage, threshold: number): EdgeMap {
+/**
+ * Colour gradient of the whole image into the scratch buffers, keeping as candidates the pixels at or above
+ * `candidateThreshold`; `thinColorEdges` then thins them at any threshold at or above it.
+ */
+function colorGradient(img: ColorImage, candidateThreshold: number): EdgeScratch {
   const { width: w, height: h } = img;
   const s = edgeScratch(w, h, true);
-  const { blur, candidates: candidateList, edgeList } = s;
+  const { blur, candidates: candidateList } = s;
   const blurA = s.blurA!;
   const blurB = s.blurB!;
   const trace = s.trace!;
@@ -319,7 +333,7 @@ function detectColorEdges(img: ColorImage, threshold: number): EdgeMap {
   blur3(img.luma, blur, w, h);
   blur3(img.ca, blurA, w, h);
   blur3(img.cb, blurB, w, h);
-  const t16 = threshold * 16;
+  const t16 = candidateThreshold * 16;
   const t2 = t16 * t16;
   let candidates = 0;
   for (let y = 1; y < h - 1; y++) {
@@ -380,12 +394,26 @@ function detectColorEdges(img: ColorImage, threshold: number): EdgeMap {
       bvd1 = bvd2;
     }
   }
+  s.candidateCount = candidates;
+  s.generation = ++gradientGeneration;
+  return s;
+}
+
+/** Thinned edges at `threshold` from the last colour gradient computed into `s` (see colorGradient). */
+function thinColorEdges(s: EdgeScratch, w: number, h: number, threshold: number): EdgeMap {
+  const { candidates: candidateList, edgeList } = s;
+  const trace = s.trace!;
+  const diff = s.tensorDiff!;
+  const cross = s.tensorXY!;
+  const t16 = threshold * 16;
+  const t2 = t16 * t16;
   const magnitude = new Float32Array(w * h);
   const theta = new Uint8Array(w * h).fill(255);
   let count = 0;
-  for (let c = 0; c < candidates; c++) {
+  for (let c = 0; c < s.candidateCount; c++) {
     const i = candidateList[c]!;
     const m = trace[i]!;
+    if (m < t2) continue;
     // Suppression across the edge, its direction quantised to 4 neighbour pairs from the double-angle vector
     // (Jxx − Jyy, 2 Jxy): within 22.5° of horizontal when Jxx − Jyy ≥ |2 Jxy|, of vertical when Jyy − Jxx is.
     const dd = diff[c]!;
@@ -403,6 +431,31 @@ function detectColorEdges(img: ColorImage, threshold: number): EdgeMap {
     edgeList[count++] = i;
   }
   return { width: w, height: h, magnitude, theta, pixels: edgeList.slice(0, count) };
+}
+
+function detectColorEdges(img: ColorImage, threshold: number): EdgeMap {
+  return thinColorEdges(colorGradient(img, threshold), img.width, img.height, threshold);
+}
+
+/**
+ * `detectEdges` at `threshold`, and a function for the same image's edges at a lower `faintThreshold` that reuses
+ * this call's gradient (thinning only) as long as no other image of the same size was analysed in between.
+ */
+export function detectEdgesWithFaint(
+  img: LumaImage | ColorImage,
+  threshold: number,
+  faintThreshold: number,
+): { edges: EdgeMap; faint: () => EdgeMap } {
+  if (!('ca' in img))
+    return { edges: detectEdges(img, threshold), faint: () => detectEdges(img, faintThreshold) };
+  const s = colorGradient(img, Math.min(threshold, faintThreshold));
+  const generation = s.generation;
+  const edges = thinColorEdges(s, img.width, img.height, threshold);
+  const faint = () =>
+    s.generation === generation
+      ? thinColorEdges(s, img.width, img.height, faintThreshold)
+      : detectEdges(img, faintThreshold);
+  return { edges, faint };
 }
 
 /** A line x·cosθ + y·sinθ = ρ in working pixels (pixel centres at i + 0.5). */
