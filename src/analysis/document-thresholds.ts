@@ -80,9 +80,14 @@ export interface DocumentThresholds {
   maxDarkRatio: number;
   /**
    * Share of card pixels at or above luma 250 above which the frame is TOO_BRIGHT (a large washed-out area). On the
-   * realistic accuracy set: clean ≤ 0.01, a reflection ≤ 0.2, over-exposed (2–2.5× the metered exposure) 0.76
-   * median; a white MRZ band at saturation on an otherwise well-exposed card is up to 0.37, which is readable and
-   * not refused.
+   * three realistic sets (CI set, bench draw, real specimens composited; scripts/make-accuracy-set.ts,
+   * bench/accuracy-real.ts): clean frames ≤ 0.12 (n = 273, 90th percentile 0), glare spots and streaks ≤ 0.23
+   * (n = 105, median 0.07), over-exposed frames (2–2.5× the metered exposure) median 0.71, 10th percentile 0.05
+   * (n = 77). At 0.4, over-exposed cards with dark print kept under it were told GLARE (their clipped paper is a
+   * solid white area: TOO_BRIGHT with its reason 29/35 on the bench draw, 31/35 at 0.25). A well-exposed card back
+   * whose white MRZ band saturates is 0.25–0.28 (the TD1 back of the unit tests, 6 scenes) and must pass: 0.35 sits
+   * above it and every glare and clean frame measured, and gives 30/35 (one over-exposed front told GLARE); the CI
+   * set and the real specimens give the same verdicts at 0.25–0.4.
    */
   maxBrightRatio: number;
   /**
@@ -119,7 +124,7 @@ export const DOCUMENT_THRESHOLDS: { phone: DocumentThresholds; desktop: Document
     minHighLuma: 120,
     maxMeanLuma: 230,
     maxDarkRatio: 0.9,
-    maxBrightRatio: 0.4,
+    maxBrightRatio: 0.35,
     maxFrameBrightRatio: 0.3,
     maxMotion: 0.012,
     minCardWidthPx: 1000,
@@ -140,7 +145,7 @@ export const DOCUMENT_THRESHOLDS: { phone: DocumentThresholds; desktop: Document
     minHighLuma: 100,
     maxMeanLuma: 230,
     maxDarkRatio: 0.9,
-    maxBrightRatio: 0.4,
+    maxBrightRatio: 0.35,
     maxFrameBrightRatio: 0.3,
     maxMotion: 0.015,
     minCardWidthPx: 800,
