@@ -51,7 +51,7 @@ type Row = Record<string, string | number>;
 
 export const REALDATA_FACES = new URL('../../shared/realdata/faces/', import.meta.url);
 
-interface Photo {
+export interface Photo {
   set: string;
   file: string;
   identity: string;
@@ -310,7 +310,7 @@ function rocRows(model: string, population: string, pairs: readonly Pair[], metr
 }
 
 /** A head-and-shoulders 3:4 crop around the face, as an ID photo is cut (tight crops are used as they are). */
-async function idPhotoCrop(
+export async function idPhotoCrop(
   bytes: Buffer,
   face: DetectedFace,
   width: number,
@@ -342,7 +342,7 @@ async function rgbaOf(png: Buffer): Promise<RgbaImage> {
 }
 
 /** The card photographed: what a user uploads as FRONT. Deterministic per `seed`. */
-async function photographedCard(
+export async function photographedCard(
   portraitPng: Buffer,
   seed: number,
 ): Promise<{ bytes: Buffer; portraitPx: number }> {

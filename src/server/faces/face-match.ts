@@ -3,7 +3,7 @@
  * `MATCH | NO_MATCH | NOT_POSSIBLE` verdict and a `faceMatchScore` 0–100 where ≥ 80 means match (the convention of
  * the ID-proofing seed), and the face look-ups document checks need (`findDocumentPortraits`, `findFaces`).
  *
- * The threshold is a descriptor distance (face-api's ResNet-34, Euclidean), chosen on real people
+ * The threshold is a descriptor distance (1 − cosine of human's `faceres` descriptors), chosen on real people
  * (`npm run bench -- faces-real`, docs/face-match-calibration.md): see DEFAULT_FACE_MATCH_THRESHOLD. A client can set
  * its own (the KYC seed's `onboarding_face_encoding_tolerance`): `FaceMatchSettings.threshold`.
  */
@@ -13,6 +13,7 @@ import {
   type FaceAnalysis,
   faceDistance,
   isUnanalysableImage,
+  locateFaces,
 } from './face-analysis.js';
 
 /**
@@ -156,13 +157,13 @@ export interface FoundFace {
 
 /**
  * Every face in an image (JPEG or PNG bytes), largest first: "is there a face in this image" (a document uploaded
- * as FACE has none, or only a small printed one). Throws `FaceAnalyzerError` `FACE_IMAGE_UNREADABLE` for bytes that
- * do not decode.
+ * as FACE has none, or only a small printed one). Located only, not described (`locateFaces`). Throws
+ * `FaceAnalyzerError` `FACE_IMAGE_UNREADABLE` for bytes that do not decode.
  */
 export async function findFaces(
   image: Buffer,
 ): Promise<{ width: number; height: number; faces: FoundFace[] }> {
-  const analysis = await analyzeFaces(image);
+  const analysis = await locateFaces(image);
   const toStored = 1 / analysis.scale;
   return {
     width: Math.round(analysis.width * toStored),
