@@ -4,11 +4,12 @@
  *
  * Why not human's own crop: human cuts `faceres`'s input from BlazeFace's box (× 1.4), which moves with the box from
  * one photo of a face to the next, and it levels the eyes only past 0.2 rad of roll (from BlazeFace's coarse eye
- * points). Aligning on the 468-point mesh instead took the real pairs' FNMR at FMR 0.1 % from 3.96 % to ≈ 2.5 % and
- * at FMR 0.01 % from 11.7 % to ≈ 6.4 % (2 676 genuine / 90 682 impostor pairs, docs/face-match-calibration.md,
- * where the sweep of size and offset that chose the constants below is). The eye-to-mouth distance, not the eye
- * distance, sets the scale: a head turned sideways brings the eyes closer in the image, not the mouth nearer the
- * eyes (scaled on the eye distance the same sweep gave 3.1 %).
+ * points). Aligning on the 468-point mesh instead took the real pairs' FNMR at FMR 0.1 % from 4.07 % to 2.69 % and
+ * at FMR 0.01 % from 11.9 % to 6.2 %, and the printed-card pairs' from 8.9 % to 6.8 % at FMR 0.1 % (same faces, same
+ * run; 2 676 genuine / 90 682 impostor real pairs, 527 / 1 784 card pairs; docs/face-match-calibration.md, where the
+ * sweep of size and offset that chose the constants below is: `IDV_BENCH_FACES_SWEEP=1 npm run bench -- faces-real`).
+ * The eye-to-mouth distance, not the eye distance, sets the scale: a head turned sideways brings the eyes closer in
+ * the image, not the mouth nearer the eyes (scaled on the eye distance the sweep's best gave 2.84 %).
  *
  * No library aligns a face for this model, and the warp is one similarity transform with bilinear sampling, so it is
  * written here (pure, no tfjs).
@@ -42,8 +43,27 @@ export interface CropGeometry {
   angle: number;
 }
 
+/** How the crop is placed on the face: the shipped constants (`ALIGNED_CROP`), or a candidate of the calibration bench's sweep. */
+export interface CropPlacement {
+  /** Side of the crop, in `reference` lengths. */
+  size: number;
+  /** Centre of the crop below the midpoint of the eyes, in `reference` lengths. */
+  below: number;
+  /** The face length it is measured in: eye-to-mouth distance, or the distance between the eyes' centres. */
+  reference: 'eyeToMouth' | 'interocular';
+}
+
+export const ALIGNED_CROP: CropPlacement = {
+  size: ALIGNED_CROP_SIZE,
+  below: ALIGNED_CROP_CENTRE_BELOW_EYES,
+  reference: 'eyeToMouth',
+};
+
 /** The aligned crop of a face from its mesh (≥ 468 points, pixels of the image it will be cut from). */
-export function alignedCrop(mesh: readonly MeshPoint[]): CropGeometry {
+export function alignedCrop(
+  mesh: readonly MeshPoint[],
+  placement: CropPlacement = ALIGNED_CROP,
+): CropGeometry {
   const point = (i: number) => mesh[i] ?? [0, 0];
   const midpoint = (a: number, b: number) => ({
     x: (point(a)[0] + point(b)[0]) / 2,
@@ -54,13 +74,18 @@ export function alignedCrop(mesh: readonly MeshPoint[]): CropGeometry {
   const mouth = midpoint(MESH.mouthRight, MESH.mouthLeft);
   const eyes = { x: (rightEye.x + leftEye.x) / 2, y: (rightEye.y + leftEye.y) / 2 };
   const angle = Math.atan2(leftEye.y - rightEye.y, leftEye.x - rightEye.x);
-  const eyeToMouth = Math.max(1, Math.hypot(mouth.x - eyes.x, mouth.y - eyes.y));
-  const below = ALIGNED_CROP_CENTRE_BELOW_EYES * eyeToMouth;
+  const length = Math.max(
+    1,
+    placement.reference === 'eyeToMouth'
+      ? Math.hypot(mouth.x - eyes.x, mouth.y - eyes.y)
+      : Math.hypot(leftEye.x - rightEye.x, leftEye.y - rightEye.y),
+  );
+  const below = placement.below * length;
   return {
     // "Below" in the face's own frame: perpendicular to the eye line.
     centreX: eyes.x - Math.sin(angle) * below,
     centreY: eyes.y + Math.cos(angle) * below,
-    side: ALIGNED_CROP_SIZE * eyeToMouth,
+    side: placement.size * length,
     angle,
   };
 }

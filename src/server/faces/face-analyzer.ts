@@ -20,7 +20,13 @@ import { threadId } from 'node:worker_threads';
 import type { Human } from '@vladmandic/human';
 import sharp from 'sharp';
 import type { Landmark } from '../../analysis/types.js';
-import { alignedCrop, DESCRIPTOR_INPUT_SIDE, type MeshPoint, warpCrop } from './face-alignment.js';
+import {
+  alignedCrop,
+  DESCRIPTOR_INPUT_SIDE,
+  type MeshPoint,
+  type RgbImage,
+  warpCrop,
+} from './face-alignment.js';
 import { describeFaceCrop, FaceAnalyzerError, loadFaceModels, type Tfjs } from './face-models.js';
 
 export { FaceAnalyzerError, type FaceAnalyzerErrorCode } from './face-models.js';
@@ -220,6 +226,21 @@ async function blazeFaces(
   }));
 }
 
+/**
+ * Bench-only: sees the region and mesh of every face described in this thread, after it is described, so the
+ * calibration bench (`IDV_BENCH_FACES_SWEEP=1 npm run bench -- faces-real`, in the bench's own thread) can compute
+ * other crops' descriptors on them. Nothing in the server or its workers sets it; unset it is one undefined check.
+ */
+export type DescribedRegionObserver = (
+  view: RgbImage,
+  mesh: readonly MeshPoint[],
+  descriptor: Float32Array,
+) => Promise<void>;
+let describedRegionObserver: DescribedRegionObserver | undefined;
+export function observeDescribedRegions(observer: DescribedRegionObserver | undefined): void {
+  describedRegionObserver = observer;
+}
+
 /** How much of a face the analysis computes: where it is, or everything (descriptor, mesh, presentation attack). */
 type Depth = 'locate' | 'describe';
 
@@ -376,9 +397,11 @@ async function describeRegion(
     score: face.score,
   };
   if (depth === 'locate' || !face.mesh) return located;
+  const descriptor = await describeAligned(tf, human, view, face.mesh);
+  await describedRegionObserver?.(view, face.mesh, descriptor);
   return {
     ...located,
-    descriptor: await describeAligned(tf, human, view, face.mesh),
+    descriptor,
     mesh468: face.mesh.slice(0, 468).map(([x, y, z]) => {
       const p = toImage(x, y);
       return { x: p.x / image.width, y: p.y / image.height, z: ((z ?? 0) * k) / image.width };
