@@ -10,9 +10,10 @@
 //   of an arena, where glibc would otherwise keep them once it has raised its threshold to 32 MB;
 // - V8's young generation capped at 4 MB per semi-space (default 16) in every isolate (the server, the face and
 //   OCR workers): it only ever holds short-lived request objects, and each isolate kept up to 32 MB of it.
-// Server RSS after 13 executions with every model loaded (`npm run bench -- liveness-server`, docs/liveness.md):
-// 708 MB with none of these, 499 MB with the arena cap, 428 MB with both allocator settings, ≈ 400 MB with all
-// three. musl and other platforms ignore the allocator variables.
+// Server RSS after 12–13 executions with every model and the document readers loaded (`npm run bench --
+// liveness-server`, docs/liveness.md): 708 MB with none of these, 499 MB with the arena cap, 428 MB with both
+// allocator settings, 405–435 MB (peak 481–498) with all three in two later runs. musl and other platforms ignore
+// the allocator variables.
 // This process stays as a thin parent (≈ 15 MB of its own; its code pages are shared with the server): it forwards
 // signals and ends with the server's exit code or signal; the server ends itself if this parent dies (its IPC
 // channel closes).
