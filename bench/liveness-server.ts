@@ -241,7 +241,7 @@ async function photographedCard(): Promise<Buffer> {
  * A generated US driving licence photographed on a desk, front and back (1600 × 1200): what the pipeline reads
  * (outline, portrait, printed fields, PDF417 + AAMVA), so the throughput includes document verification.
  */
-async function photographedLicence(): Promise<{ front: Buffer; back: Buffer }> {
+export async function photographedLicence(): Promise<{ front: Buffer; back: Buffer }> {
   const holder = { ...specimenHolder(31), issuingState: 'USA', nationality: 'USA' };
   return {
     front: photographDocument(await idCardFront({ seed: 31, holder }), { seed: 31 }),
@@ -249,15 +249,88 @@ async function photographedLicence(): Promise<{ front: Buffer; back: Buffer }> {
   };
 }
 
-/** RSS and peak RSS of a process from /proc, MB (Linux). */
-function processMemoryMb(pid: number | undefined): { rss: number; peak: number } {
+/** RSS and peak RSS of one process from /proc, MB (Linux). */
+function processMemoryMb(pid: number): { rss: number; peak: number; pss: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-  return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
+  const pss = Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+  return {
+    rss: Math.round(kb('VmRSS') / 1024),
+    peak: Math.round(kb('VmHWM') / 1024),
+    pss: Math.round(pss / 1024),
+  };
+}
+
+/**
+ * Memory of `idv-server serve` started as `spawnServer` starts it: bin/idv-server.js re-executes itself with the
+ * allocator tuned (see there), so the server is the launcher's child; without a child the launcher is the server.
+ */
+function serverMemoryMb(launcherPid: number | undefined): {
+  rss: number;
+  peak: number;
+  launcherRss: number;
+  launcherPss: number;
+  serverPid: number;
+} {
+  const pid = launcherPid ?? 0;
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
+  const serverPid = children.length > 0 ? Number(children[0]) : pid;
+  const server = processMemoryMb(serverPid);
+  const launcher = serverPid === pid ? { rss: 0, pss: 0 } : processMemoryMb(pid);
+  return {
+    rss: server.rss,
+    peak: server.peak,
+    launcherRss: launcher.rss,
+    launcherPss: launcher.pss,
+    serverPid,
+  };
+}
+
+/**
+ * Where a process's resident memory sits, MB, from /proc/<pid>/smaps: wasm memories (tfjs, tesseract, zxing: each a
+ * reservation of ≥ 4 GB of address space), glibc's arenas (the main one is `[heap]`; a thread arena is a 64 MB-aligned
+ * reservation of 64 MB), mapped files (code), and the rest of anonymous memory (V8 heaps, large mmapped buffers).
+ */
+export function memoryByKind(pid: number): Record<string, number> {
+  const vmas: Array<{ start: number; end: number; perms: string; name: string; rss: number }> = [];
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const [, start = '0', end = '0', perms = '', name = ''] = head;
+      vmas.push({ start: Number.parseInt(start, 16), end: Number.parseInt(end, 16), perms, name, rss: 0 });
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    const last = vmas.at(-1);
+    if (rss && last) last.rss = Number(rss[1]) * 1024;
+  }
+  const MB = 1024 * 1024;
+  const isReserve = (i: number) => vmas[i]?.perms === '---p' && !vmas[i]?.name;
+  const kindOf = (vma: (typeof vmas)[number], i: number): string => {
+    if (vma.name.startsWith('/')) return 'mapped files (code)';
+    if (vma.name === '[heap]') return 'malloc: main arena';
+    if (vma.name) return 'other';
+    // The anonymous reservation this region belongs to: itself and the inaccessible regions around it.
+    let start = vma.start;
+    let end = vma.end;
+    for (let j = i - 1; isReserve(j) && vmas[j]?.end === start; j--) start = vmas[j]?.start ?? start;
+    for (let j = i + 1; isReserve(j) && vmas[j]?.start === end; j++) end = vmas[j]?.end ?? end;
+    const reserved = (end - start) / MB;
+    if (reserved >= 4096) return 'wasm memories';
+    if (vma.start % (64 * MB) === 0 && Math.abs(reserved - 64) < 1) return 'malloc: thread arenas';
+    return 'V8 heaps and other anonymous';
+  };
+  const kinds: Record<string, number> = {};
+  vmas.forEach((vma, i) => {
+    if (vma.rss > 0) kinds[kindOf(vma, i)] = (kinds[kindOf(vma, i)] ?? 0) + vma.rss;
+  });
+  return Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, Math.round(v / MB)]));
 }
 
 /** One 10011 execution with passive liveness over HTTP, from account creation to PROCESSED. */
-async function oneExecution(
+export async function oneExecution(
   url: string,
   oauth: Record<string, string>,
   media: { front: Buffer; back: Buffer; selfie: Buffer },
@@ -387,7 +460,7 @@ export async function throughputOfRealServer(media: {
   const client = JSON.parse(cli.stdout) as { clientId: string; clientSecret: string };
   const server = await spawnServer(env);
   try {
-    const idle = processMemoryMb(server.child.pid);
+    const idle = serverMemoryMb(server.child.pid);
     const { access_token } = (await (
       await fetch(`${server.url}/oauth2/token`, {
         method: 'POST',
@@ -401,7 +474,7 @@ export async function throughputOfRealServer(media: {
     const oauth = { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' };
     // One execution first: the workers have finished warming when it returns.
     const first = await oneExecution(server.url, oauth, media);
-    const warm = processMemoryMb(server.child.pid);
+    const warm = serverMemoryMb(server.child.pid);
     const started = performance.now();
     const results: Array<Awaited<ReturnType<typeof oneExecution>>> = [];
     let next = 0;
@@ -414,7 +487,8 @@ export async function throughputOfRealServer(media: {
       }),
     );
     const minutes = (performance.now() - started) / 60_000;
-    const after = processMemoryMb(server.child.pid);
+    const after = serverMemoryMb(server.child.pid);
+    const kinds = memoryByKind(after.serverPid);
     const verdicts = [
       ...new Set(results.map((r) => `${r.decision}: liveness ${r.liveness}, similarity ${r.similarity}`)),
     ].join(' | ');
@@ -443,7 +517,13 @@ export async function throughputOfRealServer(media: {
         rangeMs: '',
         runs: '',
         target: '≤ 500 MB',
-        detail: `at start ${idle.rss} MB; after the first execution ${warm.rss} MB; after ${EXECUTIONS} more ${after.rss} MB (peak ${after.peak} MB)`,
+        detail: `server process: at start ${idle.rss} MB; after the first execution ${warm.rss} MB; after ${EXECUTIONS} more ${after.rss} MB (peak ${after.peak} MB); by kind ${Object.entries(
+          kinds,
+        )
+          .map(([k, v]) => `${k} ${v}`)
+          .join(
+            ', ',
+          )}; launcher process ${after.launcherRss} MB RSS, ${after.launcherPss} MB PSS (its code pages are shared with the server)`,
         loadAvg1m: load1m(),
       },
     ];

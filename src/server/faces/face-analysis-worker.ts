@@ -1,19 +1,20 @@
 /**
- * One worker of the face analysis pool (face-analysis.ts): loads the models, warms them with one analysis of a
- * synthetic image (the first inference of each tfjs model compiles its kernels and sizes the wasm heap), says
- * `ready`, then answers one analysis at a time. Errors go back as `{code, message}`.
+ * One worker of the face analysis pool (face-analysis.ts): loads the models, warms them (every model once, then one
+ * analysis of a synthetic image: the first inference of each tfjs model compiles its kernels and sizes the wasm
+ * heap), says `ready`, then answers one analysis at a time. Errors go back as `{code, message}`.
  */
 import { parentPort, threadId } from 'node:worker_threads';
 import sharp from 'sharp';
-import { analyzeFacesInThisThread, faceAnalyzerLoadMs, loadFaceAnalyzer } from './face-analyzer.js';
-import { FaceAnalyzerError } from './face-models.js';
+import { analyzeFacesInThisThread, faceAnalyzerLoadMs, locateFacesInThisThread } from './face-analyzer.js';
+import { FaceAnalyzerError, loadFaceModels, warmFaceModels } from './face-models.js';
 
-type Request = { type: 'analyze'; image: ArrayBuffer };
+type Request = { type: 'analyze'; image: ArrayBuffer; depth: 'describe' | 'locate' };
 
 async function warmUp(): Promise<void> {
-  await loadFaceAnalyzer();
-  // No face in it: BlazeFace, then SSD, then both on the padded image run, i.e. every detector kernel.
-  const grey = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#7a7a7a' } })
+  const { tf, human } = await loadFaceModels();
+  warmFaceModels(tf, human);
+  // No face in it: the decode and the locating passes (whole view, then tiles) run.
+  const grey = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#7a7a7a' } })
     .jpeg()
     .toBuffer();
   await analyzeFacesInThisThread(grey);
@@ -37,7 +38,11 @@ warmUp().then(
 parentPort?.on('message', async (message: Request) => {
   if (message.type !== 'analyze') return;
   try {
-    const result = await analyzeFacesInThisThread(Buffer.from(message.image));
+    const image = Buffer.from(message.image);
+    const result =
+      message.depth === 'locate'
+        ? await locateFacesInThisThread(image)
+        : await analyzeFacesInThisThread(image);
     parentPort?.postMessage({ type: 'result', result });
   } catch (error) {
     parentPort?.postMessage({

@@ -20,7 +20,14 @@ import { threadId } from 'node:worker_threads';
 import type { Human } from '@vladmandic/human';
 import sharp from 'sharp';
 import type { Landmark } from '../../analysis/types.js';
-import { FaceAnalyzerError, loadFaceModels, type Tfjs } from './face-models.js';
+import {
+  alignedCrop,
+  DESCRIPTOR_INPUT_SIDE,
+  type MeshPoint,
+  type RgbImage,
+  warpCrop,
+} from './face-alignment.js';
+import { describeFaceCrop, FaceAnalyzerError, loadFaceModels, type Tfjs } from './face-models.js';
 
 export { FaceAnalyzerError, type FaceAnalyzerErrorCode } from './face-models.js';
 
@@ -34,13 +41,20 @@ export interface FaceBox {
 
 export type FaceDetector = 'blazeface' | 'blazeface-tiles';
 
-export interface DetectedFace {
+/** Where a face is: what locating finds (`locateFacesInThisThread`), and the start of a described face. */
+export interface LocatedFace {
   box: FaceBox;
   /** Detector confidence 0–1. */
   score: number;
   /** Which detector pass found it (see the module comment). */
   detector: FaceDetector;
-  /** 1024-d identity embedding (`faceres`); compare two with `faceDistance`. Biometric data: never logged or stored. */
+}
+
+export interface DetectedFace extends LocatedFace {
+  /**
+   * 1024-d identity embedding (`faceres`, on the face aligned from its mesh: see `alignedFaceCrop`); compare two with
+   * `faceDistance`. Biometric data: never logged or stored.
+   */
   descriptor: Float32Array;
   /**
    * The 468-point face mesh (MediaPipe topology) when human's mesh model measured this face. Normalised like
@@ -56,18 +70,24 @@ export interface DetectedFace {
   presentationAttack?: { antispoof: number; liveness: number };
 }
 
-export interface FaceAnalysis {
+/** The faces located in an image (`locateFacesInThisThread`). */
+export interface FaceLocations {
   /** Size of the image the boxes refer to. */
   width: number;
   height: number;
   /** Factor from original to analysed pixels (≤ 1; large images are downscaled before detection). */
   scale: number;
+  faces: LocatedFace[];
+}
+
+/** The faces of an image with everything the server needs of them (`analyzeFacesInThisThread`). */
+export interface FaceAnalysis extends FaceLocations {
   faces: DetectedFace[];
 }
 
 /**
- * Longest side analysed. SSD resizes to 512² and BlazeFace to 256², so more pixels only cost decode time and
- * memory; the descriptor is taken from a 150² crop, which a face of ≥ 60 px at this size already fills.
+ * Longest side analysed. BlazeFace sees 256² and a face is described at ≤ REGION_SIDE, so more pixels only cost
+ * decode time and memory; a face of ≥ 90 px at this size already fills the descriptor's 224² crop.
  */
 export const MAX_ANALYSIS_SIDE = 1280;
 /** At most this many faces are described (a crowd needs no more to be MULTIPLE_PEOPLE). */
@@ -81,7 +101,7 @@ export function faceAnalyzerLoadMs(): number | undefined {
   return loadMs;
 }
 
-/** Loads the models of this thread (face-api and human) once. */
+/** Loads the models of this thread once. */
 export async function loadFaceAnalyzer(): Promise<Tfjs> {
   const models = await loadFaceModels();
   loadMs ??= models.loadMs;
@@ -148,7 +168,6 @@ function padded(image: DecodedImage, pad: number): DecodedImage {
 interface Candidate {
   box: FaceBox;
   score: number;
-  embedding?: number[];
   mesh?: Array<[number, number, number?]>;
   presentationAttack?: { antispoof: number; liveness: number };
 }
@@ -174,15 +193,16 @@ async function withTensor<T>(tf: Tfjs, image: DecodedImage, task: (t: Tensor3D) 
 }
 
 /**
- * Per-call configs. human merges a call's config into its own for good, so both are always passed: only BlazeFace
- * to locate faces, everything (as in face-models.ts) to describe one.
+ * Per-call configs. human merges a call's config into its own for good, so every switch is always passed: only
+ * BlazeFace to locate faces; to describe one, BlazeFace, the mesh with the iris model and the presentation-attack
+ * models, while the descriptor model runs here on the aligned crop (`describeAligned`), not on human's own crop.
  */
 const modelsEnabled = (enabled: boolean) =>
   ({
     face: {
       mesh: { enabled },
       iris: { enabled },
-      description: { enabled },
+      description: { enabled: false },
       antispoof: { enabled },
       liveness: { enabled },
     },
@@ -199,7 +219,6 @@ async function blazeFaces(
   return result.face.map((f) => ({
     box: { x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3] },
     score: f.boxScore ?? f.score,
-    ...(f.embedding && f.embedding.length > 0 ? { embedding: f.embedding } : {}),
     ...(f.mesh.length >= 468 ? { mesh: f.mesh as Array<[number, number, number?]> } : {}),
     ...(f.real !== undefined && f.live !== undefined
       ? { presentationAttack: { antispoof: f.real, liveness: f.live } }
@@ -208,14 +227,45 @@ async function blazeFaces(
 }
 
 /**
+ * Bench-only: sees the region and mesh of every face described in this thread, after it is described, so the
+ * calibration bench (`IDV_BENCH_FACES_SWEEP=1 npm run bench -- faces-real`, in the bench's own thread) can compute
+ * other crops' descriptors on them. Nothing in the server or its workers sets it; unset it is one undefined check.
+ */
+export type DescribedRegionObserver = (
+  view: RgbImage,
+  mesh: readonly MeshPoint[],
+  descriptor: Float32Array,
+) => Promise<void>;
+let describedRegionObserver: DescribedRegionObserver | undefined;
+export function observeDescribedRegions(observer: DescribedRegionObserver | undefined): void {
+  describedRegionObserver = observer;
+}
+
+/** How much of a face the analysis computes: where it is, or everything (descriptor, mesh, presentation attack). */
+type Depth = 'locate' | 'describe';
+
+/**
  * All faces in a JPEG or PNG, largest first, with everything the server needs of them. "No face" is an empty list,
  * not an error; an image that does not decode is `FACE_IMAGE_UNREADABLE`.
  */
 export async function analyzeFacesInThisThread(image: Buffer): Promise<FaceAnalysis> {
+  return (await analyzeInThisThread(image, 'describe')) as FaceAnalysis;
+}
+
+/**
+ * Where the faces of a JPEG or PNG are, largest first: the boxes and the detectors of `analyzeFacesInThisThread`
+ * (the same passes and regions) without describing the faces, for "is there a face, how large, where" (document
+ * checks): ≈ 10 ms a face instead of ≈ 150.
+ */
+export function locateFacesInThisThread(image: Buffer): Promise<FaceLocations> {
+  return analyzeInThisThread(image, 'locate');
+}
+
+async function analyzeInThisThread(image: Buffer, depth: Depth): Promise<FaceLocations> {
   const { tf, human } = await loadFaceModels();
   loadMs ??= (await loadFaceModels()).loadMs;
   const decoded = await decode(image);
-  const faces = await serialized(() => facesIn(tf, human, decoded));
+  const faces = await serialized(() => facesIn(tf, human, decoded, depth));
   return {
     width: decoded.width,
     height: decoded.height,
@@ -224,34 +274,40 @@ export async function analyzeFacesInThisThread(image: Buffer): Promise<FaceAnaly
   };
 }
 
-/** Longest side of the image BlazeFace looks for faces in (its input is 256²: more pixels would only cost memory). */
-const LOCATE_SIDE = 640;
-/** Longest side a face's region is analysed at: human's crops are 192–256 px, so this keeps full detail. */
+/**
+ * BlazeFace's input side: it squashes whatever it is given to 256² (bilinear, no anti-aliasing). The locating pass
+ * hands it an image already that size, scaled by sharp: BlazeFace sees the same view, and tfjs's wasm heap (which
+ * never shrinks) is not grown by a large input tensor: a 960×800 bordered photo grew it from 40 to 69 MB.
+ */
+const BLAZEFACE_INPUT_SIDE = 256;
+/** Images larger than this get the tiled pass when the whole view finds no face. */
+const TILED_ABOVE_SIDE = 640;
+/** Longest side a face's region is analysed at: the face then spans ≈ 200 px, the descriptor's crop is 224². */
 const REGION_SIDE = 480;
-/** Side of a face's region, in face-box sides: human's own crop margin fits inside it. */
+/** Side of a face's region, in face-box sides: the aligned crop and human's own crop fit inside it. */
 const REGION_PER_FACE = 2.4;
 
-async function facesIn(tf: Tfjs, human: Human, image: DecodedImage): Promise<DetectedFace[]> {
+async function facesIn(tf: Tfjs, human: Human, image: DecodedImage, depth: Depth): Promise<LocatedFace[]> {
   let detector: FaceDetector = 'blazeface';
   let located = await locateWithBlazeFace(tf, human, image);
   if (located.length === 0) {
     detector = 'blazeface-tiles';
     located = await blazeFacesInTiles(tf, human, image);
   }
-  const faces: DetectedFace[] = [];
+  const faces: LocatedFace[] = [];
   for (const where of located.slice(0, MAX_FACES)) {
-    const face = await describeRegion(tf, human, image, where.box);
+    const face = await describeRegion(tf, human, image, where.box, depth);
     if (face) faces.push({ ...face, detector });
   }
   return faces;
 }
 
 /**
- * BlazeFace on the image scaled to ≤ LOCATE_SIDE with a grey border (BORDER): boxes in the image's pixels. The border
- * lets it find faces that fill the frame (tight ID-photo crops).
+ * BlazeFace on the image with a grey border (BORDER), both scaled to BlazeFace's input size: boxes in the image's
+ * pixels. The border lets it find faces that fill the frame (tight ID-photo crops).
  */
 async function locateWithBlazeFace(tf: Tfjs, human: Human, image: DecodedImage): Promise<Candidate[]> {
-  const small = await scaled(image, LOCATE_SIDE);
+  const small = await scaled(image, Math.round(BLAZEFACE_INPUT_SIDE / (1 + 2 * BORDER)));
   const pad = Math.round(BORDER * Math.max(small.width, small.height));
   const found = await withTensor(tf, padded(small, pad), (input) => blazeFaces(human, input, LOCATE_ONLY));
   const k = image.width / small.width;
@@ -275,21 +331,30 @@ async function scaled(image: DecodedImage, side: number): Promise<DecodedImage> 
 }
 
 /**
- * Everything about the face at `box`: human (BlazeFace, mesh, iris, faceres, antispoof, liveness) on a square region
- * REGION_PER_FACE times the face, cut from the image with grey where it leaves the image and scaled to ≤ REGION_SIDE.
- * Every face is described this way, whichever pass found it, so its descriptor does not depend on the detector's box
- * (face-api's and human's boxes of one face moved the descriptor by up to a third of the threshold), on how large the
- * face is in the image (BlazeFace's box of a 130–190 px portrait on a 1280 px photo was twice the face: descriptor
- * 0.54–0.72 from the holder, 0.04–0.24 in its region), or on whether human's crop margin left the image (filled
- * with black, which shifted tight crops' descriptors: FNMR at FMR 0.1 % 6.4 % → 2.9 % with the grey). Small tensors
- * also keep each worker's wasm heap small (it never shrinks).
+ * With the mesh off, human's box is BlazeFace's detection enlarged by its crop scale (1.4) and squared; with the mesh
+ * on, the box around the mesh. A located box is mapped onto the described one's size and place so that one face
+ * reads alike either way: on 30 faces (the astronaut, a group photo, every 23rd real photo of faces-real) the mesh box
+ * was 0.94 × human's box and its centre 0.08 of its height higher (P10–P90 of the size: 0.90–0.99).
+ */
+const LOCATED_BOX = { scale: 0.94, up: 0.08 } as const;
+
+/**
+ * The face at `box` on its own square region REGION_PER_FACE times the face, cut from the image with grey where it
+ * leaves the image and scaled to ≤ REGION_SIDE: located again there by BlazeFace (its box in a view where the face
+ * is large), and when `depth` is 'describe', measured by human's mesh (with the iris model) and presentation-attack
+ * models and described on a crop aligned from the mesh (`describeAligned`).
+ * Every face is described this way, whichever pass found it, so its descriptor does not depend on how large the face
+ * is in the image (BlazeFace's box of a 130–190 px portrait on a 1280 px photo was twice the face) or on whether a
+ * crop leaves the image (grey, not black: black shifted tight crops' descriptors). Small tensors also keep each
+ * worker's wasm heap small (it never shrinks).
  */
 async function describeRegion(
   tf: Tfjs,
   human: Human,
   image: DecodedImage,
   box: FaceBox,
-): Promise<Omit<DetectedFace, 'detector'> | undefined> {
+  depth: Depth,
+): Promise<Omit<LocatedFace, 'detector'> | Omit<DetectedFace, 'detector'> | undefined> {
   const side = Math.max(16, Math.round(Math.max(box.width, box.height) * REGION_PER_FACE));
   const left = Math.round(box.x + box.width / 2 - side / 2);
   const top = Math.round(box.y + box.height / 2 - side / 2);
@@ -307,36 +372,67 @@ async function describeRegion(
   }
   const view = await scaled({ pixels: region, width: side, height: side, scale: image.scale }, REGION_SIDE);
   const k = side / view.width;
-  const found = await withTensor(tf, view, (input) => blazeFaces(human, input, DESCRIBE));
+  const toImage = (x: number, y: number) => ({ x: left + x * k, y: top + y * k });
+  const found = await withTensor(tf, view, (input) =>
+    blazeFaces(human, input, depth === 'locate' ? LOCATE_ONLY : DESCRIBE),
+  );
   // The face the region was cut around: the one nearest its centre (a neighbour in a group photo may show too).
   const centre = view.width / 2;
   const face = found
-    .filter((f) => f.embedding)
+    .filter((f) => depth === 'locate' || f.mesh)
     .sort(
       (a, b) =>
         Math.hypot(a.box.x + a.box.width / 2 - centre, a.box.y + a.box.height / 2 - centre) -
         Math.hypot(b.box.x + b.box.width / 2 - centre, b.box.y + b.box.height / 2 - centre),
     )[0];
-  if (!face?.embedding) return undefined;
-  const toImage = (x: number, y: number) => ({ x: left + x * k, y: top + y * k });
-  const corner = toImage(face.box.x, face.box.y);
-  return {
+  if (!face) return undefined;
+  const inView = depth === 'locate' ? meshLikeBox(face.box) : face.box;
+  const corner = toImage(inView.x, inView.y);
+  const located = {
     box: clampedBox(
-      { ...corner, width: face.box.width * k, height: face.box.height * k },
+      { ...corner, width: inView.width * k, height: inView.height * k },
       image.width,
       image.height,
     ),
     score: face.score,
-    descriptor: Float32Array.from(face.embedding),
-    ...(face.mesh
-      ? {
-          mesh468: face.mesh.slice(0, 468).map(([x, y, z]) => {
-            const p = toImage(x, y);
-            return { x: p.x / image.width, y: p.y / image.height, z: ((z ?? 0) * k) / image.width };
-          }),
-        }
-      : {}),
+  };
+  if (depth === 'locate' || !face.mesh) return located;
+  const descriptor = await describeAligned(tf, human, view, face.mesh);
+  await describedRegionObserver?.(view, face.mesh, descriptor);
+  return {
+    ...located,
+    descriptor,
+    mesh468: face.mesh.slice(0, 468).map(([x, y, z]) => {
+      const p = toImage(x, y);
+      return { x: p.x / image.width, y: p.y / image.height, z: ((z ?? 0) * k) / image.width };
+    }),
     ...(face.presentationAttack ? { presentationAttack: face.presentationAttack } : {}),
+  };
+}
+
+/**
+ * The identity descriptor of the face whose mesh is `mesh` (pixels of `view`): `faceres` on the crop aligned from the
+ * mesh (face-alignment.ts).
+ */
+function describeAligned(
+  tf: Tfjs,
+  human: Human,
+  view: DecodedImage,
+  mesh: readonly MeshPoint[],
+): Promise<Float32Array> {
+  const crop = warpCrop(view, alignedCrop(mesh));
+  return describeFaceCrop(tf, human, crop, DESCRIPTOR_INPUT_SIDE);
+}
+
+/** A located box (human's, mesh off) where the mesh's box of the same face would be (LOCATED_BOX). */
+function meshLikeBox(box: FaceBox): FaceBox {
+  const width = box.width * LOCATED_BOX.scale;
+  const height = box.height * LOCATED_BOX.scale;
+  return {
+    x: box.x + (box.width - width) / 2,
+    y: box.y + (box.height - height) / 2 - LOCATED_BOX.up * height,
+    width,
+    height,
   };
 }
 
@@ -361,7 +457,7 @@ const TILE_SIDE = 384;
  * Boxes in the image's pixels; a find overlapping one from another tile is the same face.
  */
 async function blazeFacesInTiles(tf: Tfjs, human: Human, image: DecodedImage): Promise<Candidate[]> {
-  if (Math.max(image.width, image.height) <= LOCATE_SIDE) return [];
+  if (Math.max(image.width, image.height) <= TILED_ABOVE_SIDE) return [];
   const step = Math.round(TILE_SIDE * 0.75);
   const starts = (length: number) => {
     const out: number[] = [];

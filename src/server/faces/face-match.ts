@@ -3,7 +3,7 @@
  * `MATCH | NO_MATCH | NOT_POSSIBLE` verdict and a `faceMatchScore` 0–100 where ≥ 80 means match (the convention of
  * the ID-proofing seed), and the face look-ups document checks need (`findDocumentPortraits`, `findFaces`).
  *
- * The threshold is a descriptor distance (face-api's ResNet-34, Euclidean), chosen on real people
+ * The threshold is a descriptor distance (1 − cosine of human's `faceres` descriptors), chosen on real people
  * (`npm run bench -- faces-real`, docs/face-match-calibration.md): see DEFAULT_FACE_MATCH_THRESHOLD. A client can set
  * its own (the KYC seed's `onboarding_face_encoding_tolerance`): `FaceMatchSettings.threshold`.
  */
@@ -13,19 +13,21 @@ import {
   type FaceAnalysis,
   faceDistance,
   isUnanalysableImage,
+  locateFaces,
 } from './face-analysis.js';
 
 /**
- * Descriptor distance (1 − cosine of `faceres` descriptors) at and below which two faces are the same person; maps
- * to a score of 80. Chosen on the real pairs of `npm run bench -- faces-real` (docs/face-match-calibration.md):
- * 2 676 genuine and 90 682 impostor pairs of ORL + Yale + human-stock + openface, where the FMR 0.1 % point is 0.358;
- * at 0.355 FMR is 0.093 % (84 pairs) and FNMR 4.2 % (EER 1.0 % at 0.419). Printed, photographed ID-card portraits
- * against other photos of the person: FMR 0.11 % (2 of 1 784), FNMR 8.7 %.
+ * Descriptor distance (1 − cosine of `faceres` descriptors on the mesh-aligned crop) at and below which two faces are
+ * the same person; maps to a score of 80. Chosen on the real pairs of `npm run bench -- faces-real`
+ * (docs/face-match-calibration.md): 2 676 genuine and 90 682 impostor pairs of ORL + Yale + human-stock + openface,
+ * where the FMR 0.1 % point is 0.371; at 0.37 FMR is 0.090 % (82 pairs) and FNMR 2.77 % (74 pairs; EER 0.85 % at
+ * 0.418). Printed, photographed ID-card portraits against other photos of the person: FMR 0.17 % (3 of 1 784),
+ * FNMR 5.9 % (31 of 527). Re-choose it whenever the crop or the descriptor changes: the distances move with them.
  */
-export const DEFAULT_FACE_MATCH_THRESHOLD = 0.355;
+export const DEFAULT_FACE_MATCH_THRESHOLD = 0.37;
 /**
- * Bounds a client's own threshold may take: 0.30 (FMR 0.01 %, FNMR 11.7 % on the real pairs) to 0.45 (FMR 2.6 %,
- * FNMR 0.6 %).
+ * Bounds a client's own threshold may take: 0.30 (FMR 0.001 %, FNMR 11.1 % on the real pairs) to 0.45 (FMR 2.4 %,
+ * FNMR 0.5 %).
  */
 export const FACE_MATCH_THRESHOLD_RANGE = { min: 0.3, max: 0.45 } as const;
 /** Distance that maps to a score of 0. */
@@ -156,13 +158,13 @@ export interface FoundFace {
 
 /**
  * Every face in an image (JPEG or PNG bytes), largest first: "is there a face in this image" (a document uploaded
- * as FACE has none, or only a small printed one). Throws `FaceAnalyzerError` `FACE_IMAGE_UNREADABLE` for bytes that
- * do not decode.
+ * as FACE has none, or only a small printed one). Located only, not described (`locateFaces`). Throws
+ * `FaceAnalyzerError` `FACE_IMAGE_UNREADABLE` for bytes that do not decode.
  */
 export async function findFaces(
   image: Buffer,
 ): Promise<{ width: number; height: number; faces: FoundFace[] }> {
-  const analysis = await analyzeFaces(image);
+  const analysis = await locateFaces(image);
   const toStored = 1 / analysis.scale;
   return {
     width: Math.round(analysis.width * toStored),

@@ -139,6 +139,62 @@ export async function createHuman(tf: Tfjs, face: HumanConfig['face']): Promise<
   return human;
 }
 
+/** The part of tfjs-converter's graph model API used here. */
+interface GraphModelLike {
+  inputs: Array<{ shape?: number[] }>;
+  execute(input: unknown): unknown;
+}
+
+/** human's loaded models by name (`blazeface`, `facemesh`, `iris`, `faceres`, `antispoof`, `liveness`). */
+function humanModels(human: Human): Record<string, GraphModelLike | null | undefined> {
+  return (human.models as unknown as { models: Record<string, GraphModelLike | null | undefined> }).models;
+}
+
+/**
+ * Runs every loaded model once on zeros of its input shape: the first inference of a tfjs model compiles its
+ * kernels and packs its weights (XNNPACK) into the wasm heap, which would otherwise happen during a user's first
+ * request. An analysis of an image without a face reaches only the detector, hence this.
+ */
+export function warmFaceModels(tf: Tfjs, human: Human): void {
+  for (const model of Object.values(humanModels(human))) {
+    const shape = model?.inputs[0]?.shape;
+    if (!model || !shape) continue;
+    const input = tf.zeros(shape.map((d) => (d > 0 ? d : 1)));
+    const outputs = [model.execute(input)].flat() as Array<ReturnType<Tfjs['tensor']>>;
+    tf.dispose([input, ...outputs]);
+  }
+}
+
+/** Length of a `faceres` identity descriptor. */
+export const DESCRIPTOR_LENGTH = 1024;
+
+/**
+ * `faceres`'s identity descriptor of one face crop: `crop` is `side`² RGB floats 0–255 (what human feeds it, see
+ * face-alignment.ts). The model is human's, loaded with the others; the server runs it itself on the crop it aligned
+ * rather than letting human run it on human's own crop.
+ */
+export async function describeFaceCrop(
+  tf: Tfjs,
+  human: Human,
+  crop: Float32Array,
+  side: number,
+): Promise<Float32Array> {
+  const model = humanModels(human).faceres;
+  if (!model) throw new FaceAnalyzerError('FACE_MODELS_UNAVAILABLE', 'the descriptor model is not loaded');
+  const input = tf.tensor4d(crop, [1, side, side, 3]);
+  const outputs = [model.execute(input)].flat() as Array<ReturnType<Tfjs['tensor']>>;
+  try {
+    // Its outputs are age (1×100), gender (1×1) and the descriptor (1×1024).
+    const descriptor = outputs.find((o) => o.shape[1] === DESCRIPTOR_LENGTH);
+    if (!descriptor)
+      throw new FaceAnalyzerError('FACE_MODELS_UNAVAILABLE', 'the descriptor model has no descriptor');
+    return Float32Array.from(await descriptor.data());
+  } finally {
+    input.dispose();
+    tf.dispose(outputs);
+  }
+}
+
 /** Serves tfjs model URLs under `directory` (as file:// URLs) from disk; other URLs are left to other handlers. */
 function registerDiskModelRouter(tf: Tfjs, directory: string): void {
   const prefix = pathToFileURL(directory + sep).href;

@@ -35,7 +35,7 @@ export interface LivenessOptions {
   minBurstMotion: number;
   /**
    * Largest descriptor distance between the challenge's frames (and between its first frame and the selfie) that is
-   * still one person: the FMR 1 % point of the real pairs (0.418; face match: 0.355 at FMR 0.1 %), looser because one
+   * still one person: about the FMR 1 % point of the real pairs (0.42; face match: 0.37 at FMR 0.1 %), looser because one
    * live capture shows the same face under head turns a document match never sees, and the document match stays the
    * identity gate (docs/liveness.md: distances by head turn on ORL).
    */
