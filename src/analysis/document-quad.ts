@@ -477,6 +477,30 @@ function makeLine(thetaDeg: number, rho: number, votes: number, border = false):
   return { theta: thetaDeg, rho, nx: Math.cos(t), ny: Math.sin(t), votes, border, id: -1 };
 }
 
+/** Lines within this share of the shorter side from a frame border, and parallel to it, are that border. */
+const FRAME_BORDER_BAND = 0.02;
+
+/**
+ * A line hugging the frame's edge (a dark or bright first row of a resampled camera frame, a grain line of the
+ * surface at the very top). Such a line is a side of a card that fills the frame (too close), but it is no side of a
+ * card running out of the frame: with the frame borders beside it, it made the frame itself a "cut-off document"
+ * around a card in full view (a card on wood in the scripted camera: DOCUMENT_TOO_CLOSE on every frame).
+ */
+function alongFrameBorder(line: Line, w: number, h: number): boolean {
+  const band = FRAME_BORDER_BAND * Math.min(w, h);
+  if (Math.abs(line.ny) >= Math.cos((10 * Math.PI) / 180)) {
+    const y0 = line.rho / line.ny;
+    const y1 = (line.rho - line.nx * w) / line.ny;
+    return (y0 <= band && y1 <= band) || (y0 >= h - band && y1 >= h - band);
+  }
+  if (Math.abs(line.nx) >= Math.cos((10 * Math.PI) / 180)) {
+    const x0 = line.rho / line.nx;
+    const x1 = (line.rho - line.ny * h) / line.nx;
+    return (x0 <= band && x1 <= band) || (x0 >= w - band && x1 >= w - band);
+  }
+  return false;
+}
+
 function houghLines(edges: EdgeMap, minVotes: number, maxLines: number): Line[] {
   const { width: w, height: h, pixels, theta } = edges;
   const diag = Math.ceil(Math.hypot(w, h));
@@ -1686,6 +1710,7 @@ export function findDocumentQuadInLuma(
         // (The floor above: the visible sides must be clearly there before the frame border may stand in.)
         const rank = 0.9 * mean * mean * Math.sqrt(area);
         if (bestBorder && rank <= bestBorder.rank) continue;
+        if (sideLines.some((l) => !l.border && alongFrameBorder(l, w, h))) continue;
         if (!borderCandidateHolds(img, corners, sideLines)) continue;
         if (cornerEvidence(img, profiles, sideLines, corners, false) === -2) continue;
         bestBorder = {
