@@ -1,5 +1,6 @@
 /**
- * `idv-server serve [--demo]` | `idv-server client create --name N --allowed-origin O… [--json]` | `idv-server migrate`.
+ * `idv-server serve [--demo]` | `idv-server client create | list | disable | rotate-secret | rotate-webhook-secret`
+ * | `idv-server migrate` (USAGE below has the arguments).
  * Configuration comes from the environment (see config.ts), the same for every command.
  */
 import { parseArgs } from 'node:util';
