@@ -22,7 +22,13 @@ export interface FaceThresholds {
   secondFaceMinRelativeWidth: number;
   /** Smallest face width as a share of the frame's shorter side: below it FACE_TOO_SMALL (too few pixels to match). */
   minFaceWidth: number;
-  /** Largest face width share: above it FACE_TOO_CLOSE (wide-angle distortion, chin or hair cut off). */
+  /**
+   * Largest face width share: above it FACE_TOO_CLOSE (wide-angle distortion, chin or hair cut off). 0.72, not
+   * 0.8: once the face overfills the frame the landmarker squeezes the cheek points inside it, so the measured
+   * width saturates. Real faces (bench faces-device-real, 640-px worker frames of ../shared/realdata faces): faces
+   * drawn 88–110 % of the shorter side measured 0.742–1.015 (p5 0.765, n 25; 4 of 25 under 0.8, none under 0.72);
+   * clean arm's-length portraits (drawn 36–60 %) measured at most 0.607 (p95 0.585, n 70).
+   */
   maxFaceWidth: number;
   /** Largest distance of the face centre from the frame centre, as a share of the frame diagonal half-extents. */
   maxCenterOffset: number;
@@ -32,7 +38,13 @@ export interface FaceThresholds {
   maxPitchDeg: number;
   /** Largest |roll| in degrees. */
   maxRollDeg: number;
-  /** Mean eye aspect ratio below which the eyes count as closed (open ≈ 0.25–0.35, closed < 0.15). */
+  /**
+   * Mean eye aspect ratio below which the eyes count as closed. 0.13, not 0.17: real open eyes looking down (Yale
+   * "sad") or narrowed measure 0.14–0.17, and 0.17 was the 5th percentile of clean real faces. Bench
+   * faces-device-real, two draws: clean real faces p50 0.291, p5 0.175, lowest 0.102 · 0.109 · 0.118 (half-lit
+   * Yale faces and a laughing squint, still refused) · 0.145 · 0.149 · 0.167 (n 137); eyes screwed shut
+   * (human-stock b-1, b-4) 0.071–0.098 (n 8).
+   */
   minEyeOpenness: number;
   /**
    * `directionalSharpness` of the face box resampled to 128 px wide and normalised to mean luma 128: below it
@@ -40,7 +52,12 @@ export interface FaceThresholds {
    * the same photo through FaceLandmarker in Chromium (2× canvas upscale) ~38.
    */
   minSharpness: number;
-  /** Mean face luma (0..255) below which TOO_DARK: skin texture drowns in sensor noise. */
+  /**
+   * Mean face luma (0..255) below which TOO_DARK: skin texture drowns in sensor noise. Phone 48, not 60: a real
+   * face lit from one side (Yale left/right light) has half of it in shadow and measured 52.7–54.7, refused at 60;
+   * clean real faces: min 52.7, p5 75.6, p50 103 (n 70); the same faces at exposure gain 0.12–0.30: max 44.6,
+   * p95 38.2 (n 23) (bench faces-device-real).
+   */
   minMeanLuma: number;
   /** Mean face luma above which TOO_BRIGHT: skin this bright has lost its texture to clipping. */
   maxMeanLuma: number;
@@ -51,26 +68,26 @@ export const FACE_THRESHOLDS: { phone: FaceThresholds; desktop: FaceThresholds }
     minScore: 0.5,
     secondFaceMinRelativeWidth: 0.35,
     minFaceWidth: 0.3,
-    maxFaceWidth: 0.8,
+    maxFaceWidth: 0.72,
     maxCenterOffset: 0.2,
     maxYawDeg: 20,
     maxPitchDeg: 20,
     maxRollDeg: 20,
-    minEyeOpenness: 0.17,
+    minEyeOpenness: 0.13,
     minSharpness: 25,
-    minMeanLuma: 60,
+    minMeanLuma: 48,
     maxMeanLuma: 205,
   },
   desktop: {
     minScore: 0.5,
     secondFaceMinRelativeWidth: 0.35,
     minFaceWidth: 0.2,
-    maxFaceWidth: 0.8,
+    maxFaceWidth: 0.72,
     maxCenterOffset: 0.25,
     maxYawDeg: 20,
     maxPitchDeg: 20,
     maxRollDeg: 20,
-    minEyeOpenness: 0.17,
+    minEyeOpenness: 0.13,
     minSharpness: 15,
     minMeanLuma: 50,
     maxMeanLuma: 205,
