@@ -27,7 +27,9 @@
  *
  * Evaluation only: the photos are read from ../shared/realdata at run time and served to the page from memory;
  * nothing is written but the rates (skipped, and said so, without that folder). FACES_DEVICE_REAL_JSON=path
- * (outside the repository) dumps every frame's spec, reported issues and metrics for threshold work.
+ * (outside the repository) dumps every frame's spec, reported issues and metrics for threshold work (the verdict is
+ * a pure function of those metrics, so other thresholds can be tried on them without the model);
+ * FACES_DEVICE_FRAMES=dir writes every 7th composed frame there as JPEG, to look at, and stops.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -498,7 +500,7 @@ export async function benchFacesDeviceReal(): Promise<{ rows: Row[] }> {
     if (process.env.FACES_DEVICE_FRAMES) {
       // Debugging aid: every 7th composed frame as JPEG to that folder (outside the repository), then stop.
       const dir = process.env.FACES_DEVICE_FRAMES;
-      for (const spec of specs.filter((s, i) => i % 7 === 0)) {
+      for (const spec of specs.filter((_, i) => i % 7 === 0)) {
         const url = await page.evaluate(
           ([s, c]) =>
             (globalThis as unknown as { idvFacesDevice: PageApi }).idvFacesDevice.frameDataUrl(s, c),
