@@ -10,9 +10,10 @@
  *    the drawn width, placed, rolled, over a blurred copy of itself or a drawn room), then the condition (defocus or
  *    motion blur, exposure gain), sensor noise, JPEG 0.85. Geometry is drawn in face-relative terms: a face width
  *    as a share of the frame's shorter side, blur as a share of the face width.
- * 3. The widget's analysis as it runs: a real `AnalysisClient` and analysis worker, each frame downscaled to 640 px
- *    wide like `FaceCapture`, sent twice as live frames (the tracker settles on the new face) and then as the still
- *    (`otherFaces: 'now'`, the review screen's check). The still's verdict is the frame's outcome.
+ * 3. The widget's analysis as it runs: a real `AnalysisClient` and analysis worker; before each frame one empty
+ *    frame (the phone pointed away, so no track carries over from the previous photo), then the frame downscaled to
+ *    640 px wide like `FaceCapture`, sent twice as live frames (the tracker settles on the new face) and then as the
+ *    still (`otherFaces: 'now'`, the review screen's check). The still's verdict is the frame's outcome.
  */
 import type { FaceLandmarker } from '@mediapipe/tasks-vision';
 import { headPoseFromMatrix } from '../src/analysis/face-geometry.js';
@@ -343,8 +344,15 @@ export async function assessFrames(
   // Like FaceCapture: each frame scaled to 640 px wide before it goes to the worker.
   const small = (full: ImageBitmap) =>
     createImageBitmap(full, { resizeWidth: Math.min(640, full.width), resizeQuality: 'medium' });
+  // Between two unrelated photos, one empty frame: the phone pointed away. Without it the landmarker (VIDEO mode)
+  // can keep a stale track from the previous photo on a jump cut no camera makes, and the checks then judge it.
+  const away = new OffscreenCanvas(640, 853);
+  const awayCtx = away.getContext('2d')!;
+  awayCtx.fillStyle = '#6b6b6b';
+  awayCtx.fillRect(0, 0, away.width, away.height);
   for (const spec of specs) {
     const full = await composeFrame(spec, byUrl);
+    await client.face(await createImageBitmap(away), ts + 50);
     await client.face(await small(full), ts + 100);
     const live = await client.face(await small(full), ts + 200);
     const still = await client.face(await small(full), ts + 300, { otherFaces: 'now' });
