@@ -23,11 +23,9 @@ export interface FaceThresholds {
   /** Smallest face width as a share of the frame's shorter side: below it FACE_TOO_SMALL (too few pixels to match). */
   minFaceWidth: number;
   /**
-   * Largest face width share: above it FACE_TOO_CLOSE (wide-angle distortion, chin or hair cut off). 0.72, not
-   * 0.8: once the face overfills the frame the landmarker squeezes the cheek points inside it, so the measured
-   * width saturates. Real faces (bench faces-device-real, 640-px worker frames of ../shared/realdata faces): faces
-   * drawn 88–110 % of the shorter side measured 0.742–1.015 (p5 0.765, n 25; 4 of 25 under 0.8, none under 0.72);
-   * clean arm's-length portraits (drawn 36–60 %) measured at most 0.607 (p95 0.585, n 70).
+   * Largest face width share: above it FACE_TOO_CLOSE (wide-angle distortion, chin or hair cut off). Real faces
+   * (bench faces-device-real): faces drawn 88–110 % of the shorter side measure 0.888–1.04, clean arm's-length
+   * portraits (drawn 36–60 %) at most 0.622 (p95 0.583, n 71).
    */
   maxFaceWidth: number;
   /** Largest distance of the face centre from the frame centre, as a share of the frame diagonal half-extents. */
@@ -39,11 +37,10 @@ export interface FaceThresholds {
   /** Largest |roll| in degrees. */
   maxRollDeg: number;
   /**
-   * Mean eye aspect ratio below which the eyes count as closed. 0.13, not 0.17: real open eyes looking down (Yale
-   * "sad") or narrowed measure 0.14–0.17, and 0.17 was the 5th percentile of clean real faces. Bench
-   * faces-device-real, two draws: clean real faces p50 0.291, p5 0.175, lowest 0.102 · 0.109 · 0.118 (half-lit
-   * Yale faces and a laughing squint, still refused) · 0.145 · 0.149 · 0.167 (n 137); eyes screwed shut
-   * (human-stock b-1, b-4) 0.071–0.098 (n 8).
+   * Mean eye aspect ratio below which the eyes count as closed. 0.13, not 0.17: 0.17 sat at the 1st percentile of
+   * clean real faces (narrowed eyes, eyes looking down) with a wide empty gap below it down to eyes screwed shut.
+   * Bench faces-device-real: clean real faces p50 0.298, p5 0.225, p1 0.163, lowest 0.085 (a half-lit Yale face,
+   * still refused) (n 71); eyes screwed shut (human-stock b-1, b-4) 0.072–0.083 (n 4).
    */
   minEyeOpenness: number;
   /**
@@ -54,9 +51,10 @@ export interface FaceThresholds {
   minSharpness: number;
   /**
    * Mean face luma (0..255) below which TOO_DARK: skin texture drowns in sensor noise. Phone 48, not 60: a real
-   * face lit from one side (Yale left/right light) has half of it in shadow and measured 52.7–54.7, refused at 60;
-   * clean real faces: min 52.7, p5 75.6, p50 103 (n 70); the same faces at exposure gain 0.12–0.30: max 44.6,
-   * p95 38.2 (n 23) (bench faces-device-real).
+   * face lit from one side (Yale left/right light) has half of it in shadow and was refused at 60. Bench
+   * faces-device-real: clean real faces lowest 49.4 (Yale right light), then 66.2, p5 75.9, p50 99.5 (n 71); the
+   * same faces at exposure gain 0.12–0.30 at most 41.8, p95 41.4 (n 25). An earlier draw: side-lit 52.7 and 54.7,
+   * dark at most 44.6.
    */
   minMeanLuma: number;
   /** Mean face luma above which TOO_BRIGHT: skin this bright has lost its texture to clipping. */
@@ -68,7 +66,7 @@ export const FACE_THRESHOLDS: { phone: FaceThresholds; desktop: FaceThresholds }
     minScore: 0.5,
     secondFaceMinRelativeWidth: 0.35,
     minFaceWidth: 0.3,
-    maxFaceWidth: 0.72,
+    maxFaceWidth: 0.8,
     maxCenterOffset: 0.2,
     maxYawDeg: 20,
     maxPitchDeg: 20,
@@ -82,7 +80,7 @@ export const FACE_THRESHOLDS: { phone: FaceThresholds; desktop: FaceThresholds }
     minScore: 0.5,
     secondFaceMinRelativeWidth: 0.35,
     minFaceWidth: 0.2,
-    maxFaceWidth: 0.72,
+    maxFaceWidth: 0.8,
     maxCenterOffset: 0.25,
     maxYawDeg: 20,
     maxPitchDeg: 20,
