@@ -67,6 +67,12 @@ const SECTIONS: Section[] = [
     fn: 'benchFacesReal',
   },
   {
+    id: 'faces-device-real',
+    title: "Selfie checks on real faces, the widget's worker in headless Chromium (../shared/realdata)",
+    module: './faces-device-real.ts',
+    fn: 'benchFacesDeviceReal',
+  },
+  {
     id: 'liveness-server',
     title: 'Liveness: server verification',
     module: './liveness-server.ts',

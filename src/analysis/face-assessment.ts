@@ -22,7 +22,11 @@ export interface FaceThresholds {
   secondFaceMinRelativeWidth: number;
   /** Smallest face width as a share of the frame's shorter side: below it FACE_TOO_SMALL (too few pixels to match). */
   minFaceWidth: number;
-  /** Largest face width share: above it FACE_TOO_CLOSE (wide-angle distortion, chin or hair cut off). */
+  /**
+   * Largest face width share: above it FACE_TOO_CLOSE (wide-angle distortion, chin or hair cut off). Real faces
+   * (bench faces-device-real): faces drawn 88–110 % of the shorter side measure 0.888–1.04, clean arm's-length
+   * portraits (drawn 36–60 %) at most 0.622 (p95 0.583, n 71).
+   */
   maxFaceWidth: number;
   /** Largest distance of the face centre from the frame centre, as a share of the frame diagonal half-extents. */
   maxCenterOffset: number;
@@ -32,7 +36,12 @@ export interface FaceThresholds {
   maxPitchDeg: number;
   /** Largest |roll| in degrees. */
   maxRollDeg: number;
-  /** Mean eye aspect ratio below which the eyes count as closed (open ≈ 0.25–0.35, closed < 0.15). */
+  /**
+   * Mean eye aspect ratio below which the eyes count as closed. 0.13, not 0.17: 0.17 sat at the 1st percentile of
+   * clean real faces (narrowed eyes, eyes looking down) with a wide empty gap below it down to eyes screwed shut.
+   * Bench faces-device-real: clean real faces p50 0.298, p5 0.225, p1 0.163, lowest 0.085 (a half-lit Yale face,
+   * still refused) (n 71); eyes screwed shut (human-stock b-1, b-4) 0.072–0.083 (n 4).
+   */
   minEyeOpenness: number;
   /**
    * `directionalSharpness` of the face box resampled to 128 px wide and normalised to mean luma 128: below it
@@ -40,7 +49,13 @@ export interface FaceThresholds {
    * the same photo through FaceLandmarker in Chromium (2× canvas upscale) ~38.
    */
   minSharpness: number;
-  /** Mean face luma (0..255) below which TOO_DARK: skin texture drowns in sensor noise. */
+  /**
+   * Mean face luma (0..255) below which TOO_DARK: skin texture drowns in sensor noise. Phone 48, not 60: a real
+   * face lit from one side (Yale left/right light) has half of it in shadow and was refused at 60. Bench
+   * faces-device-real: clean real faces lowest 49.4 (Yale right light), then 66.2, p5 75.9, p50 99.5 (n 71); the
+   * same faces at exposure gain 0.12–0.30 at most 41.8, p95 41.4 (n 25). An earlier draw: side-lit 52.7 and 54.7,
+   * dark at most 44.6.
+   */
   minMeanLuma: number;
   /** Mean face luma above which TOO_BRIGHT: skin this bright has lost its texture to clipping. */
   maxMeanLuma: number;
@@ -56,9 +71,9 @@ export const FACE_THRESHOLDS: { phone: FaceThresholds; desktop: FaceThresholds }
     maxYawDeg: 20,
     maxPitchDeg: 20,
     maxRollDeg: 20,
-    minEyeOpenness: 0.17,
+    minEyeOpenness: 0.13,
     minSharpness: 25,
-    minMeanLuma: 60,
+    minMeanLuma: 48,
     maxMeanLuma: 205,
   },
   desktop: {
@@ -70,7 +85,7 @@ export const FACE_THRESHOLDS: { phone: FaceThresholds; desktop: FaceThresholds }
     maxYawDeg: 20,
     maxPitchDeg: 20,
     maxRollDeg: 20,
-    minEyeOpenness: 0.17,
+    minEyeOpenness: 0.13,
     minSharpness: 15,
     minMeanLuma: 50,
     maxMeanLuma: 205,
