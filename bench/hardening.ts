@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zeroFilledPng } from '../test/support/malformed-images.js';
-import { basicAuth, runCli, spawnServer, uploadForm } from '../test/support/server.js';
+import { basicAuth, createClientWithCli, spawnServer, uploadForm } from '../test/support/server.js';
 
 const SECONDS = Number(process.env.IDV_BENCH_SECONDS) || 5;
 const METRICS_TOKEN = 'bench-metrics';
@@ -84,11 +84,7 @@ export async function benchHardening(): Promise<{ rows: Array<Record<string, str
   const dataDir = mkdtempSync(join(tmpdir(), 'idv-bench-hardening-'));
   const env = { IDV_DATA_DIR: dataDir, IDV_TRUST_PROXY: '1', IDV_METRICS_TOKEN: METRICS_TOKEN };
   const rows: Array<Record<string, string | number>> = [];
-  const cli = await runCli(
-    ['client', 'create', '--name', 'Bench', '--allowed-origin', 'https://b.example', '--json'],
-    env,
-  );
-  const client = JSON.parse(cli.stdout) as { clientId: string; clientSecret: string };
+  const client = await createClientWithCli(env, 'Bench', 'https://b.example');
   const server = await spawnServer(env);
   try {
     const idle = await healthDuring(server.url, new Promise((resolve) => setTimeout(resolve, 2000)));

@@ -48,7 +48,7 @@ import {
   renderScene,
   specimenHolder,
 } from '../test/support/specimens/index.js';
-import { accountBody, basicAuth, runCli, spawnServer } from '../test/support/server.js';
+import { accountBody, basicAuth, createClientWithCli, spawnServer } from '../test/support/server.js';
 
 type Row = Record<string, string | number>;
 
@@ -452,12 +452,7 @@ export async function throughputOfRealServer(media: {
 }): Promise<Row[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'idv-bench-throughput-'));
   const env = { IDV_DATA_DIR: dataDir, IDV_LOG_LEVEL: 'warn' };
-  const cli = await runCli(
-    ['client', 'create', '--name', 'Bench', '--allowed-origin', 'https://shop.example', '--json'],
-    env,
-  );
-  if (cli.code !== 0) throw new Error(`client create failed: ${cli.stderr}`);
-  const client = JSON.parse(cli.stdout) as { clientId: string; clientSecret: string };
+  const client = await createClientWithCli(env, 'Bench', 'https://shop.example');
   const server = await spawnServer(env);
   try {
     const idle = serverMemoryMb(server.child.pid);

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { basicAuth, runCli, spawnServer } from '../test/support/server.js';
+import { basicAuth, createClientWithCli, spawnServer } from '../test/support/server.js';
 
 interface AutocannonResult {
   requests: { average: number };
@@ -83,12 +83,7 @@ async function serverRssMb(url: string): Promise<number> {
 export async function benchServer(): Promise<{ rows: Array<Record<string, string | number>> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'idv-bench-'));
   const env = { IDV_DATA_DIR: dataDir, IDV_LOG_LEVEL: 'warn' };
-  const cli = await runCli(
-    ['client', 'create', '--name', 'Bench', '--allowed-origin', 'https://shop.example', '--json'],
-    env,
-  );
-  if (cli.code !== 0) throw new Error(`client create failed: ${cli.stderr}`);
-  const client = JSON.parse(cli.stdout) as { clientId: string; clientSecret: string };
+  const client = await createClientWithCli(env, 'Bench', 'https://shop.example');
   const server = await spawnServer(env);
   try {
     const tokenResponse = await fetch(`${server.url}/oauth2/token`, {

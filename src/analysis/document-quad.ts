@@ -208,27 +208,12 @@ export interface EdgeMap {
 export function detectEdges(img: LumaImage | ColorImage, threshold = EDGE_THRESHOLD): EdgeMap {
   if ('ca' in img) return detectColorEdges(img, threshold);
   const { luma, width: w, height: h } = img;
-  // [1 2 1] × [1 2 1] blur in one pass, kept in 16× units to stay integer: vertical sums per column, combined
-  // horizontally as they slide by. Edge rows and columns repeat their own pixel.
   // Squared magnitudes stay integer: |g| ≤ 4·16·255 per axis, so gx² + gy² < 2^31 fits an Int32Array.
   const scratch = edgeScratch(w, h);
   const { blur, gx: gxs, gy: gys, mag2, candidates: candidateList, edgeList } = scratch;
   // The candidate list is shared with the colour gradient of the same size: a kept colour pass is stale now.
   scratch.generation = ++gradientGeneration;
-  for (let y = 0; y < h; y++) {
-    const up = (y > 0 ? y - 1 : y) * w;
-    const dn = (y < h - 1 ? y + 1 : y) * w;
-    const row = y * w;
-    let prev = luma[up]! + 2 * luma[row]! + luma[dn]!;
-    let cur = prev;
-    for (let x = 0; x < w - 1; x++) {
-      const next = luma[up + x + 1]! + 2 * luma[row + x + 1]! + luma[dn + x + 1]!;
-      blur[row + x] = prev + 2 * cur + next;
-      prev = cur;
-      cur = next;
-    }
-    blur[row + w - 1] = prev + 3 * cur;
-  }
+  blur3(luma, blur, w, h);
   // Squared gradient magnitudes in 16× units (the blur's integer scale): no division or root per pixel. The 3×3
   // window slides along the row in registers, so each pixel is loaded once per row it touches.
   const t16 = threshold * 16;
@@ -290,7 +275,10 @@ export function detectEdges(img: LumaImage | ColorImage, threshold = EDGE_THRESH
   return { width: w, height: h, magnitude, theta, pixels: edgeList.slice(0, count) };
 }
 
-/** [1 2 1] × [1 2 1] blur in 16× units (see detectEdges). */
+/**
+ * [1 2 1] × [1 2 1] blur in one pass, kept in 16× units to stay integer: vertical sums per column, combined
+ * horizontally as they slide by. Edge rows and columns repeat their own pixel.
+ */
 function blur3(src: Uint8Array, out: Uint16Array, w: number, h: number): void {
   for (let y = 0; y < h; y++) {
     const up = (y > 0 ? y - 1 : y) * w;

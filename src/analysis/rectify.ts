@@ -1,6 +1,19 @@
 import { homographyFromPoints } from './quad-geometry.js';
 import type { FrameLike, Quad } from './types.js';
 
+/** The homography from an upright `width × height` image onto `quad` (TL, TR, BR, BL): where each output pixel samples. */
+function uprightToQuad(quad: Quad, width: number, height: number) {
+  return homographyFromPoints(
+    [
+      { x: 0, y: 0 },
+      { x: width, y: 0 },
+      { x: width, y: height },
+      { x: 0, y: height },
+    ],
+    quad,
+  );
+}
+
 /**
  * Samples the region inside `quad` (TL, TR, BR, BL in frame pixels) into an upright `width × height` luma image
  * (bilinear, BT.601 weights): the card seen fronto-parallel, whatever its distance and perspective. With `part`,
@@ -14,15 +27,7 @@ export function rectifyQuadLuma(
   height: number,
   part: { x: number; y: number; width: number; height: number } = { x: 0, y: 0, width, height },
 ): Uint8Array | undefined {
-  const h = homographyFromPoints(
-    [
-      { x: 0, y: 0 },
-      { x: width, y: 0 },
-      { x: width, y: height },
-      { x: 0, y: height },
-    ],
-    quad,
-  );
+  const h = uprightToQuad(quad, width, height);
   if (!h) return undefined;
   const out = new Uint8Array(part.width * part.height);
   const { data, width: fw, height: fh } = frame;
@@ -85,15 +90,7 @@ export function rectifyQuadRgba(
   width: number,
   height: number,
 ): FrameLike | undefined {
-  const h = homographyFromPoints(
-    [
-      { x: 0, y: 0 },
-      { x: width, y: 0 },
-      { x: width, y: height },
-      { x: 0, y: height },
-    ],
-    quad,
-  );
+  const h = uprightToQuad(quad, width, height);
   if (!h) return undefined;
   const out = new Uint8ClampedArray(width * height * 4);
   const { data, width: fw, height: fh } = frame;

@@ -252,6 +252,20 @@ export function runCli(
   });
 }
 
+/** `idv-server client create … --json` against `env`'s data: the new client's id and secret (throws on failure). */
+export async function createClientWithCli(
+  env: Record<string, string>,
+  name: string,
+  allowedOrigin: string,
+): Promise<{ clientId: string; clientSecret: string }> {
+  const cli = await runCli(
+    ['client', 'create', '--name', name, '--allowed-origin', allowedOrigin, '--json'],
+    env,
+  );
+  if (cli.code !== 0) throw new Error(`client create failed: ${cli.stderr}`);
+  return JSON.parse(cli.stdout) as { clientId: string; clientSecret: string };
+}
+
 export function widgetAuth(created: CreateAccountResponse): { authorization: string } {
   return { authorization: `Bearer ${created.sdk.token}` };
 }
