@@ -10,7 +10,7 @@
  *              specimen (84 clean, 42 of each defect). Skipped, and said so, when ../shared/realdata is absent.
  *
  * Nothing of the real data is written anywhere: frames live in memory only. `ACCURACY_REAL_MISSES=dir` writes the
- * frames that miss (with the found and true outlines drawn) to `dir` for reading them, outside the repository.
+ * frames that miss (with the found and true outlines drawn, and what was said in the name) to `dir` for reading them, outside the repository.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -97,7 +97,10 @@ async function score(
     const file = `${frame.source.split(':')[0]}-${frame.label}-${frame.seed}`;
     outcomes.push({ file, label: frame.label, reported: a.issues });
     const hit = frame.label === 'clean' ? a.ok : (a.issues as string[]).includes(frame.label);
-    if (!hit && missDir) await drawMiss(join(missDir, set), `${file}.png`, frame, a.quad);
+    if (!hit && missDir) {
+      const said = a.issues.length ? a.issues.join('+') : 'ok';
+      await drawMiss(join(missDir, set), `${file}--${said}.png`, frame, a.quad);
+    }
   }
   const tally = tallyDocuments(outcomes);
   return {

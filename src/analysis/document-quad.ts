@@ -17,6 +17,7 @@
 import { type ColorImage, type LumaImage, toColorImage } from './luma.js';
 import {
   isConvex,
+  maxCornerAngleDeviation,
   orderQuad,
   pointInQuad,
   polygonArea,
@@ -1418,6 +1419,14 @@ function dataPageInCutOffBooklet(
 }
 
 /** Rank factor of a quad with one side put in (completedQuads) against one with four found sides. */
+/**
+ * How much squarer (largest corner-angle deviation, degrees) the quad with a frame-border side must be than the
+ * winner it holds for that winner to count as an askew inner line rather than the card: on the bench draw the
+ * cut-off passports whose inner photo edge closed the quad deviate 13–16° and their border quads 1–3°; a card in
+ * full view beside a surface line deviates alike from both (a border side does not straighten a real perspective).
+ */
+const KEYSTONE_STRAIGHTENED_DEG = 8;
+
 const COMPLETED_RANK = 0.85;
 /** Support each of the three found sides of a completed quad needs: the line search found them, so they are clear. */
 const COMPLETED_MIN_SUPPORT = 0.6;
@@ -1747,7 +1756,13 @@ export function findDocumentQuadInLuma(
       const real = bestBorder.lines.filter((l) => !l.border);
       const shared = real.filter((l) => chosen!.lines.includes(l)).length;
       const around = containsQuad(bestBorder.corners, chosen.corners, 2);
-      const sliver = chosen.area >= 0.75 * bestBorder.area && around;
+      // Not a sliver when the winner is a keystone the border quad straightens: its fourth side is a line inside the
+      // card (a photo's edge, a band) meeting the others askew, the card running out of the frame past it.
+      const straightens =
+        maxCornerAngleDeviation(orderQuad(chosen.corners)) -
+          maxCornerAngleDeviation(orderQuad(bestBorder.corners)) >
+        KEYSTONE_STRAIGHTENED_DEG;
+      const sliver = chosen.area >= 0.75 * bestBorder.area && around && !straightens;
       const centre = (q: readonly Point[]) => ({
         x: (q[0]!.x + q[1]!.x + q[2]!.x + q[3]!.x) / 4,
         y: (q[0]!.y + q[1]!.y + q[2]!.y + q[3]!.y) / 4,

@@ -152,6 +152,25 @@ describe('face tracking with a periodic second-face search (worker)', () => {
     expect(still.issues).to.include('MULTIPLE_FACES');
   });
 
+  it('says FACE_TOO_SMALL, not NO_FACE, for a face too far away for the landmarker to track', async () => {
+    const person = await imageOf('/test/fixtures/astronaut.png');
+    const [far] = await run([
+      async () => {
+        const canvas = new OffscreenCanvas(640, 480);
+        const ctx = canvas.getContext('2d')!;
+        ctx.fillStyle = '#8c8a84';
+        ctx.fillRect(0, 0, 640, 480);
+        // The head and shoulders of twoPeopleFrame at two fifths of the size, in the middle: a face ~14 % of the
+        // frame's height, some 17 px in the landmarker's 128-px detector input.
+        ctx.drawImage(person, 120, 0, 210, 260, 260, 166, 120, 148);
+        return createImageBitmap(canvas);
+      },
+    ]);
+    expect(far!.issues).to.include('FACE_TOO_SMALL');
+    expect(far!.issues).to.not.include('NO_FACE');
+    expect(far!.ok).to.equal(false);
+  });
+
   it('made no request to a third-party origin', async () => {
     expect(await executeServerCommand('third-party-requests')).to.deep.equal([]);
   });
