@@ -61,7 +61,13 @@ export {
   toLuma,
 } from './luma.js';
 export { rectifyQuadLuma, rectifyQuadRgba } from './rectify.js';
-export { directionalSharpness, laplacianVariance, textureSharpness } from './sharpness.js';
+export {
+  directionalSharpness,
+  directionalVariances,
+  laplacianVariance,
+  streakAnisotropy,
+  textureSharpness,
+} from './sharpness.js';
 export { type GlareOptions, type GlareStats, glareStats } from './glare.js';
 export {
   maxCornerAngleDeviation,

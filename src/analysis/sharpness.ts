@@ -44,6 +44,31 @@ export function directionalSharpness(
   height: number,
   region?: LumaRegion,
 ): number {
+  return 2 * Math.min(...directionalVariances(luma, width, height, region));
+}
+
+/**
+ * How much one direction is smeared against the one across it: the larger ratio of the second-difference
+ * variances along x against y, and along one diagonal against the other (1 = alike both ways). Pairs at right
+ * angles, never an axis against a diagonal: on fine texture or sensor noise those differ by the steps' lengths
+ * alone, while a streak lowers its own direction and leaves the one across it.
+ */
+export function streakAnisotropy(variances: readonly [number, number, number, number]): number {
+  const [h, v, d, a] = variances;
+  const ratio = (p: number, q: number) => Math.max(p, q) / Math.max(1e-6, Math.min(p, q));
+  return Math.max(ratio(h, v), ratio(d, a));
+}
+
+/**
+ * Variances of the second difference along x, y and the two diagonals (these scaled by 1/4, per unit length²),
+ * over a region: what `directionalSharpness` and `streakAnisotropy` read.
+ */
+export function directionalVariances(
+  luma: Uint8Array,
+  width: number,
+  height: number,
+  region?: LumaRegion,
+): [number, number, number, number] {
   const r = clipRegion(width, height, region);
   const x0 = Math.max(1, r.x);
   const y0 = Math.max(1, r.y);
@@ -115,15 +140,9 @@ export function directionalSharpness(
     saa += raa;
     n += x1 - x0;
   }
-  if (n === 0) return 0;
+  if (n === 0) return [0, 0, 0, 0];
   const variance = (s: number, ss: number) => ss / n - (s / n) * (s / n);
-  const best = Math.min(
-    variance(sh, shh),
-    variance(sv, svv),
-    0.25 * variance(sd, sdd),
-    0.25 * variance(sa, saa),
-  );
-  return 2 * best;
+  return [variance(sh, shh), variance(sv, svv), 0.25 * variance(sd, sdd), 0.25 * variance(sa, saa)];
 }
 
 /**

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   directionalSharpness,
+  directionalVariances,
   exposureStats,
   glareStats,
   laplacianVariance,
   lumaHistogram,
+  streakAnisotropy,
   toLuma,
 } from '../../../src/analysis/index.js';
 
@@ -106,6 +108,32 @@ describe('frame metrics', () => {
     const ratioLaplacian = laplacianVariance(smeared, w, w) / laplacianVariance(crisp, w, w);
     assert.ok(ratioDirectional < 0.1, `directional kept ${ratioDirectional}`);
     assert.ok(ratioLaplacian > ratioDirectional * 2, `laplacian kept ${ratioLaplacian}`);
+  });
+
+  it('streakAnisotropy is near 1 on noise, blurred or not, and high once it is streaked one way', () => {
+    const w = 96;
+    // Seeded value noise: fine texture with no direction, like skin pores and sensor noise.
+    let seed = 7;
+    const noise = Array.from({ length: w * w }, () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return 40 + (seed % 170);
+    });
+    const at = (x: number, y: number) =>
+      noise[Math.min(w - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))]!;
+    const mean = (pick: (k: number) => number, r: number) => {
+      let s = 0;
+      for (let k = -r; k <= r; k++) s += pick(k);
+      return Math.round(s / (2 * r + 1));
+    };
+    const crisp = lumaImage(w, w, at);
+    const defocused = lumaImage(w, w, (x, y) => mean((k) => mean((j) => at(x + j, y + k), 1), 1));
+    const streaked = lumaImage(w, w, (x, y) => mean((k) => at(x + k, y), 3));
+    const diagonal = lumaImage(w, w, (x, y) => mean((k) => at(x + k, y + k), 3));
+    const of = (img: Uint8Array) => streakAnisotropy(directionalVariances(img, w, w));
+    assert.ok(of(crisp) < 1.3, `noise ${of(crisp)}`);
+    assert.ok(of(defocused) < 1.5, `defocused ${of(defocused)}`);
+    assert.ok(of(streaked) > 3, `streaked along x ${of(streaked)}`);
+    assert.ok(of(diagonal) > 3, `streaked along a diagonal ${of(diagonal)}`);
   });
 
   it('lumaHistogram and exposureStats count dark, bright and mean', () => {
