@@ -33,6 +33,7 @@ import { adminRoutes } from './routes/admin.js';
 import { type DemoClientCredentials, demoRoutes, seedDemoClient } from './routes/demo.js';
 import { handoffRoutes } from './routes/handoff.js';
 import { hostedRoutes } from './routes/hosted.js';
+import { idProofingRoutes } from './routes/idproofing.js';
 import { livenessRoutes } from './routes/liveness.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { opsRoutes, packageVersion } from './routes/ops.js';
@@ -189,6 +190,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
   app.openAPIRegistry.registerComponent('securitySchemes', 'basicAuth', { type: 'http', scheme: 'basic' });
   app.route('/', oauthRoutes(ctx));
   app.route('/', accountRoutes(ctx));
+  app.route('/', idProofingRoutes(ctx));
   app.route('/', sessionRoutes(ctx));
   app.route('/', livenessRoutes(ctx, options.liveness));
   app.route('/', handoffRoutes(ctx));
