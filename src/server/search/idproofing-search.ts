@@ -193,23 +193,32 @@ interface Order {
 }
 
 /**
- * Rows strictly after (`next`) or before (`prev`) the cursor row in the order `column dir NULLS LAST, id dir`.
+ * Nulls come last in either direction. An ORDER BY with `NULLS LAST` cannot walk one index both ways (an index scanned
+ * backwards puts its nulls first), so a page reads the rows with a value, then, when it needs more, the rows without
+ * one: each is a plain range of the `(client_id, column, id)` index, in both dialects.
  */
-function keyset(eb: Eb, order: Order, position: CursorPosition): Expression<SqlBool> {
-  const forward = position.direction === 'next';
-  const beyond = forward !== order.descending ? '>' : '<';
-  const { column } = order;
-  if (position.value === null) {
-    // The cursor row had no value: it sits among the nulls at the end.
-    const sameNulls = eb.and([eb(column, 'is', null), eb('id', beyond, position.id)]);
-    return forward ? sameNulls : eb.or([eb(column, 'is not', null), sameNulls]);
-  }
-  const after = [
-    eb(column, beyond, position.value),
-    eb.and([eb(column, '=', position.value), eb('id', beyond, position.id)]),
-  ];
-  if (forward && order.nullable) after.push(eb(column, 'is', null));
-  return eb.or(after);
+type Region = 'value' | 'null';
+
+/** Regions in reading order from where the page starts (a backward page reads from the end). */
+function regionsToRead(order: Order, position: CursorPosition | undefined): Region[] {
+  const all: Region[] = order.nullable ? ['value', 'null'] : ['value'];
+  const backward = position?.direction === 'prev';
+  const sequence = backward ? [...all].reverse() : all;
+  if (!position) return sequence;
+  const start = sequence.indexOf(position.value === null ? 'null' : 'value');
+  return sequence.slice(start);
+}
+
+/** Rows of one region strictly beyond the cursor (after it for `next`, before it for `prev`). */
+function keyset(eb: Eb, order: Order, region: Region, position: CursorPosition): Expression<SqlBool> {
+  const beyond = (position.direction === 'next') !== order.descending ? '>' : '<';
+  // Among nulls the order is by id alone, in the same direction.
+  if (region === 'null') return eb('id', beyond, position.id);
+  const value = position.value as string | number;
+  return eb.or([
+    eb(order.column, beyond, value),
+    eb.and([eb(order.column, '=', value), eb('id', beyond, position.id)]),
+  ]);
 }
 
 function resolveOrder(request: IdProofingSearchRequest): Order {
@@ -265,9 +274,23 @@ export async function searchIdProofing(
   const position = request.cursor ? codec.decode(request.cursor, fingerprint) : undefined;
   const backward = position?.direction === 'prev';
 
-  const fetched = (await searchQuery(ctx, client.id, conditions, order, position)
-    .limit(request.limit + 1)
-    .execute()) as SearchRow[];
+  const fetched: SearchRow[] = [];
+  for (const region of regionsToRead(order, position)) {
+    const inCursorRegion = position && (position.value === null) === (region === 'null');
+    const rows = (await searchQuery(
+      ctx,
+      client.id,
+      conditions,
+      order,
+      region,
+      backward,
+      inCursorRegion ? position : undefined,
+    )
+      .limit(request.limit + 1 - fetched.length)
+      .execute()) as SearchRow[];
+    fetched.push(...rows);
+    if (fetched.length > request.limit) break;
+  }
   const more = fetched.length > request.limit;
   const rows = fetched.slice(0, request.limit);
   if (backward) rows.reverse();
@@ -297,16 +320,19 @@ export async function searchIdProofing(
 
 type Conditions = ReturnType<typeof resolveConditions>;
 
-/** The page query without its limit: client scope, conditions, keyset, order (reversed for a backward page). */
+/**
+ * One region's page query without its limit: client scope, conditions, keyset, order (reversed for a backward page;
+ * the caller turns the rows round).
+ */
 function searchQuery(
   ctx: SearchContext,
   clientId: string,
   conditions: Conditions,
   order: Order,
+  region: Region,
+  backward: boolean,
   position: CursorPosition | undefined,
 ) {
-  const backward = position?.direction === 'prev';
-  // A backward page reads the order reversed from the cursor; the caller turns the rows round.
   const direction = order.descending !== backward ? 'desc' : 'asc';
   // biome-ignore lint/suspicious/noExplicitAny: generated search columns (see SearchRow)
   const db = ctx.db as unknown as Kysely<any>;
@@ -315,12 +341,9 @@ function searchQuery(
     .select(ROW_COLUMNS)
     .where('client_id', '=', clientId)
     .where((eb: Eb) => eb.and(conditions.map((c) => condition(eb, c.attribute, c.operator, c.values))));
-  if (position) query = query.where((eb: Eb) => keyset(eb, order, position));
-  query = order.nullable
-    ? query.orderBy(
-        sql`${sql.ref(order.column)} ${sql.raw(direction)} ${backward ? sql`nulls first` : sql`nulls last`}`,
-      )
-    : query.orderBy(order.column, direction);
+  if (order.nullable) query = query.where(order.column, region === 'null' ? 'is' : 'is not', null);
+  if (position) query = query.where((eb: Eb) => keyset(eb, order, region, position));
+  if (region === 'value') query = query.orderBy(order.column, direction);
   return query.orderBy('id', direction);
 }
 
@@ -333,7 +356,15 @@ export async function explainIdProofingSearch(
   clientId: string,
   request: IdProofingSearchRequest,
 ): Promise<string> {
-  const compiled = searchQuery(ctx, clientId, resolveConditions(request), resolveOrder(request), undefined)
+  const compiled = searchQuery(
+    ctx,
+    clientId,
+    resolveConditions(request),
+    resolveOrder(request),
+    'value',
+    false,
+    undefined,
+  )
     .limit(request.limit + 1)
     .compile();
   const postgres = dialectOf(ctx.db) === 'postgres';
