@@ -25,6 +25,7 @@ import {
 import { widgetCors } from './http/cors.js';
 import { errorResponse } from './http/errors.js';
 import { HttpMetrics } from './http/metrics.js';
+import { registerPlainRoutes } from './http/openapi-plain-routes.js';
 import { newRouter } from './http/router.js';
 import { createLogger } from './logger.js';
 import { type HostResolver, JobQueue, WebhookOutbox } from './queue/index.js';
@@ -188,6 +189,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
     description: 'OAuth access token (server-to-server) or workflow token (widget), depending on the route',
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'basicAuth', { type: 'http', scheme: 'basic' });
+  registerPlainRoutes(app.openAPIRegistry);
   app.route('/', oauthRoutes(ctx));
   app.route('/', accountRoutes(ctx));
   app.route('/', idProofingRoutes(ctx));
