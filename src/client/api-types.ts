@@ -3119,23 +3119,20 @@ export interface components {
             attributes?: ("workflowExecutionId" | "accountId" | "href" | "definitionKey" | "status" | "customerInternalReference" | "userReference" | "createdAt" | "startedAt" | "acquiredAt" | "completedAt" | "decision" | "riskScore" | "faceMatch" | "faceMatchScore" | "documentAuthenticationResult" | "livenessResult" | "deviceCheckResult" | "documentType" | "documentCountry" | "documentClassified" | "frontUploadedAt" | "backUploadedAt" | "faceUploadedAt")[];
             /** @description `nextCursor` or `prevCursor` of an answer to the same search. */
             cursor?: string;
-            /** @default 10 */
-            limit: number;
+            /** @description Results per page (default 10) */
+            limit?: number;
             /** @description Default: createdAt DESC. Executions without a value come last. */
             orderByAttribute?: {
                 /** @enum {string} */
                 attribute: "riskScore" | "faceMatchScore" | "createdAt" | "startedAt" | "acquiredAt" | "completedAt";
                 /**
-                 * @default DESC
+                 * @description Default DESC
                  * @enum {string}
                  */
-                order: "ASC" | "DESC";
+                order?: "ASC" | "DESC";
             };
-            /**
-             * @description Conditions, all of which must hold (AND).
-             * @default []
-             */
-            searchByAttributes: components["schemas"]["IdProofingSearchCondition"][];
+            /** @description Conditions, all of which must hold (AND). None: every execution. */
+            searchByAttributes?: components["schemas"]["IdProofingSearchCondition"][];
         };
         IdProofingSearchResponse: {
             /** @description Results on this page. */

@@ -29,7 +29,12 @@ import {
 } from './attributes.js';
 import { CursorCodec, type CursorPosition } from './cursor.js';
 import { dialectOf } from './migrations.js';
-import type { IdProofingResult, IdProofingSearchRequest, IdProofingSearchResponse } from './schemas.js';
+import {
+  type IdProofingResult,
+  type IdProofingSearchRequest,
+  type IdProofingSearchResponse,
+  SEARCH_LIMIT_DEFAULT,
+} from './schemas.js';
 
 type SearchContext = Pick<ServerContext, 'db' | 'config' | 'clock'>;
 type Value = string | number | boolean;
@@ -234,7 +239,7 @@ function resolveOrder(request: IdProofingSearchRequest): Order {
 
 /** Validated conditions: known operator for the attribute, the right number and kind of values. */
 function resolveConditions(request: IdProofingSearchRequest) {
-  return request.searchByAttributes.map((condition, index) => {
+  return (request.searchByAttributes ?? []).map((condition, index) => {
     const attribute: SearchAttribute = SEARCH_ATTRIBUTES[condition.attribute];
     if (!operatorsFor(attribute.kind).includes(condition.operator)) {
       throw badRequest(
@@ -263,6 +268,7 @@ export async function searchIdProofing(
 ): Promise<IdProofingSearchResponse> {
   const conditions = resolveConditions(request);
   const order = resolveOrder(request);
+  const limit = request.limit ?? SEARCH_LIMIT_DEFAULT;
   const fingerprint = CursorCodec.fingerprint({ conditions, order: [order.name, order.descending] });
   const secret = await ctx.db
     .selectFrom('clients')
@@ -286,13 +292,13 @@ export async function searchIdProofing(
       backward,
       inCursorRegion ? position : undefined,
     )
-      .limit(request.limit + 1 - fetched.length)
+      .limit(limit + 1 - fetched.length)
       .execute()) as SearchRow[];
     fetched.push(...rows);
-    if (fetched.length > request.limit) break;
+    if (fetched.length > limit) break;
   }
-  const more = fetched.length > request.limit;
-  const rows = fetched.slice(0, request.limit);
+  const more = fetched.length > limit;
+  const rows = fetched.slice(0, limit);
   if (backward) rows.reverse();
 
   const cursorAt = (row: SearchRow, direction: 'next' | 'prev') =>
@@ -310,7 +316,7 @@ export async function searchIdProofing(
   const results = rows.map((row) => project(toResult(row, uploads.get(row.id), urls), request.attributes));
   return {
     timestamp: ctx.clock.now().toISOString(),
-    limit: request.limit,
+    limit,
     count: results.length,
     nextCursor,
     prevCursor,
@@ -365,7 +371,7 @@ export async function explainIdProofingSearch(
     false,
     undefined,
   )
-    .limit(request.limit + 1)
+    .limit((request.limit ?? SEARCH_LIMIT_DEFAULT) + 1)
     .compile();
   const postgres = dialectOf(ctx.db) === 'postgres';
   const prefix = postgres ? 'EXPLAIN ' : 'EXPLAIN QUERY PLAN ';

@@ -1,4 +1,7 @@
-/** Request and response of `POST /api/web/v1/idproofing` (zod; also the OpenAPI schemas). */
+/**
+ * Request and response of `POST /api/web/v1/idproofing` (zod; also the OpenAPI schemas). Request fields have no zod
+ * defaults (they would make them required in the document's request types); the search applies them.
+ */
 import { z } from 'zod';
 import { DecisionType, DocumentType, Timestamp, WorkflowDefinitionKey } from '../../shared/api/common.js';
 import { RetrievalStatus } from '../../shared/api/retrieval.js';
@@ -70,16 +73,22 @@ export const IdProofingSearchRequest = z
     searchByAttributes: z
       .array(SearchCondition)
       .max(20)
-      .default([])
-      .meta({ description: 'Conditions, all of which must hold (AND).' }),
+      .optional()
+      .meta({ description: 'Conditions, all of which must hold (AND). None: every execution.' }),
     orderByAttribute: z
       .strictObject({
         attribute: z.enum(ORDERABLE_ATTRIBUTES),
-        order: z.enum(['ASC', 'DESC']).default('DESC'),
+        order: z.enum(['ASC', 'DESC']).optional().meta({ description: 'Default DESC' }),
       })
       .optional()
       .meta({ description: 'Default: createdAt DESC. Executions without a value come last.' }),
-    limit: z.number().int().min(1).max(SEARCH_LIMIT_MAX).default(SEARCH_LIMIT_DEFAULT),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(SEARCH_LIMIT_MAX)
+      .optional()
+      .meta({ description: `Results per page (default ${SEARCH_LIMIT_DEFAULT})` }),
     cursor: z
       .string()
       .max(2048)
