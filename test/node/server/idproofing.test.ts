@@ -241,6 +241,27 @@ for (const target of testDatabases()) {
       );
     });
 
+    test('the search columns follow the rows: PII deletion shows as WIPED_OUT and drops the score', async () => {
+      const row = rows.find((r) => r.status === 'PROCESSED' && r.faceMatchScore !== null);
+      assert.ok(row);
+      const byId = {
+        searchByAttributes: [{ attribute: 'workflowExecutionId', operator: 'EQUALS', values: [row.id] }],
+      };
+      assert.equal((await search(byId)).body.results[0].faceMatchScore, row.faceMatchScore);
+      const deleted = await app.request(`/api/v1/accounts/${row.accountId}/workflow-executions/${row.id}`, {
+        method: 'DELETE',
+        headers: client.auth,
+      });
+      assert.equal(deleted.status, 204);
+      const after = (await search(byId)).body.results[0];
+      assert.equal(after.status, 'WIPED_OUT');
+      assert.equal(after.faceMatchScore, null);
+      assert.equal(after.customerInternalReference, null);
+      assert.equal(after.decision, row.decision, 'the decision stays');
+      // Keep the oracle in step for the tests that follow.
+      Object.assign(row, { status: 'WIPED_OUT', faceMatchScore: null, customerInternalReference: null });
+    });
+
     test('bad input answers 400 with the error body, never 500', async () => {
       const first = await search({ limit: 2 });
       const cursor = String(first.body.nextCursor);
