@@ -228,6 +228,36 @@ const STEPS: Array<[string, (state: FlowState) => Promise<void>]> = [
       assert.deepEqual(byReference.data?.results, [
         { workflowExecutionId: ids.workflowExecutionId, status: 'PROCESSED' },
       ]);
+      // Each operator, next to the reference that singles the execution out, finds it.
+      type Condition = components['schemas']['IdProofingSearchCondition'];
+      const each: Condition[] = [
+        { attribute: 'workflowExecutionId', operator: 'EQUALS', values: [ids.workflowExecutionId] },
+        { attribute: 'status', operator: 'NOT_EQUALS', values: ['INITIATED'] },
+        { attribute: 'status', operator: 'IN', values: ['PROCESSED', 'ACQUIRED'] },
+        { attribute: 'status', operator: 'NOT_IN', values: ['INITIATED', 'WIPED_OUT'] },
+        { attribute: 'completedAt', operator: 'GREATER_THAN', values: ['2020-01-01'] },
+        { attribute: 'createdAt', operator: 'GREATER_THAN_OR_EQUAL', values: ['2020-01-01T00:00:00Z'] },
+        { attribute: 'createdAt', operator: 'LESS_THAN', values: ['2100-01-01'] },
+        { attribute: 'completedAt', operator: 'LESS_THAN_OR_EQUAL', values: ['2100-01-01'] },
+        { attribute: 'createdAt', operator: 'BETWEEN', values: ['2020-01-01', '2100-01-01'] },
+        { attribute: 'accountId', operator: 'STARTS_WITH', values: [ids.accountId.slice(0, 8)] },
+      ];
+      for (const condition of each) {
+        const { data, error } = await state.api.POST('/api/web/v1/idproofing', {
+          body: {
+            searchByAttributes: [
+              { attribute: 'customerInternalReference', operator: 'EQUALS', values: [state.reference] },
+              condition,
+            ],
+            attributes: ['status'],
+          },
+        });
+        assert.deepEqual(
+          data?.results.map((r) => r.workflowExecutionId),
+          [ids.workflowExecutionId],
+          `${condition.operator}: ${JSON.stringify(error)}`,
+        );
+      }
       const bad = await state.api.POST('/api/web/v1/idproofing', {
         body: { limit: 5, cursor: 'not-a-cursor' },
       });

@@ -44,6 +44,7 @@ export function idProofingRoutes(ctx: ServerContext) {
       const client = await authenticateClient(ctx, c.req.header('authorization'));
       return c.json(await searchIdProofing(ctx, client, c.req.valid('json')), 200);
     },
+    // The hook only throws; its declared type wants the route's response type as a return.
     badRequestHook as never,
   );
   return router;

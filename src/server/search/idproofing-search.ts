@@ -278,6 +278,9 @@ export async function searchIdProofing(
   if (!secret) throw new ApiError(401, 'INVALID_TOKEN', 'Unknown client');
   const codec = new CursorCodec(secret.secret_hash);
   const position = request.cursor ? codec.decode(request.cursor, fingerprint) : undefined;
+  // Signed by us, so only a bug could get here; still a 400, never a wrong page.
+  if (position && position.value === null && !order.nullable)
+    throw new ApiError(400, 'BAD_REQUEST', 'Invalid cursor for this search');
   const backward = position?.direction === 'prev';
 
   const fetched: SearchRow[] = [];
