@@ -41,6 +41,12 @@ const SECTIONS: Section[] = [
   { id: 'embed', title: 'Hosted page load', module: './embed.ts', fn: 'benchEmbed' },
   { id: 'server', title: 'Server throughput (loopback)', module: './server.ts', fn: 'benchServer' },
   {
+    id: 'idproofing',
+    title: 'ID-proofing search: 10,000 executions, through the route in-process (issue #15)',
+    module: './idproofing.ts',
+    fn: 'benchIdProofing',
+  },
+  {
     id: 'hardening',
     title: 'Abuse probes: token endpoint flood, wrong-secret timing, decompression bombs (issue #18)',
     module: './hardening.ts',

@@ -25,6 +25,7 @@ import {
 import { widgetCors } from './http/cors.js';
 import { errorResponse } from './http/errors.js';
 import { HttpMetrics } from './http/metrics.js';
+import { registerPlainRoutes } from './http/openapi-plain-routes.js';
 import { newRouter } from './http/router.js';
 import { createLogger } from './logger.js';
 import { type HostResolver, JobQueue, WebhookOutbox } from './queue/index.js';
@@ -33,6 +34,7 @@ import { adminRoutes } from './routes/admin.js';
 import { type DemoClientCredentials, demoRoutes, seedDemoClient } from './routes/demo.js';
 import { handoffRoutes } from './routes/handoff.js';
 import { hostedRoutes } from './routes/hosted.js';
+import { idProofingRoutes } from './routes/idproofing.js';
 import { livenessRoutes } from './routes/liveness.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { opsRoutes, packageVersion } from './routes/ops.js';
@@ -187,8 +189,10 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
     description: 'OAuth access token (server-to-server) or workflow token (widget), depending on the route',
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'basicAuth', { type: 'http', scheme: 'basic' });
+  registerPlainRoutes(app.openAPIRegistry);
   app.route('/', oauthRoutes(ctx));
   app.route('/', accountRoutes(ctx));
+  app.route('/', idProofingRoutes(ctx));
   app.route('/', sessionRoutes(ctx));
   app.route('/', livenessRoutes(ctx, options.liveness));
   app.route('/', handoffRoutes(ctx));

@@ -12,6 +12,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { queueMigrations } from '../queue/index.js';
+import { searchMigrations } from '../search/migrations.js';
 import { coreMigrations } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -38,7 +39,7 @@ export function openDatabase(opts: { dataDir: string; databaseUrl?: string }): K
 
 class InCodeMigrations implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { ...coreMigrations, ...queueMigrations };
+    return { ...coreMigrations, ...queueMigrations, ...searchMigrations };
   }
 }
 
@@ -50,7 +51,9 @@ export class MigrationError extends Error {
 /** Runs core and queue migrations to the latest version; returns the names applied now. */
 // biome-ignore lint/suspicious/noExplicitAny: the Migrator is schema-agnostic
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new InCodeMigrations() });
+  // Dated names (`2026120602_…`) sort between older numbered ones; a database that already ran a later name must
+  // still take them.
+  const migrator = new Migrator({ db, provider: new InCodeMigrations(), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw new MigrationError('database migration failed', { cause: error });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

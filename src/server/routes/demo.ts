@@ -65,7 +65,7 @@ export function demoRoutes(ctx: ServerContext) {
   router.openapi(demoVerificationRoute, async (c) => {
     const client = await findClient(ctx.db, DEMO_CLIENT_ID);
     if (!client)
-      return c.json({ error: { code: 'SERVICE_UNAVAILABLE', message: 'Demo client missing' } }, 503);
+      return c.json({ error: { code: 'SERVICE_UNAVAILABLE' as const, message: 'Demo client missing' } }, 503);
     const demoPage = `${ctx.config.publicUrl}/demo/`;
     // An empty body (the original demo call) or `none` means 10011, whose liveness is passive by default.
     const liveness = c.req.header('content-type') ? c.req.valid('json').liveness : undefined;
