@@ -50,7 +50,13 @@ export class MigrationError extends Error {
 /** Runs core and queue migrations to the latest version; returns the names applied now. */
 // biome-ignore lint/suspicious/noExplicitAny: the Migrator is schema-agnostic
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new InCodeMigrations() });
+  const migrator = new Migrator({
+    db,
+    provider: new InCodeMigrations(),
+    // Date-prefixed names (`2026120601_…`) sort between the older `200_`/`300_` ones; databases that already ran
+    // the later ones must still take them.
+    allowUnorderedMigrations: true,
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw new MigrationError('database migration failed', { cause: error });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

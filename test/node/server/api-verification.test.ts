@@ -130,11 +130,11 @@ for (const target of testDatabases()) {
       });
       const id = created.workflowExecution.credentials.find((c) => c.category === 'ID');
       const face = created.workflowExecution.credentials.find((c) => c.category === 'SELFIE');
-      await upload(created, id?.api.parts.front, capture.front);
-      if (capture.back) await upload(created, id?.api.parts.back, capture.back);
-      await upload(created, face?.api.parts.face, capture.face);
+      await upload(created, id?.api?.parts.front, capture.front);
+      if (capture.back) await upload(created, id?.api?.parts.back, capture.back);
+      await upload(created, face?.api?.parts.face, capture.face);
       await livenessBurst(created);
-      const executionPath = pathOf(id?.api.workflowExecution ?? '');
+      const executionPath = pathOf(id?.api?.workflowExecution ?? '');
       await call(created, 'PUT', executionPath);
       await app.idv.runDueWork();
       const response = await app.request(executionPath, { headers: client.auth });
@@ -208,7 +208,7 @@ for (const target of testDatabases()) {
       );
       assert.equal(data.mrz.valid, true);
 
-      const executionPath = pathOf(created.workflowExecution.credentials[0]?.api.workflowExecution ?? '');
+      const executionPath = pathOf(created.workflowExecution.credentials[0]?.api?.workflowExecution ?? '');
       const wiped = await app.request(executionPath, { method: 'DELETE', headers: client.auth });
       assert.ok(wiped.status < 300, await wiped.text());
       const after = ExecutionDetails.parse(
