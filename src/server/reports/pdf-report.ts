@@ -154,16 +154,16 @@ export async function renderExecutionReport(
 
   const extracted = details.capabilities.extraction?.find((result) => result.data)?.data;
   writer.text('Extracted data', { size: 14, bold: true });
-  if (extracted) {
-    for (const field of EXTRACTED_FIELDS) {
-      const value = extracted[field];
-      if (typeof value === 'string' || typeof value === 'number') writer.text(`${field}: ${value}`);
-    }
-    const address = extracted.address as Record<string, string> | undefined;
-    if (address) writer.text(`address: ${Object.values(address).join(', ')}`);
-  } else {
-    writer.text(details.wipedOutAt ? 'Deleted with the PII' : 'None');
-  }
+  const lines = extracted
+    ? EXTRACTED_FIELDS.flatMap((field) => {
+        const value = extracted[field];
+        return typeof value === 'string' || typeof value === 'number' ? [`${field}: ${value}`] : [];
+      })
+    : [];
+  const address = extracted?.address as Record<string, string> | undefined;
+  if (address) lines.push(`address: ${Object.values(address).join(', ')}`);
+  for (const line of lines) writer.text(line);
+  if (lines.length === 0) writer.text(details.wipedOutAt ? 'Deleted with the PII' : 'Nothing could be read');
   writer.gap();
 
   if (images.length > 0) writer.text('Images', { size: 14, bold: true });
