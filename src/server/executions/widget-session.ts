@@ -363,7 +363,6 @@ export async function finalizeExecution(
   const credentials = await loadCredentials(ctx, row.id);
   const acquiredAt = ctx.clock.now().toISOString();
   const answer: FinalizeResponse = {
-    timestamp: acquiredAt,
     account: { id: row.account_id },
     workflowExecution: { id: row.id, status: 'ACQUIRED', acquiredAt },
   };

@@ -127,7 +127,8 @@ export function credentialRoutes(ctx: ServerContext) {
     } catch (error) {
       throw new ApiError(400, 'BAD_REQUEST', 'Malformed multipart body', undefined, { cause: error });
     }
-    return withIdempotency(ctx, c, execution.id, body, async () => {
+    // The multipart envelope differs between retries; the files do not.
+    return withIdempotency(ctx, c, execution.id, Buffer.concat(files), async () => {
       const parts = await storePages(ctx, execution, credential, files);
       const envelope = credentialEnvelope(ctx, execution, credential, apiTokenOf(c, grant), {
         parts: parts.map(({ id, classifier, validity }) => ({ id, classifier, validity })),

@@ -120,7 +120,10 @@ const uploadDoc = (method: 'post' | 'put') =>
     },
     responses: {
       201: jsonResponse(PartUploadResponse, 'Created (widget token)'),
-      200: jsonResponse(CredentialEnvelope, 'Stored (api.token: always 200) or replaced; `part` as in 201'),
+      200: jsonResponse(
+        z.union([CredentialEnvelope, PartUploadResponse]),
+        'api.token: stored (always 200), with the credentials envelope; widget token: replaced',
+      ),
       ...errorResponses(401, 403, 404, 409, 413, 415, 422),
     },
   });

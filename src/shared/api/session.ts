@@ -129,9 +129,6 @@ export type PartUploadResponse = z.infer<typeof PartUploadResponse>;
 
 export const FinalizeResponse = z
   .object({
-    timestamp: Timestamp.optional().meta({
-      description: 'When finalize was accepted (absent on old replays)',
-    }),
     account: z.object({ id: z.string() }),
     workflowExecution: z.object({ id: z.string(), status: ExecutionStatus, acquiredAt: Timestamp }),
   })

@@ -433,6 +433,68 @@ for (const target of testDatabases()) {
       assert.equal((await list('?size=100&page=2')).status, 200);
     });
 
+    it('answers client mistakes on the credentials API with their status and our error body, never 500', async () => {
+      const created = await createAccount(app, client, accountBody({ userConsent }));
+      const { id } = credentialsOf(created);
+      const base = pathOf(id.api.workflowExecution);
+      const cases: Array<[string, string, RequestInit, number, string]> = [
+        [
+          'malformed JSON',
+          `${base}/credentials/${id.id}/data`,
+          { method: 'PUT', body: '{"firstName":' },
+          400,
+          'BAD_REQUEST',
+        ],
+        [
+          'unknown credential',
+          `${base}/credentials/nope/data`,
+          { method: 'PUT', body: '{}' },
+          404,
+          'NOT_FOUND',
+        ],
+        [
+          'unknown classifier',
+          `${base}/credentials/${id.id}/parts/SIDE`,
+          { method: 'POST', body: '{}' },
+          422,
+          'INVALID_CLASSIFIER',
+        ],
+        [
+          'pages not multipart',
+          `${base}/credentials/${id.id}/parts`,
+          { method: 'POST', body: 'x' },
+          422,
+          'MISSING_FILE',
+        ],
+        [
+          'other execution',
+          `/api/v1/accounts/${created.account.id}/workflow-executions/other/credentials/${id.id}/data`,
+          { method: 'PUT', body: '{}' },
+          403,
+          'FORBIDDEN',
+        ],
+      ];
+      for (const [name, path, init, status, code] of cases) {
+        const response = await app.request(path, {
+          ...init,
+          headers: {
+            ...bearer(id.api.token),
+            'content-type': init.body === 'x' ? 'text/plain' : 'application/json',
+          },
+        });
+        assert.equal(response.status, status, name);
+        assert.equal(((await response.json()) as ErrorBody).error.code, code, name);
+      }
+      const noToken = await app.request(`${base}/credentials/${id.id}/data`, { method: 'PUT', body: '{}' });
+      assert.equal(noToken.status, 401);
+      const badToken = await app.request(`${base}/credentials/${id.id}/data`, {
+        method: 'PUT',
+        headers: { ...bearer('idv_wt_unknown'), 'content-type': 'application/json' },
+        body: '{}',
+      });
+      assert.equal(((await badToken.json()) as ErrorBody).error.code, 'INVALID_TOKEN');
+    });
+
     it('deletes the PII of an account and revokes every token of its executions', async () => {
       const created = await createAccount(app, client, accountBody({ userConsent }));
       const { id } = credentialsOf(created);
