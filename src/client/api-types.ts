@@ -521,6 +521,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{accountId}/credentials/{credentialId}/parts/{classifier}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The stored image of one part (the Retrieval document’s path) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    accountId: string;
+                    classifier: "FRONT" | "BACK" | "FACE";
+                    credentialId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Image bytes (metadata stripped) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                        "image/jpeg": string;
+                        "image/png": string;
+                    };
+                };
+                /** @description Missing, unknown or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Not found (or not yours) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Validation failed */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/{accountId}/workflow-executions": {
         parameters: {
             query?: never;
@@ -605,7 +674,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Workflow execution details: status, decision, capabilities, parts */
+        /** Workflow execution details: decision, capabilities, parts, steps, rules, feedback, consent, capture */
         get: {
             parameters: {
                 query?: never;
@@ -708,7 +777,7 @@ export interface paths {
             };
         };
         post?: never;
-        /** Delete the PII of one execution (images, references, capture metadata); the decision is kept */
+        /** Delete the PII of one execution (images, data, references, tokens); the decision is kept */
         delete: {
             parameters: {
                 query?: never;
@@ -753,6 +822,371 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}/credentials/{credentialId}/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the credential data the customer knows (prefill), replacing earlier data
+         * @description Stored as PII (deleted with the execution) and compared with the document by the dataChecks capability (label MISMATCH_PREFILLED_DATA when they disagree).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    accountId: string;
+                    credentialId: string;
+                    workflowExecutionId: string;
+                };
+                cookie?: never;
+            };
+            /** @description JSON body */
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CredentialData"];
+                };
+            };
+            responses: {
+                /** @description Stored; `data` is what is stored now */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CredentialEnvelope"];
+                    };
+                };
+                /** @description Malformed request or unknown field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Missing, unknown or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Not allowed for this client or token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Not found (or not yours) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Conflicts with the execution state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Validation failed */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+            };
+        };
+        /**
+         * Add credential data (prefill), merged over earlier data
+         * @description Stored as PII (deleted with the execution) and compared with the document by the dataChecks capability (label MISMATCH_PREFILLED_DATA when they disagree).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    accountId: string;
+                    credentialId: string;
+                    workflowExecutionId: string;
+                };
+                cookie?: never;
+            };
+            /** @description JSON body */
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CredentialData"];
+                };
+            };
+            responses: {
+                /** @description Stored; `data` is what is stored now */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CredentialEnvelope"];
+                    };
+                };
+                /** @description Malformed request or unknown field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Missing, unknown or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Not allowed for this client or token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Not found (or not yours) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Conflicts with the execution state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Validation failed */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}/credentials/{credentialId}/parts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload a document without a classifier: page 1 becomes FRONT, page 2 BACK (replaces those parts) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    accountId: string;
+                    credentialId: string;
+                    workflowExecutionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "multipart/form-data": {
+                        /** @description One or two images (JPEG / PNG), or one PDF of one or two pages, in page order */
+                        file: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Stored; `parts` lists the pages */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CredentialEnvelope"];
+                    };
+                };
+                /** @description Malformed request or unknown field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Missing, unknown or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Not allowed for this client or token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Not found (or not yours) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Conflicts with the execution state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Validation failed */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+            };
+        };
+        /** Delete all pages (every part) of a credential */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    accountId: string;
+                    credentialId: string;
+                    workflowExecutionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing, unknown or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Not allowed for this client or token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Not found (or not yours) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Conflicts with the execution state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}/credentials/{credentialId}/parts/{classifier}": {
         parameters: {
             query?: never;
@@ -760,7 +1194,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The stored image of one part */
+        /** Alias of the part image path, with the execution in it (kept for clients of the earlier path) */
         get: {
             parameters: {
                 query?: never;
@@ -843,16 +1277,16 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Replaced */
+                /** @description api.token: stored (always 200), with the credentials envelope; widget token: replaced */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["PartUploadResponse"];
+                        "application/json": components["schemas"]["CredentialEnvelope"] | components["schemas"]["PartUploadResponse"];
                     };
                 };
-                /** @description Created */
+                /** @description Created (widget token) */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -954,16 +1388,16 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Replaced */
+                /** @description api.token: stored (always 200), with the credentials envelope; widget token: replaced */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["PartUploadResponse"];
+                        "application/json": components["schemas"]["CredentialEnvelope"] | components["schemas"]["PartUploadResponse"];
                     };
                 };
-                /** @description Created */
+                /** @description Created (widget token) */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -1105,6 +1539,209 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Fraud feedback on the decision (FRAUD needs a reason); replaces earlier feedback */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    accountId: string;
+                    workflowExecutionId: string;
+                };
+                cookie?: never;
+            };
+            /** @description JSON body */
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FeedbackRequest"];
+                };
+            };
+            responses: {
+                /** @description Stored */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Feedback"];
+                    };
+                };
+                /** @description Malformed request or unknown field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Missing, unknown or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Not found (or not yours) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Conflicts with the execution state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Validation failed */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A short-lived signed link (10 min) to the PDF report of the execution */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    accountId: string;
+                    workflowExecutionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Presigned URL */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReportLink"];
+                    };
+                };
+                /** @description Missing, unknown or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Not found (or not yours) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The capability results behind the decision; `fired` marks those that lowered it */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    accountId: string;
+                    workflowExecutionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Rules */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExecutionRules"];
+                    };
+                };
+                /** @description Missing, unknown or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Not found (or not yours) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}/status": {
         parameters: {
             query?: never;
@@ -1112,7 +1749,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Workflow execution status */
+        /** Workflow execution status: the callback body of the current state */
         get: {
             parameters: {
                 query?: never;
@@ -1151,6 +1788,129 @@ export interface paths {
                     content: {
                         "application/json": components["schemas"]["ApiError"];
                     };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What happened when: creation, consent, uploads, liveness, finalize, decision, deletion */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    accountId: string;
+                    workflowExecutionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Steps, oldest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExecutionSteps"];
+                    };
+                };
+                /** @description Missing, unknown or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Not found (or not yours) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{workflowExecutionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The PDF report, through the signed link only (no Authorization header) */
+        get: {
+            parameters: {
+                query?: {
+                    expires?: string;
+                    signature?: string;
+                };
+                header?: never;
+                path: {
+                    workflowExecutionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description PDF */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                    };
+                };
+                /** @description Not allowed for this client or token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Not found (or not yours) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description The link expired (REPORT_LINK_EXPIRED) */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
             };
         };
@@ -1773,6 +2533,72 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflow-executions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The last processed executions across all the client’s accounts, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    size?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One page */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProcessedExecutionList"];
+                    };
+                };
+                /** @description Malformed request or unknown field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Missing, unknown or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+                /** @description Validation failed */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2775,7 +3601,7 @@ export interface components {
         ApiError: {
             error: {
                 /** @enum {string} */
-                code: "BAD_REQUEST" | "VALIDATION_FAILED" | "UNKNOWN_FIELD" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "UNAUTHORIZED" | "INVALID_CLIENT" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SESSION_EXPIRED" | "FORBIDDEN" | "ORIGIN_NOT_ALLOWED" | "UNSUPPORTED_GRANT_TYPE" | "INSECURE_URL" | "CALLBACK_URL_FORBIDDEN" | "RATE_LIMITED" | "UNSUPPORTED_MEDIA_TYPE" | "IMAGE_TOO_LARGE" | "IMAGE_DIMENSIONS_TOO_LARGE" | "IMAGE_TOO_SMALL" | "CORRUPT_IMAGE" | "DECOMPRESSION_BOMB" | "MISSING_FILE" | "INVALID_CLASSIFIER" | "PDF_ACTIVE_CONTENT" | "PDF_NOT_IMAGE_ONLY" | "EXECUTION_NOT_ACTIVE" | "MISSING_PARTS" | "CONSENT_REQUIRED" | "DOCUMENT_TYPE_NOT_ALLOWED" | "IDEMPOTENCY_KEY_MISMATCH" | "LIVENESS_NOT_REQUIRED" | "LIVENESS_ATTEMPTS_EXHAUSTED" | "CHALLENGE_EXPIRED" | "CHALLENGE_ALREADY_USED" | "NONCE_MISMATCH" | "FRAME_REJECTED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+                code: "BAD_REQUEST" | "VALIDATION_FAILED" | "UNKNOWN_FIELD" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "UNAUTHORIZED" | "INVALID_CLIENT" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SESSION_EXPIRED" | "FORBIDDEN" | "ORIGIN_NOT_ALLOWED" | "UNSUPPORTED_GRANT_TYPE" | "INSECURE_URL" | "CALLBACK_URL_FORBIDDEN" | "RATE_LIMITED" | "UNSUPPORTED_MEDIA_TYPE" | "IMAGE_TOO_LARGE" | "IMAGE_DIMENSIONS_TOO_LARGE" | "IMAGE_TOO_SMALL" | "CORRUPT_IMAGE" | "DECOMPRESSION_BOMB" | "MISSING_FILE" | "INVALID_CLASSIFIER" | "PDF_ACTIVE_CONTENT" | "PDF_NOT_IMAGE_ONLY" | "EXECUTION_NOT_ACTIVE" | "MISSING_PARTS" | "CONSENT_REQUIRED" | "DOCUMENT_TYPE_NOT_ALLOWED" | "IDEMPOTENCY_KEY_MISMATCH" | "REPORT_LINK_INVALID" | "REPORT_LINK_EXPIRED" | "LIVENESS_NOT_REQUIRED" | "LIVENESS_ATTEMPTS_EXHAUSTED" | "CHALLENGE_EXPIRED" | "CHALLENGE_ALREADY_USED" | "NONCE_MISMATCH" | "FRAME_REJECTED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
                 issues?: unknown[];
                 message: string;
             };
@@ -2797,6 +3623,26 @@ export interface components {
             };
             id: string;
         };
+        CaptureClient: {
+            locale?: string;
+            parts: {
+                attempts?: number;
+                /** @enum {string} */
+                captureMode: "AUTO_CAPTURE" | "MANUAL_CAPTURE" | "FILE_UPLOAD";
+                /** @enum {string} */
+                classifier: "FRONT" | "BACK" | "FACE";
+                credentialId?: string;
+                height?: number;
+                qualityReasons?: string[];
+                width?: number;
+            }[];
+            /** Format: date-time */
+            receivedAt?: string;
+            timings?: {
+                [key: string]: number;
+            };
+            userAgent?: string;
+        } | null;
         CaptureMetadataRequest: {
             locale?: string;
             parts?: {
@@ -2850,6 +3696,23 @@ export interface components {
              * @example 30m
              */
             tokenLifetime?: string | number;
+            /** @description The consent the customer collected (API channel). Without it, an API-channel finalize answers 409 CONSENT_REQUIRED; the widget asks the user itself. */
+            userConsent?: {
+                consent: {
+                    /**
+                     * @description `na`: no consent needed where the user is
+                     * @enum {string}
+                     */
+                    obtained: "yes" | "no" | "na";
+                    /** Format: date-time */
+                    obtainedAt: string;
+                };
+                userIp?: string;
+                userLocation?: {
+                    country: string;
+                    state?: string;
+                };
+            };
             userReference?: string;
             web?: {
                 /** Format: uri */
@@ -2859,6 +3722,7 @@ export interface components {
                 successUrl?: string;
             };
             workflowDefinition: {
+                /** @description ID, SELFIE and FACEMAP are added when left out. */
                 credentials?: components["schemas"]["CredentialRequest"][];
                 key: 10011 | 10013;
             };
@@ -2883,7 +3747,8 @@ export interface components {
             workflowExecution: {
                 credentials: {
                     allowedChannels: ("WEB" | "API" | "SDK")[];
-                    api: {
+                    /** @description API channel: a token for this credential only (its parts and data, and finalize). Absent for FACEMAP. */
+                    api?: {
                         parts: {
                             /** Format: uri */
                             back?: string;
@@ -2900,6 +3765,91 @@ export interface components {
                     category: "ID" | "SELFIE" | "FACEMAP";
                     id: string;
                 }[];
+                id: string;
+            };
+        };
+        CredentialData: {
+            address?: {
+                city?: string;
+                country?: string;
+                line1?: string;
+                line2?: string;
+                postalCode?: string;
+                subdivision?: string;
+            };
+            /** Format: date */
+            dateOfBirth?: string;
+            /** Format: email */
+            email?: string;
+            firstName?: string;
+            id?: {
+                /** Format: date */
+                expiryDate?: string;
+                idNumber?: string;
+                issuingCountry?: string;
+                /** Format: date */
+                issuingDate?: string;
+                personalNumber?: string;
+                /** @enum {string} */
+                type?: "ID_CARD" | "DRIVING_LICENSE" | "PASSPORT" | "VISA";
+            };
+            lastName?: string;
+            middleName?: string;
+            nationality?: string;
+            phoneNumber?: string;
+            /** @enum {string} */
+            sex?: "M" | "F" | "X";
+        };
+        CredentialEnvelope: {
+            account: {
+                id: string;
+            };
+            /** @description Present when the call was made with the credential’s api.token */
+            api?: {
+                parts: {
+                    /** Format: uri */
+                    back?: string;
+                    /** Format: uri */
+                    face?: string;
+                    /** Format: uri */
+                    front?: string;
+                };
+                token: string;
+                /** Format: uri */
+                workflowExecution: string;
+            };
+            credential: {
+                /** @enum {string} */
+                category: "ID" | "SELFIE" | "FACEMAP";
+                id: string;
+            };
+            data?: components["schemas"]["CredentialData"];
+            part?: {
+                bytes: number;
+                /** @enum {string} */
+                classifier: "FRONT" | "BACK" | "FACE";
+                credentialId: string;
+                height: number;
+                id: string;
+                mime: string;
+                sha256: string;
+                /** Format: date-time */
+                uploadedAt: string;
+                /** @enum {string} */
+                validity: "VALID";
+                width: number;
+            };
+            /** @description The pages of a document uploaded without a classifier, in page order. */
+            parts?: {
+                /** @enum {string} */
+                classifier: "FRONT" | "BACK" | "FACE";
+                id: string;
+                /** @enum {string} */
+                validity: "VALID";
+            }[];
+            /** Format: date-time */
+            timestamp: string;
+            workflowExecution: {
                 id: string;
             };
         };
@@ -2932,6 +3882,17 @@ export interface components {
             classifier: "FRONT" | "BACK" | "FACE";
             credentialId: string;
             sha256: string;
+        };
+        DecisionRule: {
+            capability: string;
+            credentialId?: string;
+            /** @enum {string} */
+            decision: "PASSED" | "REJECTED" | "WARNING" | "NOT_EXECUTED";
+            /** @description true when this result lowered the overall decision */
+            fired: boolean;
+            id: string;
+            label: string;
+            required: boolean;
         };
         DemoVerification: {
             accountId: string;
@@ -2967,11 +3928,35 @@ export interface components {
             capabilities: {
                 [key: string]: components["schemas"]["CapabilityResult"][];
             };
-            captureClient: {
-                [key: string]: unknown;
-            } | null;
+            captureClient: components["schemas"]["CaptureClient"];
             /** Format: date-time */
             completedAt: string | null;
+            consent: {
+                /** @description Collected by the widget from the user */
+                endUser?: {
+                    /** Format: date-time */
+                    at: string;
+                    given: boolean;
+                    version?: string;
+                };
+                /** @description Collected by the customer (account creation) */
+                userConsent?: {
+                    consent: {
+                        /**
+                         * @description `na`: no consent needed where the user is
+                         * @enum {string}
+                         */
+                        obtained: "yes" | "no" | "na";
+                        /** Format: date-time */
+                        obtainedAt: string;
+                    };
+                    userIp?: string;
+                    userLocation?: {
+                        country: string;
+                        state?: string;
+                    };
+                };
+            } | null;
             /** Format: date-time */
             createdAt: string;
             credentials: {
@@ -2993,8 +3978,13 @@ export interface components {
                 /** @enum {string} */
                 type: "ID_CARD" | "DRIVING_LICENSE" | "PASSPORT" | "VISA";
             } | null;
+            feedback: components["schemas"]["Feedback"];
+            /** @description The capability results behind the decision */
+            rules: components["schemas"]["DecisionRule"][];
             /** Format: date-time */
             startedAt: string | null;
+            /** @description What happened when, oldest first */
+            steps: components["schemas"]["ExecutionStep"][];
             /** Format: date-time */
             wipedOutAt: string | null;
             workflow: {
@@ -3021,12 +4011,24 @@ export interface components {
                 status: components["schemas"]["RetrievalStatus"];
             }[];
         };
+        ExecutionRules: {
+            rules: components["schemas"]["DecisionRule"][];
+            workflowExecution: {
+                id: string;
+            };
+        };
         ExecutionStatus: {
             account: {
                 /** Format: uri */
                 href: string;
                 id: string;
             };
+            /**
+             * Format: date-time
+             * @description When the execution reached this status
+             */
+            callbackSentAt: string;
+            userReference?: string;
             workflowExecution: {
                 definitionKey: 10011 | 10013;
                 /** Format: uri */
@@ -3034,6 +4036,36 @@ export interface components {
                 id: string;
                 status: components["schemas"]["RetrievalStatus"];
             };
+        };
+        ExecutionStep: {
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            classifier?: "FRONT" | "BACK" | "FACE";
+            credentialId?: string;
+            detail?: string;
+            /** @enum {string} */
+            name: "CREATED" | "STARTED" | "CONSENT" | "DOCUMENT_SELECTED" | "PART_UPLOADED" | "LIVENESS" | "ACQUIRED" | "PROCESSED" | "EXPIRED" | "WIPED_OUT";
+        };
+        ExecutionSteps: {
+            steps: components["schemas"]["ExecutionStep"][];
+            workflowExecution: {
+                id: string;
+            };
+        };
+        Feedback: {
+            /** @enum {string} */
+            reason?: "FIRST_PARTY_FRAUD" | "THIRD_PARTY_FRAUD" | "FAKE_DOCUMENT" | "MANIPULATED_DOCUMENT" | "PRESENTATION_ATTACK" | "FALSE_POSITIVE" | "OTHER";
+            /** @enum {string} */
+            status: "FRAUD" | "NOT_FRAUD";
+            /** Format: date-time */
+            submittedAt: string;
+        } | null;
+        FeedbackRequest: {
+            /** @enum {string} */
+            reason?: "FIRST_PARTY_FRAUD" | "THIRD_PARTY_FRAUD" | "FAKE_DOCUMENT" | "MANIPULATED_DOCUMENT" | "PRESENTATION_ATTACK" | "FALSE_POSITIVE" | "OTHER";
+            /** @enum {string} */
+            status: "FRAUD" | "NOT_FRAUD";
         };
         FinalizeResponse: {
             account: {
@@ -3186,6 +4218,24 @@ export interface components {
         PartUploadResponse: {
             part: components["schemas"]["UploadedPart"];
         };
+        ProcessedExecutionList: {
+            page: number;
+            size: number;
+            totalCount: number;
+            workflowExecutions: {
+                account: {
+                    id: string;
+                };
+                /** Format: date-time */
+                completedAt: string | null;
+                /** @enum {string|null} */
+                decision: "PASSED" | "REJECTED" | "WARNING" | "NOT_EXECUTED" | null;
+                /** Format: uri */
+                href: string;
+                id: string;
+                status: components["schemas"]["RetrievalStatus"];
+            }[];
+        };
         Readiness: {
             checks: {
                 /** @enum {string} */
@@ -3195,6 +4245,12 @@ export interface components {
             };
             /** @enum {string} */
             status: "ok" | "unavailable";
+        };
+        ReportLink: {
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: uri */
+            presignedUrl: string;
         };
         /** @enum {string} */
         RetrievalStatus: "INITIATED" | "ACQUIRED" | "PROCESSED" | "SESSION_EXPIRED" | "TOKEN_EXPIRED" | "WIPED_OUT";

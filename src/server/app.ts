@@ -16,12 +16,8 @@ import { migrateToLatest, openDatabase } from './db/database.js';
 import type { IdvDatabase } from './db/schema.js';
 import { ApiError } from './errors.js';
 import type { LivenessOptions } from './liveness/liveness-options.js';
-import {
-  JOB_PROCESS_EXECUTION,
-  processExecution,
-  requeueStrandedExecutions,
-  sweepExpiredExecutions,
-} from './executions/lifecycle.js';
+import { requeueStrandedExecutions, sweepExpiredExecutions } from './executions/expiry.js';
+import { JOB_PROCESS_EXECUTION, processExecution } from './executions/processing-job.js';
 import { widgetCors } from './http/cors.js';
 import { errorResponse } from './http/errors.js';
 import { HttpMetrics } from './http/metrics.js';
@@ -31,6 +27,7 @@ import { createLogger } from './logger.js';
 import { type HostResolver, JobQueue, WebhookOutbox } from './queue/index.js';
 import { accountRoutes } from './routes/accounts.js';
 import { adminRoutes } from './routes/admin.js';
+import { credentialRoutes } from './routes/credentials.js';
 import { type DemoClientCredentials, demoRoutes, seedDemoClient } from './routes/demo.js';
 import { handoffRoutes } from './routes/handoff.js';
 import { hostedRoutes } from './routes/hosted.js';
@@ -83,7 +80,8 @@ export interface IdvApp {
 }
 
 function isUpload(method: string, path: string): boolean {
-  return (method === 'POST' || method === 'PUT') && /\/credentials\/[^/]+\/parts\/[^/]+$/.test(path);
+  // A single part, or a document's pages without a classifier.
+  return (method === 'POST' || method === 'PUT') && /\/credentials\/[^/]+\/parts(\/[^/]+)?$/.test(path);
 }
 
 function isLivenessFrame(method: string, path: string): boolean {
@@ -191,9 +189,10 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
   app.openAPIRegistry.registerComponent('securitySchemes', 'basicAuth', { type: 'http', scheme: 'basic' });
   registerPlainRoutes(app.openAPIRegistry);
   app.route('/', oauthRoutes(ctx));
-  app.route('/', accountRoutes(ctx));
+  app.route('/', accountRoutes(ctx, metrics));
   app.route('/', idProofingRoutes(ctx));
   app.route('/', sessionRoutes(ctx));
+  app.route('/', credentialRoutes(ctx));
   app.route('/', livenessRoutes(ctx, options.liveness));
   app.route('/', handoffRoutes(ctx));
   app.route('/', hostedRoutes(ctx));

@@ -170,15 +170,15 @@ describe('attacks from the probe (issue #18), against a real server', { timeout:
     const [id, selfie] = created.workflowExecution.credentials;
     const front = await makeJpeg(1000, 700, 101);
     for (const [url, bytes] of [
-      [id.api.parts.front, front],
-      [id.api.parts.back, await makeJpeg(1000, 700, 102)],
-      [selfie.api.parts.face, await makeJpeg(800, 800, 103)],
+      [id.api!.parts.front, front],
+      [id.api!.parts.back, await makeJpeg(1000, 700, 102)],
+      [selfie.api!.parts.face, await makeJpeg(800, 800, 103)],
     ] as const) {
       assert.equal((await upload(url as string, widget, bytes)).status, 201);
     }
     // The swap: a PUT of another FRONT, all but its last bytes sent, held open across finalize.
     const swap = await encodeForm(uploadForm(await makeJpeg(1000, 700, 999)));
-    const frontUrl = new URL(id.api.parts.front as string);
+    const frontUrl = new URL(id.api!.parts.front as string);
     const held = httpRequest({
       host: frontUrl.hostname,
       port: frontUrl.port,
@@ -199,14 +199,14 @@ describe('attacks from the probe (issue #18), against a real server', { timeout:
     held.write(swap.body.subarray(0, swap.body.length - 16));
     // The server has the headers and is reading the body (authorised while the execution was open).
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const finalize = await fetch(id.api.workflowExecution, { method: 'PUT', headers: widget });
+    const finalize = await fetch(id.api!.workflowExecution, { method: 'PUT', headers: widget });
     assert.equal(finalize.status, 200, 'finalize answers while the upload is held');
     held.end(swap.body.subarray(swap.body.length - 16));
     const late = await answer;
     assert.equal(late.status, 409, late.body);
     assert.equal((JSON.parse(late.body) as ErrorBody).error.code, 'EXECUTION_NOT_ACTIVE');
 
-    const details = await waitForProcessed(id.api.workflowExecution);
+    const details = await waitForProcessed(id.api!.workflowExecution);
     const used = details.decision?.parts?.find((part) => part.classifier === 'FRONT');
     const listed = details.credentials[0]?.parts.find((part) => part.classifier === 'FRONT');
     assert.equal(used?.sha256, listed?.sha256, 'the decision names the part retrieval lists');
@@ -246,7 +246,7 @@ describe('attacks from the probe (issue #18), against a real server', { timeout:
   it('3. PDF bypasses are refused, and a polyglot is stored as a PDF of its picture only', async () => {
     const created = await newExecution();
     const widget = await prepare(created);
-    const front = created.workflowExecution.credentials[0].api.parts.front as string;
+    const front = created.workflowExecution.credentials[0].api!.parts.front as string;
     const scripted = await scannedPdf({ extend: (doc) => withOpenAction(doc, { s: 'S', js: 'JS' }) });
     const attacks: Array<[string, Buffer, number, string]> = [
       ['/J#61vaScript', respell(scripted, '/JavaScript', '/J#61vaScript'), 415, 'PDF_ACTIVE_CONTENT'],
@@ -357,7 +357,7 @@ describe('attacks from the probe (issue #18), against a real server', { timeout:
   it('5. bombs, part floods and slow bodies are refused; /health stays up', async () => {
     const created = await newExecution();
     const widget = { authorization: `Bearer ${created.sdk.token}` };
-    const face = created.workflowExecution.credentials[1].api.parts.face as string;
+    const face = created.workflowExecution.credentials[1].api!.parts.face as string;
     const bomb = zeroFilledPng(5000, 5000, { bitDepth: 16, colorType: 6, channels: 4 });
     const bombAnswer = await upload(face, widget, bomb, 'bomb.png');
     assert.equal(bombAnswer.status, 422);
@@ -421,7 +421,7 @@ describe('attacks from the probe (issue #18), against a real server', { timeout:
       'no preflight for server-to-server',
     );
 
-    const face = created.workflowExecution.credentials[1].api.parts.face as string;
+    const face = created.workflowExecution.credentials[1].api!.parts.face as string;
     const keyed = { ...widget, 'idempotency-key': 'face-once' };
     const first = await fetch(face, {
       method: 'PUT',
@@ -443,12 +443,12 @@ describe('attacks from the probe (issue #18), against a real server', { timeout:
     assert.ok(blobs.length > 0);
     for (const file of blobs) assert.equal(statSync(file).mode & 0o077, 0, file);
 
-    const wiped = await fetch(created.workflowExecution.credentials[0].api.workflowExecution, {
+    const wiped = await fetch(created.workflowExecution.credentials[0].api!.workflowExecution, {
       method: 'DELETE',
       headers: await api(),
     });
     assert.equal(wiped.status, 204);
-    const status = await fetch(`${created.workflowExecution.credentials[0].api.workflowExecution}/status`, {
+    const status = await fetch(`${created.workflowExecution.credentials[0].api!.workflowExecution}/status`, {
       headers: await api(),
     });
     assert.equal(
@@ -520,13 +520,13 @@ describe('attacks from the probe (issue #18), against a real server', { timeout:
     const widget = await prepare(created);
     const [id, selfie] = created.workflowExecution.credentials;
     for (const [url, seed] of [
-      [id.api.parts.front, 201],
-      [id.api.parts.back, 202],
-      [selfie.api.parts.face, 203],
+      [id.api!.parts.front, 201],
+      [id.api!.parts.back, 202],
+      [selfie.api!.parts.face, 203],
     ] as const) {
       assert.equal((await upload(url as string, widget, await makeJpeg(900, 600, seed))).status, 201);
     }
-    assert.equal((await fetch(id.api.workflowExecution, { method: 'PUT', headers: widget })).status, 200);
+    assert.equal((await fetch(id.api!.workflowExecution, { method: 'PUT', headers: widget })).status, 200);
     await server.stop('SIGKILL');
     // The job as the killed process left it (or would have, had the kill come a moment later): claimed by this
     // node's dead process, its lock good for five more minutes.
@@ -558,7 +558,7 @@ describe('attacks from the probe (issue #18), against a real server', { timeout:
 
     server = await spawnServer(env);
     // A new port: the links of the first process do not reach this one.
-    const details = await waitForProcessed(`${server.url}${new URL(id.api.workflowExecution).pathname}`);
+    const details = await waitForProcessed(`${server.url}${new URL(id.api!.workflowExecution).pathname}`);
     assert.ok(details.decision, 'processed well before the dead lock would have expired');
     assert.equal(existsSync(stale), false, 'the orphan was swept');
     assert.equal(existsSync(fresh), true, 'a young .tmp may be a write in flight: kept');

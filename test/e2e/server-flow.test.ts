@@ -170,7 +170,7 @@ describe('idv-server process end to end', { timeout: 180_000 }, () => {
     assert.equal(document.status, 200);
     let seed = 20;
     for (const credential of created.workflowExecution.credentials) {
-      for (const url of Object.values(credential.api.parts)) {
+      for (const url of Object.values(credential.api?.parts ?? {})) {
         seed += 1;
         // Part URLs are absolute under IDV_PUBLIC_URL, which is this server's own origin here.
         const upload = await fetch(url as string, {
@@ -181,7 +181,7 @@ describe('idv-server process end to end', { timeout: 180_000 }, () => {
         assert.equal(upload.status, 201, await upload.clone().text());
       }
     }
-    const finalize = await fetch(created.workflowExecution.credentials[0].api.workflowExecution, {
+    const finalize = await fetch(created.workflowExecution.credentials[0].api!.workflowExecution, {
       method: 'PUT',
       headers: widget,
     });
@@ -203,7 +203,7 @@ describe('idv-server process end to end', { timeout: 180_000 }, () => {
     const bearer = await accessToken();
     const created = await createAccount(bearer, receiver.url, receiver.origin);
     await capture(created);
-    const executionHref = created.workflowExecution.credentials[0].api.workflowExecution;
+    const executionHref = created.workflowExecution.credentials[0].api!.workflowExecution;
     await waitForStatus(bearer, executionHref, 'PROCESSED');
 
     const [callback] = await receiver.waitFor(1);
@@ -259,7 +259,7 @@ describe('idv-server process end to end', { timeout: 180_000 }, () => {
     const created = await createAccount(bearer, receiver.url, receiver.origin);
     const widget = { authorization: `Bearer ${created.sdk.token}` };
     // The selfie part: no PDF allowed there, so every corpus entry's expectation applies.
-    const facePart = created.workflowExecution.credentials[1].api.parts.face as string;
+    const facePart = created.workflowExecution.credentials[1].api!.parts.face as string;
     for (const entry of await malformedCorpus()) {
       const response = await fetch(facePart, {
         method: 'PUT',

@@ -74,8 +74,8 @@ describe('no 500 for client mistakes', { timeout: 180_000 }, () => {
     const widget = { authorization: `Bearer ${created.sdk.token}` };
     const json = { 'content-type': 'application/json' };
     const [id] = created.workflowExecution.credentials;
-    const front = id?.api.parts.front as string;
-    const execution = id?.api.workflowExecution as string;
+    const front = id?.api?.parts.front as string;
+    const execution = id?.api?.workflowExecution as string;
     const url = (path: string) => `${server.url}${path}`;
     const mistakes: Array<[string, string, RequestInit]> = [
       ['token: no body', url('/oauth2/token'), { method: 'POST' }],

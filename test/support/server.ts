@@ -288,7 +288,7 @@ export async function captureEverything(
   }
   let seed = 1;
   for (const credential of created.workflowExecution.credentials) {
-    for (const url of Object.values(credential.api.parts)) {
+    for (const url of Object.values(credential.api?.parts ?? {})) {
       if (!url) continue;
       if (document.type === 'PASSPORT' && url.endsWith('/BACK')) continue;
       seed += 1;

@@ -2,7 +2,7 @@
 import { ACCESS_TOKEN_LIFETIME_SECONDS, type TokenResponse } from '../../shared/api/index.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { bearerToken } from '../executions/lifecycle.js';
+import { bearerToken } from './bearer.js';
 import { type ApiClient, findClient } from './clients.js';
 import { forgetOldRateLimits, hitRateLimit, type RateLimit, rateLimitBucket } from './rate-limit.js';
 import { SecretVerifier, VerifierBusyError } from './secret-verifier.js';

@@ -267,4 +267,48 @@ export const coreMigrations: Record<string, Migration> = {
       await db.schema.alterTable('clients').dropColumn('face_match_threshold').execute();
     },
   },
+  // Issue #15: per-credential api tokens and the web token, the customer's consent, fraud feedback, credential
+  // data (prefill), part ids, and server-wide keys (report links).
+  '2026120601_api15_workflow_api': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('execution_tokens')
+        .addColumn('token_hash', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('execution_id', 'varchar(64)', (c) => c.notNull().references('workflow_executions.id'))
+        .addColumn('kind', 'varchar(8)', (c) => c.notNull())
+        .addColumn('credential_id', 'varchar(64)')
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('execution_tokens_execution_idx')
+        .on('execution_tokens')
+        .column('execution_id')
+        .execute();
+      await db.schema
+        .createTable('server_keys')
+        .addColumn('name', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .execute();
+      await db.schema.alterTable('workflow_executions').addColumn('user_consent', 'text').execute();
+      await db.schema.alterTable('workflow_executions').addColumn('feedback', 'text').execute();
+      await db.schema.alterTable('credentials').addColumn('prefill', 'text').execute();
+      await db.schema.alterTable('parts').addColumn('id', 'varchar(64)').execute();
+      // The list of processed executions across a client's accounts, newest first.
+      await db.schema
+        .createIndex('workflow_executions_client_completed_idx')
+        .on('workflow_executions')
+        .columns(['client_id', 'status', 'completed_at'])
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('workflow_executions_client_completed_idx').execute();
+      await db.schema.alterTable('parts').dropColumn('id').execute();
+      await db.schema.alterTable('credentials').dropColumn('prefill').execute();
+      await db.schema.alterTable('workflow_executions').dropColumn('feedback').execute();
+      await db.schema.alterTable('workflow_executions').dropColumn('user_consent').execute();
+      await db.schema.dropTable('server_keys').execute();
+      await db.schema.dropTable('execution_tokens').execute();
+    },
+  },
 };

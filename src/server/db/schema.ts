@@ -70,6 +70,10 @@ export interface WorkflowExecutionsTable {
   finalize_response: string | null;
   decision: string | null;
   capabilities: string | null;
+  /** JSON UserConsent the customer sent at account creation (API channel); PII, wiped. */
+  user_consent: string | null;
+  /** JSON Feedback (fraud feedback on the decision); no PII. */
+  feedback: string | null;
   created_at: string;
   started_at: string | null;
   acquired_at: string | null;
@@ -86,6 +90,8 @@ export interface CredentialsTable {
   allowed_types: string | null;
   /** JSON array of ISO3 codes; null = any. */
   allowed_countries: string | null;
+  /** JSON CredentialData the customer sent (prefill); PII, wiped. */
+  prefill: string | null;
 }
 
 export interface PartsTable {
@@ -99,6 +105,8 @@ export interface PartsTable {
   bytes: number;
   sha256: string;
   uploaded_at: string;
+  /** A new id per stored upload (the part's id in the credentials API); null on rows stored before it. */
+  id: string | null;
 }
 
 export interface IdempotencyKeysTable {
@@ -148,7 +156,28 @@ export interface LivenessFramesTable {
   received_at: string;
 }
 
+/**
+ * Extra workflow tokens of an execution (issue #15): `web` (the hosted page's `web.href`, full widget scope) and
+ * `api` (one per credential: that credential's parts and data, and finalize). Only hashes are stored.
+ */
+export interface ExecutionTokensTable {
+  token_hash: string;
+  execution_id: string;
+  kind: string;
+  credential_id: string | null;
+  created_at: string;
+}
+
+/** Server-wide random keys shared by every node through the database (e.g. the report-link HMAC key). */
+export interface ServerKeysTable {
+  name: string;
+  secret: string;
+  created_at: string;
+}
+
 export interface Database {
+  execution_tokens: ExecutionTokensTable;
+  server_keys: ServerKeysTable;
   clients: ClientsTable;
   access_tokens: AccessTokensTable;
   accounts: AccountsTable;

@@ -73,7 +73,10 @@ function checkUrls(client: ApiClient, body: CreateAccountRequest, policy: Callba
   }
 }
 
-/** Both definitions need a document and a selfie; credentials the request leaves out get defaults. */
+/**
+ * Both definitions take a document, a selfie and a facemap (the liveness evidence, captured by the widget or SDK
+ * only); credentials the request leaves out get defaults, as in the vendor's account-creation example.
+ */
 function credentialPlan(requested: CredentialRequest[] | undefined): CredentialRequest[] {
   const plan = [...(requested ?? [])];
   const seen = new Set<CredentialCategory>();
@@ -90,7 +93,13 @@ function credentialPlan(requested: CredentialRequest[] | undefined): CredentialR
   }
   if (!seen.has('ID')) plan.unshift({ category: 'ID' });
   if (!seen.has('SELFIE')) plan.push({ category: 'SELFIE' });
+  if (!seen.has('FACEMAP')) plan.push({ category: 'FACEMAP' });
   return plan;
+}
+
+/** A facemap is captured on the device (liveness frames); it has no API channel and no api block. */
+function channelsOf(category: CredentialCategory): Array<(typeof CHANNELS)[number]> {
+  return category === 'FACEMAP' ? ['WEB', 'SDK'] : [...CHANNELS];
 }
 
 export async function createExecution(
@@ -105,12 +114,14 @@ export async function createExecution(
   const nowIso = now.toISOString();
   const lifetimeSeconds = parseTokenLifetimeSeconds(body.tokenLifetime ?? TOKEN_LIFETIME_DEFAULT) as number;
   const token = randomToken(WORKFLOW_TOKEN_PREFIX);
+  const webToken = randomToken(WORKFLOW_TOKEN_PREFIX);
   const accountId = existingAccountId ?? randomUUID();
   const executionId = randomUUID();
   const locale = body.web?.locale ?? 'en';
   const credentials = credentialPlan(body.workflowDefinition.credentials).map((credential) => ({
     ...credential,
     id: randomUUID(),
+    apiToken: credential.category === 'FACEMAP' ? undefined : randomToken(WORKFLOW_TOKEN_PREFIX),
   }));
 
   await ctx.db.transaction().execute(async (trx) => {
@@ -165,6 +176,8 @@ export async function createExecution(
         finalize_response: null,
         decision: null,
         capabilities: null,
+        user_consent: body.userConsent ? JSON.stringify(body.userConsent) : null,
+        feedback: null,
         created_at: nowIso,
         started_at: null,
         acquired_at: null,
@@ -182,8 +195,34 @@ export async function createExecution(
           position,
           allowed_types: credential.type ? JSON.stringify(credential.type.values) : null,
           allowed_countries: credential.country ? JSON.stringify(credential.country.values) : null,
+          prefill: null,
         })),
       )
+      .execute();
+    await trx
+      .insertInto('execution_tokens')
+      .values([
+        {
+          token_hash: hashToken(webToken),
+          execution_id: executionId,
+          kind: 'web',
+          credential_id: null,
+          created_at: nowIso,
+        },
+        ...credentials.flatMap((credential) =>
+          credential.apiToken
+            ? [
+                {
+                  token_hash: hashToken(credential.apiToken),
+                  execution_id: executionId,
+                  kind: 'api',
+                  credential_id: credential.id,
+                  created_at: nowIso,
+                },
+              ]
+            : [],
+        ),
+      ])
       .execute();
   });
 
@@ -192,7 +231,7 @@ export async function createExecution(
     timestamp: nowIso,
     account: { id: accountId },
     web: {
-      href: urls.hostedApp(token, locale),
+      href: urls.hostedApp(webToken, locale),
       ...(body.web?.successUrl ? { successUrl: body.web.successUrl } : {}),
       ...(body.web?.errorUrl ? { errorUrl: body.web.errorUrl } : {}),
     },
@@ -202,18 +241,33 @@ export async function createExecution(
       credentials: credentials.map((credential) => ({
         id: credential.id,
         category: credential.category,
-        allowedChannels: [...CHANNELS],
-        api: {
-          token,
-          parts: Object.fromEntries(
-            CLASSIFIERS_BY_CATEGORY[credential.category].map((classifier) => [
-              classifier.toLowerCase(),
-              urls.part(accountId, executionId, credential.id, classifier),
-            ]),
-          ),
-          workflowExecution: executionHref,
-        },
+        allowedChannels: channelsOf(credential.category),
+        ...(credential.apiToken
+          ? {
+              api: {
+                token: credential.apiToken,
+                parts: partLinks(urls, accountId, executionId, credential.id, credential.category),
+                workflowExecution: executionHref,
+              },
+            }
+          : {}),
       })),
     },
   };
+}
+
+/** `api.parts` of a credential: one upload URL per classifier it takes (`front`, `back`, `face`). */
+export function partLinks(
+  urls: PublicUrls,
+  accountId: string,
+  executionId: string,
+  credentialId: string,
+  category: CredentialCategory,
+): Record<string, string> {
+  return Object.fromEntries(
+    CLASSIFIERS_BY_CATEGORY[category].map((classifier) => [
+      classifier.toLowerCase(),
+      urls.part(accountId, executionId, credentialId, classifier),
+    ]),
+  );
 }

@@ -10,7 +10,7 @@ import type { ServerContext } from '../context.js';
 import type { Database } from '../db/schema.js';
 import { ApiError } from '../errors.js';
 import { WORKFLOW_TOKEN_PREFIX } from './create-execution.js';
-import type { ExecutionRow } from './lifecycle.js';
+import type { ExecutionRow } from './execution-row.js';
 import { PublicUrls } from './urls.js';
 
 /** Long enough to pick up a phone and scan, short enough that a photographed QR code is soon worthless. */

@@ -16,6 +16,14 @@ export class PublicUrls {
   part(accountId: string, executionId: string, credentialId: string, classifier: string): string {
     return `${this.execution(accountId, executionId)}/credentials/${credentialId}/parts/${classifier}`;
   }
+  /** The Retrieval API's part path (no execution in it; credential ids are unique). */
+  retrievalPart(accountId: string, credentialId: string, classifier: string): string {
+    return `${this.account(accountId)}/credentials/${credentialId}/parts/${classifier}`;
+  }
+  report(executionId: string, expires: number, signature: string): string {
+    const query = new URLSearchParams({ expires: String(expires), signature });
+    return `${this.base}/api/v1/reports/${executionId}?${query}`;
+  }
   session(suffix = ''): string {
     return `${this.base}/api/v1/session${suffix}`;
   }

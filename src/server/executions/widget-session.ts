@@ -1,5 +1,5 @@
 /** What the widget does with its workflow token: read the session, consent, choose a document, upload, finalize. */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   type CaptureMetadataRequest,
   type ConsentRequest,
@@ -13,21 +13,17 @@ import {
   type PartClassifier,
   type SessionResponse,
   type UploadedPart,
+  type UserConsent,
   type WorkflowDefinitionKey,
 } from '../../shared/api/index.js';
+import type { WorkflowGrant } from '../auth/workflow-tokens.js';
 import type { ServerContext } from '../context.js';
 import type { PartsTable } from '../db/schema.js';
 import { ApiError } from '../errors.js';
 import { livenessStatus } from '../liveness/liveness-challenges.js';
 import { prefetchFaceAnalysis } from '../faces/face-analysis.js';
 import { validateImage } from '../media/validate-image.js';
-import {
-  assertExecutionActive,
-  type ExecutionRow,
-  JOB_PROCESS_EXECUTION,
-  processingDedupeKey,
-  whileExecutionActive,
-} from './lifecycle.js';
+import { assertExecutionActive, type ExecutionRow, whileExecutionActive } from './execution-row.js';
 import {
   CLASSIFIERS_BY_CATEGORY,
   type CredentialRecord,
@@ -35,6 +31,7 @@ import {
   INACTIVITY_TIMEOUT_MS,
   requiredClassifiers,
 } from './model.js';
+import { enqueueProcessing } from './processing-job.js';
 import { PublicUrls } from './urls.js';
 
 export async function loadCredentials(ctx: ServerContext, executionId: string): Promise<CredentialRecord[]> {
@@ -199,17 +196,35 @@ export interface PartAddress {
   classifier: string;
 }
 
-/** The token's execution must be the one in the path, and the credential must take that classifier. */
-export async function resolvePartTarget(
+/**
+ * The token's execution must be the one in the path, and an `api.token` opens its own credential only. 403, not
+ * 404: the caller holds a token of this execution, so nothing is disclosed.
+ */
+export async function resolveCredential(
   ctx: ServerContext,
   row: ExecutionRow,
-  address: PartAddress,
-): Promise<{ credential: CredentialRecord; classifier: PartClassifier }> {
+  grant: WorkflowGrant,
+  address: Omit<PartAddress, 'classifier'>,
+): Promise<CredentialRecord> {
   if (address.accountId !== row.account_id || address.workflowExecutionId !== row.id) {
     throw new ApiError(403, 'FORBIDDEN', 'This token belongs to another workflow execution');
   }
   const credential = (await loadCredentials(ctx, row.id)).find((c) => c.id === address.credentialId);
   if (!credential) throw new ApiError(404, 'NOT_FOUND', 'Credential not found');
+  if (grant.kind === 'api' && grant.credentialId !== credential.id) {
+    throw new ApiError(403, 'FORBIDDEN', 'This api.token belongs to another credential');
+  }
+  return credential;
+}
+
+/** {@link resolveCredential}, and the credential must take that classifier. */
+export async function resolvePartTarget(
+  ctx: ServerContext,
+  row: ExecutionRow,
+  grant: WorkflowGrant,
+  address: PartAddress,
+): Promise<{ credential: CredentialRecord; classifier: PartClassifier }> {
+  const credential = await resolveCredential(ctx, row, grant, address);
   const allowed = CLASSIFIERS_BY_CATEGORY[credential.category];
   if (!(allowed as string[]).includes(address.classifier)) {
     throw new ApiError(
@@ -239,7 +254,7 @@ export async function storePart(
   row: ExecutionRow,
   target: { credential: CredentialRecord; classifier: PartClassifier },
   upload: Uint8Array,
-): Promise<{ part: UploadedPart; created: boolean }> {
+): Promise<{ part: UploadedPart; partId: string; created: boolean }> {
   assertExecutionActive(row);
   const image = await validateImage(upload, { allowPdf: target.credential.category === 'ID' });
   // One blob per write (the random tail): a write refused below can delete its own blob without touching a stored
@@ -247,6 +262,7 @@ export async function storePart(
   const key = `executions/${row.id}/${target.credential.id}/${target.classifier}-${image.sha256.slice(0, 16)}-${randomBytes(6).toString('hex')}`;
   await ctx.blobs.put(key, image.bytes);
   const values: PartsTable = {
+    id: randomUUID(),
     credential_id: target.credential.id,
     classifier: target.classifier,
     execution_id: row.id,
@@ -276,6 +292,7 @@ export async function storePart(
         .values(values)
         .onConflict((oc) =>
           oc.columns(['credential_id', 'classifier']).doUpdateSet({
+            id: values.id,
             blob_key: values.blob_key,
             mime: values.mime,
             width: values.width,
@@ -294,7 +311,7 @@ export async function storePart(
   if ((target.classifier === 'FACE' || target.classifier === 'FRONT') && image.mime !== 'application/pdf') {
     prefetchFaceAnalysis(image.bytes);
   }
-  return { part: uploadedPart(values), created: !previous };
+  return { part: uploadedPart(values), partId: values.id as string, created: !previous };
 }
 
 export async function removePart(
@@ -319,6 +336,17 @@ export async function removePart(
     return found;
   });
   await ctx.blobs.delete(existing.blob_key);
+}
+
+/**
+ * Consent for processing: the user's own in the widget, or the one the customer collected and sent with the
+ * account (`userConsent`; `na` where the user's jurisdiction needs none). An explicit `no` is no consent.
+ */
+export function hasConsent(row: Pick<ExecutionRow, 'consent_given' | 'user_consent'>): boolean {
+  if (row.consent_given === 1) return true;
+  if (!row.user_consent) return false;
+  const given = (JSON.parse(row.user_consent) as UserConsent).consent.obtained;
+  return given === 'yes' || given === 'na';
 }
 
 /** Ends capture: status ACQUIRED and a processing job. A repeat call replays the first answer. */
@@ -351,11 +379,17 @@ export async function finalizeExecution(
     if (Number(result.numUpdatedRows) === 0) return false;
     const current = await trx
       .selectFrom('workflow_executions')
-      .select(['consent_given', 'document_type'])
+      .select(['consent_given', 'document_type', 'user_consent'])
       .where('id', '=', row.id)
       .executeTakeFirstOrThrow();
-    if (current.consent_given !== 1) {
-      throw new ApiError(409, 'CONSENT_REQUIRED', 'The user has not given consent');
+    if (!hasConsent(current)) {
+      throw new ApiError(
+        409,
+        'CONSENT_REQUIRED',
+        'No consent: send userConsent (consent.obtained "yes", or "na" where none is needed) when creating the ' +
+          'account (POST /api/v1/accounts, or PUT /api/v1/accounts/{accountId} for a new execution), or let the user ' +
+          'consent in the widget (POST /api/v1/session/consent)',
+      );
     }
     const parts = await trx
       .selectFrom('parts')
@@ -381,10 +415,6 @@ export async function finalizeExecution(
     if (winner?.finalize_response) return JSON.parse(winner.finalize_response) as FinalizeResponse;
     throw new ApiError(409, 'EXECUTION_NOT_ACTIVE', 'Execution is no longer active');
   }
-  await ctx.queue.enqueue(
-    JOB_PROCESS_EXECUTION,
-    { executionId: row.id },
-    { dedupeKey: processingDedupeKey(row.id) },
-  );
+  await enqueueProcessing(ctx, row.id);
   return answer;
 }

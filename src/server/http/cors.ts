@@ -13,13 +13,14 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { findClient } from '../auth/clients.js';
 import type { AppEnv, ServerContext } from '../context.js';
-import { bearerToken, findExecutionByToken } from '../executions/lifecycle.js';
+import { bearerToken } from '../auth/bearer.js';
+import { findExecutionByToken } from '../auth/workflow-tokens.js';
 
 const ALLOW_METHODS = 'GET, POST, PUT, DELETE';
 const ALLOW_HEADERS = 'Authorization, Content-Type, Idempotency-Key';
 const EXPOSE_HEADERS = 'Idempotent-Replayed, X-Request-Id';
 const PART_PATH =
-  /^\/api\/v1\/accounts\/[^/]+\/workflow-executions\/[^/]+\/credentials\/[^/]+\/parts\/[^/]+$/;
+  /^\/api\/v1\/accounts\/[^/]+\/workflow-executions\/[^/]+\/credentials\/[^/]+\/(parts(\/[^/]+)?|data)$/;
 const EXECUTION_PATH = /^\/api\/v1\/accounts\/[^/]+\/workflow-executions\/[^/]+$/;
 
 /** The routes the widget calls with its workflow token, by method. */

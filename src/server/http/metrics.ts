@@ -15,6 +15,13 @@ function labelValue(value: string): string {
 export class HttpMetrics {
   private readonly requests = new Map<string, number>();
   private readonly durations = new Map<string, DurationSeries>();
+  private readonly feedback = new Map<string, number>();
+
+  /** Fraud feedback submitted through this process (status and reason are fixed enums, no PII). */
+  countFeedback(status: string, reason: string | undefined): void {
+    const key = `status="${labelValue(status)}",reason="${labelValue(reason ?? 'NONE')}"`;
+    this.feedback.set(key, (this.feedback.get(key) ?? 0) + 1);
+  }
 
   observe(method: string, route: string, status: number, seconds: number): void {
     const countKey = `method="${labelValue(method)}",route="${labelValue(route)}",status="${status}"`;
@@ -50,6 +57,11 @@ export class HttpMetrics {
       lines.push(`idv_http_request_duration_seconds_sum{${labels}} ${series.sum}`);
       lines.push(`idv_http_request_duration_seconds_count{${labels}} ${series.count}`);
     }
+    lines.push(
+      '# HELP idv_fraud_feedback_total Fraud feedback on decisions by status and reason.',
+      '# TYPE idv_fraud_feedback_total counter',
+    );
+    for (const [labels, count] of this.feedback) lines.push(`idv_fraud_feedback_total{${labels}} ${count}`);
     const memory = process.memoryUsage();
     lines.push(
       '# HELP idv_process_resident_memory_bytes Resident set size.',

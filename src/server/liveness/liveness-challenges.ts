@@ -21,7 +21,11 @@ import {
 import type { ServerContext } from '../context.js';
 import type { LivenessChallengesTable, LivenessFramesTable } from '../db/schema.js';
 import { ApiError } from '../errors.js';
-import { assertExecutionActive, type ExecutionRow, whileExecutionActive } from '../executions/lifecycle.js';
+import {
+  assertExecutionActive,
+  type ExecutionRow,
+  whileExecutionActive,
+} from '../executions/execution-row.js';
 import { PublicUrls } from '../executions/urls.js';
 import { FaceAnalyzerError, prefetchFaceAnalysis } from '../faces/face-analysis.js';
 import { apiErrorFromZod } from '../http/errors.js';

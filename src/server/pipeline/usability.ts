@@ -144,6 +144,8 @@ export const usabilityCapability: Capability = {
         ...(data ? { data } : {}),
       });
 
+      // A facemap's evidence is the liveness frames, judged by the liveness capability; it takes no still image.
+      if (parts.length === 0 && credential.category === 'FACEMAP') continue;
       if (parts.length === 0) {
         results.push(result('REJECTED', 'NOT_UPLOADED'));
         continue;

@@ -23,7 +23,7 @@ import {
 } from '../auth/clients.js';
 import type { AppEnv, ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { bearerToken } from '../executions/lifecycle.js';
+import { bearerToken } from '../auth/bearer.js';
 import { errorResponses, jsonBody, jsonResponse } from '../http/openapi-helpers.js';
 import { bearerSecurity, newRouter } from '../http/router.js';
 import { sameSecret } from './ops.js';

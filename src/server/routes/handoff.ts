@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { HandoffResponse } from '../../shared/api/index.js';
 import type { ServerContext } from '../context.js';
 import { HandoffError, type HandoffFailure, issueHandoff, redeemHandoff } from '../executions/handoff.js';
-import { authenticateWorkflowToken } from '../executions/lifecycle.js';
+import { requireWorkflowToken } from '../auth/middleware.js';
 import { PublicUrls } from '../executions/urls.js';
 import { errorResponses, jsonResponse } from '../http/openapi-helpers.js';
 import { bearerSecurity, newRouter } from '../http/router.js';
@@ -69,8 +69,9 @@ const FAILURE_PAGES: Record<
 
 export function handoffRoutes(ctx: ServerContext) {
   const router = newRouter();
-  router.openapi(handoffRoute, async (c) => {
-    const row = await authenticateWorkflowToken(ctx, c.req.header('authorization'), 'read');
+  const widget = requireWorkflowToken(ctx, { activity: 'read' });
+  router.openapi({ ...handoffRoute, middleware: [widget] as const }, async (c) => {
+    const row = c.var.execution;
     c.header('Cache-Control', 'no-store');
     return c.json(await issueHandoff(ctx, row), 201);
   });

@@ -10,7 +10,8 @@ import { Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { findClient } from '../auth/clients.js';
 import type { AppEnv, ServerContext } from '../context.js';
-import { type ExecutionRow, findExecutionByToken } from '../executions/lifecycle.js';
+import { findExecutionByToken } from '../auth/workflow-tokens.js';
+import type { ExecutionRow } from '../executions/execution-row.js';
 import { packageVersion } from './ops.js';
 
 /** What the hosted script reads from `#idv-hosted` (`data-*`); see `src/hosted/hosted-config.ts`. */

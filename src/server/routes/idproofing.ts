@@ -1,7 +1,7 @@
 /** `POST /api/web/v1/idproofing`: the ID-proofing search over a client's own executions (OAuth Bearer). */
 import { createRoute } from '@hono/zod-openapi';
 import type { ZodError } from 'zod';
-import { authenticateClient } from '../auth/access-tokens.js';
+import { requireClient } from '../auth/middleware.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { apiErrorFromZod } from '../http/errors.js';
@@ -39,11 +39,8 @@ function badRequestHook(result: { success: boolean; error?: ZodError }): void {
 export function idProofingRoutes(ctx: ServerContext) {
   const router = newRouter();
   router.openapi(
-    searchRoute,
-    async (c) => {
-      const client = await authenticateClient(ctx, c.req.header('authorization'));
-      return c.json(await searchIdProofing(ctx, client, c.req.valid('json')), 200);
-    },
+    { ...searchRoute, middleware: [requireClient(ctx)] as const },
+    async (c) => c.json(await searchIdProofing(ctx, c.var.client, c.req.valid('json')), 200),
     // The hook only throws; its declared type wants the route's response type as a return.
     badRequestHook as never,
   );

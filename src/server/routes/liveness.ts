@@ -1,6 +1,5 @@
 /** Widget-facing liveness API (Bearer = workflow token): challenge, frames, complete. Contract: shared/api/liveness.ts. */
 import { createRoute } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { z } from 'zod';
 import {
   LivenessChallengeResponse,
@@ -8,9 +7,9 @@ import {
   LivenessCompleteResponse,
   LivenessFrameResponse,
 } from '../../shared/api/index.js';
-import type { AppEnv, ServerContext } from '../context.js';
+import { requireWorkflowToken } from '../auth/middleware.js';
+import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { authenticateWorkflowToken } from '../executions/lifecycle.js';
 import { errorResponses, jsonBody, jsonResponse } from '../http/openapi-helpers.js';
 import { bearerSecurity, newRouter } from '../http/router.js';
 import {
@@ -74,9 +73,9 @@ const completeRoute = createRoute({
 
 /** `file` and `meta` of a multipart frame upload (a frame is ≤ 80 KB, so the standard form parser is fine). */
 async function readFrameUpload(
-  c: Context<AppEnv>,
+  request: Request,
 ): Promise<{ file: Buffer | undefined; meta: string | undefined }> {
-  const type = c.req.header('content-type') ?? '';
+  const type = request.headers.get('content-type') ?? '';
   if (!type.startsWith('multipart/form-data')) {
     throw new ApiError(
       415,
@@ -86,7 +85,7 @@ async function readFrameUpload(
   }
   let form: FormData;
   try {
-    form = await c.req.raw.formData();
+    form = await request.formData();
   } catch (error) {
     if (error instanceof ApiError) throw error;
     throw new ApiError(400, 'BAD_REQUEST', 'Malformed multipart body', undefined, { cause: error });
@@ -102,16 +101,15 @@ async function readFrameUpload(
 export function livenessRoutes(ctx: ServerContext, overrides: Partial<LivenessOptions> = {}) {
   const options = resolveLivenessOptions(overrides);
   const router = newRouter();
-  const widget = (c: Context<AppEnv>) =>
-    authenticateWorkflowToken(ctx, c.req.header('authorization'), 'capture');
+  const widget = requireWorkflowToken(ctx);
 
-  router.openapi(challengeRoute, async (c) => {
-    const row = await widget(c);
+  router.openapi({ ...challengeRoute, middleware: [widget] as const }, async (c) => {
+    const row = c.var.execution;
     c.header('Cache-Control', 'no-store');
     return c.json({ challenge: await issueLivenessChallenge(ctx, row, options) }, 201);
   });
-  router.openapi(completeRoute, async (c) => {
-    const row = await widget(c);
+  router.openapi({ ...completeRoute, middleware: [widget] as const }, async (c) => {
+    const row = c.var.execution;
     const { challengeId } = c.req.valid('param');
     c.header('Cache-Control', 'no-store');
     return c.json(await completeLivenessChallenge(ctx, row, challengeId, c.req.valid('json'), options), 200);
@@ -119,10 +117,15 @@ export function livenessRoutes(ctx: ServerContext, overrides: Partial<LivenessOp
 
   // Multipart is parsed by hand (file + JSON meta), so the upload is documented here and routed below.
   router.openAPIRegistry.registerPath(framesDoc);
-  router.post(LIVENESS_FRAMES_PATH.replace('{challengeId}', ':challengeId'), async (c) => {
-    const row = await widget(c);
+  router.post(LIVENESS_FRAMES_PATH.replace('{challengeId}', ':challengeId'), widget, async (c) => {
+    const row = c.var.execution;
     const challengeId = c.req.param('challengeId') ?? '';
-    const { answer, created } = await storeLivenessFrame(ctx, row, challengeId, await readFrameUpload(c));
+    const { answer, created } = await storeLivenessFrame(
+      ctx,
+      row,
+      challengeId,
+      await readFrameUpload(c.req.raw),
+    );
     return c.json(answer, created ? 201 : 200);
   });
   return router;

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { HealthResponse, ReadinessResponse, VersionResponse } from '../../shared/api/index.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { bearerToken } from '../executions/lifecycle.js';
+import { bearerToken } from '../auth/bearer.js';
 import type { HttpMetrics } from '../http/metrics.js';
 import { jsonResponse } from '../http/openapi-helpers.js';
 import { newRouter } from '../http/router.js';

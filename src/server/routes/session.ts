@@ -1,9 +1,15 @@
-/** Widget-facing API (Bearer = workflow token): session, consent, document, capture metadata, parts, finalize. */
+/**
+ * Widget-facing API (Bearer = workflow token): session, consent, document, capture metadata, parts, finalize.
+ * Parts and finalize are also the credentials API of the API channel (Bearer = a credential's `api.token`): its
+ * answers carry the documented envelope and an upload answers 200 there (the widget's sdk / web tokens keep 201 for
+ * a new part, which the widget's transport relies on).
+ */
 import { createHash } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import {
+  CredentialEnvelope,
   CaptureMetadataRequest,
   CaptureMetadataResponse,
   ConsentRequest,
@@ -15,9 +21,12 @@ import {
   PartUploadResponse,
   SessionResponse,
 } from '../../shared/api/index.js';
+import { bearerToken } from '../auth/bearer.js';
+import { requireWorkflowToken } from '../auth/middleware.js';
+import type { WorkflowGrant } from '../auth/workflow-tokens.js';
 import type { AppEnv, ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { authenticateWorkflowToken } from '../executions/lifecycle.js';
+import { credentialEnvelope } from '../executions/credential-data.js';
 import {
   chooseDocument,
   finalizeExecution,
@@ -110,8 +119,11 @@ const uploadDoc = (method: 'post' | 'put') =>
       body: { content: { 'multipart/form-data': { schema: PartUploadForm } }, required: true },
     },
     responses: {
-      201: jsonResponse(PartUploadResponse, 'Created'),
-      200: jsonResponse(PartUploadResponse, 'Replaced'),
+      201: jsonResponse(PartUploadResponse, 'Created (widget token)'),
+      200: jsonResponse(
+        z.union([CredentialEnvelope, PartUploadResponse]),
+        'api.token: stored (always 200), with the credentials envelope; widget token: replaced',
+      ),
       ...errorResponses(401, 403, 404, 409, 413, 415, 422),
     },
   });
@@ -130,7 +142,7 @@ const deleteDoc = createRoute({
  * Multipart field `file`, or the raw image as the body. The body is read once into a Buffer and the file is a view
  * of it: no copy on the way to validation.
  */
-async function readUpload(c: Context<AppEnv>): Promise<Buffer> {
+export async function readUpload<E extends AppEnv>(c: Context<E>): Promise<Buffer> {
   const type = c.req.header('content-type') ?? '';
   if (type.startsWith('multipart/form-data')) {
     const file = extractMultipartFile(await readBody(c), type, 'file');
@@ -141,7 +153,7 @@ async function readUpload(c: Context<AppEnv>): Promise<Buffer> {
   throw new ApiError(422, 'MISSING_FILE', 'Send the image as multipart field `file`');
 }
 
-async function readBody(c: Context<AppEnv>): Promise<Buffer> {
+export async function readBody<E extends AppEnv>(c: Context<E>): Promise<Buffer> {
   try {
     return Buffer.from(await c.req.arrayBuffer());
   } catch (error) {
@@ -161,9 +173,9 @@ interface StoredAnswer {
  * the method, the path and the uploaded file's sha256 (the multipart envelope differs between retries, the file
  * does not): the same key with another request or another file is 409 `IDEMPOTENCY_KEY_MISMATCH`.
  */
-async function withIdempotency(
+export async function withIdempotency<E extends AppEnv>(
   ctx: ServerContext,
-  c: Context<AppEnv>,
+  c: Context<E>,
   executionId: string,
   content: Uint8Array | undefined,
   work: () => Promise<StoredAnswer>,
@@ -208,32 +220,28 @@ async function withIdempotency(
 
 export function sessionRoutes(ctx: ServerContext) {
   const router = newRouter();
-  const widget = (c: Context<AppEnv>, activity: 'read' | 'capture' = 'capture') =>
-    authenticateWorkflowToken(ctx, c.req.header('authorization'), activity);
+  const reading = requireWorkflowToken(ctx, { activity: 'read' });
+  const widget = requireWorkflowToken(ctx);
+  const apiChannel = requireWorkflowToken(ctx, { apiChannel: true });
 
-  router.openapi(sessionRoute, async (c) => {
-    const row = await widget(c, 'read');
+  router.openapi({ ...sessionRoute, middleware: [reading] as const }, async (c) => {
     c.header('Cache-Control', 'no-store');
-    return c.json(await readSession(ctx, row), 200);
+    return c.json(await readSession(ctx, c.var.execution), 200);
   });
-  router.openapi(consentRoute, async (c) => {
-    const row = await widget(c);
-    return c.json(await recordConsent(ctx, row, c.req.valid('json')), 200);
+  router.openapi({ ...consentRoute, middleware: [widget] as const }, async (c) => {
+    return c.json(await recordConsent(ctx, c.var.execution, c.req.valid('json')), 200);
   });
-  router.openapi(documentRoute, async (c) => {
-    const row = await widget(c);
+  router.openapi({ ...documentRoute, middleware: [widget] as const }, async (c) => {
     const body = c.req.valid('json');
-    await chooseDocument(ctx, row, body);
+    await chooseDocument(ctx, c.var.execution, body);
     return c.json({ document: body }, 200);
   });
-  router.openapi(metadataRoute, async (c) => {
-    const row = await widget(c);
-    const receivedAt = await recordCaptureMetadata(ctx, row, c.req.valid('json'));
+  router.openapi({ ...metadataRoute, middleware: [widget] as const }, async (c) => {
+    const receivedAt = await recordCaptureMetadata(ctx, c.var.execution, c.req.valid('json'));
     return c.json({ captureMetadata: { receivedAt } }, 200);
   });
-  router.openapi(finalizeRoute, async (c) => {
-    const row = await widget(c);
-    return c.json(await finalizeExecution(ctx, row, c.req.valid('param')), 200);
+  router.openapi({ ...finalizeRoute, middleware: [apiChannel] as const }, async (c) => {
+    return c.json(await finalizeExecution(ctx, c.var.execution, c.req.valid('param')), 200);
   });
 
   // Uploads are parsed by hand (multipart or raw body), so they are documented here and routed below.
@@ -241,18 +249,22 @@ export function sessionRoutes(ctx: ServerContext) {
   router.openAPIRegistry.registerPath(uploadDoc('put'));
   router.openAPIRegistry.registerPath(deleteDoc);
   const honoPartPath = PART_PATH.replace(/\{(\w+)\}/g, ':$1');
-  router.on(['POST', 'PUT'], honoPartPath, async (c) => {
-    const row = await widget(c);
-    const target = await resolvePartTarget(ctx, row, partAddress(c));
+  router.on(['POST', 'PUT'], honoPartPath, apiChannel, async (c) => {
+    const { execution: row, grant } = c.var;
+    const target = await resolvePartTarget(ctx, row, grant, partAddress(c));
     const upload = await readUpload(c);
     return withIdempotency(ctx, c, row.id, upload, async () => {
-      const { part, created } = await storePart(ctx, row, target, upload);
-      return { status: created ? 201 : 200, body: JSON.stringify({ part }) };
+      const { part, partId, created } = await storePart(ctx, row, target, upload);
+      if (grant.kind !== 'api') return { status: created ? 201 : 200, body: JSON.stringify({ part }) };
+      const envelope = credentialEnvelope(ctx, row, target.credential, apiTokenOf(c, grant), {
+        part: { id: partId, validity: 'VALID', ...part },
+      });
+      return { status: 200, body: JSON.stringify(envelope) };
     });
   });
-  router.delete(honoPartPath, async (c) => {
-    const row = await widget(c);
-    const target = await resolvePartTarget(ctx, row, partAddress(c));
+  router.delete(honoPartPath, apiChannel, async (c) => {
+    const { execution: row, grant } = c.var;
+    const target = await resolvePartTarget(ctx, row, grant, partAddress(c));
     return withIdempotency(ctx, c, row.id, undefined, async () => {
       await removePart(ctx, row, target);
       return { status: 204, body: '' };
@@ -261,7 +273,12 @@ export function sessionRoutes(ctx: ServerContext) {
   return router;
 }
 
-function partAddress(c: Context<AppEnv>) {
+/** The caller's own api.token, echoed in the envelope's `api` block (only its hash is stored). */
+export function apiTokenOf<E extends AppEnv>(c: Context<E>, grant: WorkflowGrant): string | undefined {
+  return grant.kind === 'api' ? bearerToken(c.req.header('authorization')) : undefined;
+}
+
+function partAddress<E extends AppEnv>(c: Context<E>) {
   return {
     accountId: c.req.param('accountId') ?? '',
     workflowExecutionId: c.req.param('workflowExecutionId') ?? '',

@@ -9,6 +9,7 @@ import {
   Timestamp,
   WorkflowDefinitionKey,
 } from './common.js';
+import { UserConsent } from './workflow.js';
 
 export const TOKEN_LIFETIME_MIN_SECONDS = 5 * 60;
 export const TOKEN_LIFETIME_MAX_SECONDS = 60 * 24 * 3600;
@@ -54,7 +55,9 @@ export const CreateAccountRequest = z
     userReference: z.string().min(1).max(100).optional(),
     workflowDefinition: z.strictObject({
       key: WorkflowDefinitionKey,
-      credentials: z.array(CredentialRequest).max(3).optional(),
+      credentials: z.array(CredentialRequest).max(3).optional().meta({
+        description: 'ID, SELFIE and FACEMAP are added when left out.',
+      }),
     }),
     callbackUrl: z.url().max(2048).optional(),
     tokenLifetime: TokenLifetime.optional(),
@@ -66,6 +69,10 @@ export const CreateAccountRequest = z
       })
       .optional(),
     liveness: z.strictObject({ mode: LivenessMode }).optional(),
+    userConsent: UserConsent.optional().meta({
+      description:
+        'The consent the customer collected (API channel). Without it, an API-channel finalize answers 409 CONSENT_REQUIRED; the widget asks the user itself.',
+    }),
     dataChecks: z
       .strictObject({
         minimumAge: z
@@ -100,7 +107,13 @@ export const CreateAccountResponse = z
           id: z.string(),
           category: CredentialCategory,
           allowedChannels: z.array(z.enum(CHANNELS)),
-          api: z.object({ token: z.string(), parts: CredentialParts, workflowExecution: z.url() }),
+          api: z
+            .object({ token: z.string(), parts: CredentialParts, workflowExecution: z.url() })
+            .optional()
+            .meta({
+              description:
+                'API channel: a token for this credential only (its parts and data, and finalize). Absent for FACEMAP.',
+            }),
         }),
       ),
     }),

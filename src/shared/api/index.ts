@@ -7,3 +7,4 @@ export * from './session.js';
 export * from './handoff.js';
 export * from './liveness.js';
 export * from './admin.js';
+export * from './workflow.js';

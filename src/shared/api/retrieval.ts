@@ -11,6 +11,7 @@ import {
   Timestamp,
   WorkflowDefinitionKey,
 } from './common.js';
+import { DecisionRule, ExecutionStep, Feedback, UserConsent } from './workflow.js';
 
 /** One part the decision was made on: retrieval serves exactly these bytes (same sha256) and no other. */
 export const DecisionPart = z
@@ -53,6 +54,28 @@ export const CapabilityResult = z
   .meta({ id: 'CapabilityResult' });
 export type CapabilityResult = z.infer<typeof CapabilityResult>;
 
+/** How the widget captured each part (from its capture metadata): auto or manual capture, or a file upload. */
+export const CaptureClient = z
+  .object({
+    userAgent: z.string().optional(),
+    locale: z.string().optional(),
+    receivedAt: Timestamp.optional(),
+    parts: z.array(
+      z.object({
+        credentialId: z.string().optional(),
+        classifier: PartClassifier,
+        captureMode: z.enum(['AUTO_CAPTURE', 'MANUAL_CAPTURE', 'FILE_UPLOAD']),
+        attempts: z.number().int().optional(),
+        qualityReasons: z.array(z.string()).optional(),
+        width: z.number().int().optional(),
+        height: z.number().int().optional(),
+      }),
+    ),
+    timings: z.record(z.string(), z.number()).optional(),
+  })
+  .meta({ id: 'CaptureClient' });
+export type CaptureClient = z.infer<typeof CaptureClient>;
+
 export const ExecutionDetails = z
   .object({
     workflow: z.object({
@@ -80,20 +103,40 @@ export const ExecutionDetails = z
     ),
     decision: Decision.nullable(),
     capabilities: z.record(z.string(), z.array(CapabilityResult)),
-    captureClient: z.record(z.string(), z.unknown()).nullable(),
+    steps: z.array(ExecutionStep).meta({ description: 'What happened when, oldest first' }),
+    rules: z.array(DecisionRule).meta({ description: 'The capability results behind the decision' }),
+    feedback: Feedback.nullable(),
+    consent: z
+      .object({
+        userConsent: UserConsent.optional().meta({
+          description: 'Collected by the customer (account creation)',
+        }),
+        endUser: z
+          .object({ given: z.boolean(), at: Timestamp, version: z.string().optional() })
+          .optional()
+          .meta({ description: 'Collected by the widget from the user' }),
+      })
+      .nullable(),
+    captureClient: CaptureClient.nullable(),
   })
   .meta({ id: 'ExecutionDetails' });
 export type ExecutionDetails = z.infer<typeof ExecutionDetails>;
 
+/**
+ * The status endpoint answers the callback body of the current state (same fields, same order, same bytes); the
+ * status reads `WIPED_OUT` after PII deletion.
+ */
 export const ExecutionStatusResponse = z
   .object({
-    account: z.object({ id: z.string(), href: z.url() }),
+    callbackSentAt: Timestamp.meta({ description: 'When the execution reached this status' }),
+    userReference: z.string().optional(),
     workflowExecution: z.object({
       id: z.string(),
-      definitionKey: WorkflowDefinitionKey,
       href: z.url(),
+      definitionKey: WorkflowDefinitionKey,
       status: RetrievalStatus,
     }),
+    account: z.object({ id: z.string(), href: z.url() }),
   })
   .meta({ id: 'ExecutionStatus' });
 export type ExecutionStatusResponse = z.infer<typeof ExecutionStatusResponse>;
@@ -137,3 +180,26 @@ export const CallbackPayload = z
   })
   .meta({ id: 'CallbackPayload' });
 export type CallbackPayload = z.infer<typeof CallbackPayload>;
+
+export const ProcessedListQuery = z.strictObject({
+  page: z.coerce.number().int().min(1).default(1),
+  size: z.coerce.number().int().min(1).max(100).default(50),
+});
+export const ProcessedExecutionList = z
+  .object({
+    page: z.number().int(),
+    size: z.number().int(),
+    totalCount: z.number().int(),
+    workflowExecutions: z.array(
+      z.object({
+        id: z.string(),
+        account: z.object({ id: z.string() }),
+        status: RetrievalStatus,
+        decision: z.enum(['PASSED', 'REJECTED', 'WARNING', 'NOT_EXECUTED']).nullable(),
+        completedAt: Timestamp.nullable(),
+        href: z.url(),
+      }),
+    ),
+  })
+  .meta({ id: 'ProcessedExecutionList' });
+export type ProcessedExecutionList = z.infer<typeof ProcessedExecutionList>;

@@ -70,7 +70,7 @@ for (const target of testDatabases()) {
     };
     /** Finalizes as the widget does, runs the processing, and reads the execution's details as the customer. */
     const finalizeAndRetrieve = async (created: Awaited<ReturnType<typeof createLivenessAccount>>) => {
-      const executionPath = pathOf(created.workflowExecution.credentials[0].api.workflowExecution);
+      const executionPath = pathOf(created.workflowExecution.credentials[0].api!.workflowExecution);
       assert.equal(
         (await app.request(executionPath, { method: 'PUT', headers: widgetAuth(created) })).status,
         200,
@@ -434,7 +434,7 @@ for (const target of testDatabases()) {
       }
       const blobs = join(app.dataDir, 'blobs', 'executions', created.workflowExecution.id);
       assert.equal(liveFiles(blobs).length, 2, 'frames are stored under executions/<id>/liveness/');
-      const executionPath = pathOf(created.workflowExecution.credentials[0].api.workflowExecution);
+      const executionPath = pathOf(created.workflowExecution.credentials[0].api!.workflowExecution);
       const wiped = await app.request(executionPath, { method: 'DELETE', headers: client.auth });
       assert.equal(wiped.status, 204);
       assert.deepEqual(liveFiles(blobs), []);

@@ -119,7 +119,7 @@ for (const target of testDatabases()) {
 
     async function uploadSelfie(created: CreateAccountResponse, bytes: Buffer) {
       const selfieCredential = created.workflowExecution.credentials.find((c) => c.category === 'SELFIE');
-      assert.ok(selfieCredential?.api.parts.face);
+      assert.ok(selfieCredential?.api?.parts.face);
       const response = await app.request(pathOf(selfieCredential.api.parts.face), {
         method: 'POST',
         headers: widgetAuth(created),
@@ -142,7 +142,7 @@ for (const target of testDatabases()) {
         body: JSON.stringify({ type: 'ID_CARD', country: 'DEU' }),
       });
       const id = created.workflowExecution.credentials.find((c) => c.category === 'ID');
-      for (const url of [id?.api.parts.front, id?.api.parts.back]) {
+      for (const url of [id?.api?.parts.front, id?.api?.parts.back]) {
         assert.ok(url);
         const response = await app.request(pathOf(url), {
           method: 'POST',
@@ -151,7 +151,7 @@ for (const target of testDatabases()) {
         });
         assert.equal(response.status, 201);
       }
-      const executionPath = pathOf(created.workflowExecution.credentials[0]?.api.workflowExecution ?? '');
+      const executionPath = pathOf(created.workflowExecution.credentials[0]?.api?.workflowExecution ?? '');
       const finalized = await app.request(executionPath, { method: 'PUT', headers: widgetAuth(created) });
       assert.equal(finalized.status, 200, await finalized.text());
       await app.idv.runDueWork();

@@ -106,23 +106,31 @@ for (const target of testDatabases()) {
       const token = created.sdk.token;
       assert.match(token, /^idv_wt_[A-Za-z0-9_-]{40,}$/);
       assert.equal(created.timestamp, app.clock.now().toISOString());
-      assert.equal(created.web.href, `${PUBLIC_URL}/web/v1/app?authorizationToken=${token}&locale=de`);
+      // The hosted page's token is its own secret, not the SDK token (issue #15).
+      const webToken = new URL(created.web.href).searchParams.get('authorizationToken') ?? '';
+      assert.match(webToken, /^idv_wt_[A-Za-z0-9_-]{40,}$/);
+      assert.notEqual(webToken, token);
+      assert.equal(created.web.href, `${PUBLIC_URL}/web/v1/app?authorizationToken=${webToken}&locale=de`);
       assert.equal(created.web.successUrl, 'https://shop.example/done');
       assert.equal(created.web.errorUrl, 'https://shop.example/failed');
       assert.deepEqual(
         created.workflowExecution.credentials.map((c) => c.category),
-        ['ID', 'SELFIE'],
+        ['ID', 'SELFIE', 'FACEMAP'],
       );
       const executionHref = `${PUBLIC_URL}/api/v1/accounts/${accountId}/workflow-executions/${executionId}`;
-      const [idCredential, selfie] = created.workflowExecution.credentials;
+      const [idCredential, selfie, facemap] = created.workflowExecution.credentials;
       assert.deepEqual(idCredential.allowedChannels, ['WEB', 'API', 'SDK']);
-      assert.equal(idCredential.api.token, token);
-      assert.equal(idCredential.api.workflowExecution, executionHref);
-      assert.deepEqual(idCredential.api.parts, {
+      // One api.token per credential, none equal to another token of the execution.
+      const apiTokens = [idCredential.api!.token, selfie.api!.token];
+      assert.equal(new Set([...apiTokens, token, webToken]).size, 4);
+      assert.deepEqual(facemap.allowedChannels, ['WEB', 'SDK']);
+      assert.equal(facemap.api, undefined);
+      assert.equal(idCredential.api!.workflowExecution, executionHref);
+      assert.deepEqual(idCredential.api!.parts, {
         front: `${executionHref}/credentials/${idCredential.id}/parts/FRONT`,
         back: `${executionHref}/credentials/${idCredential.id}/parts/BACK`,
       });
-      assert.deepEqual(selfie.api.parts, { face: `${executionHref}/credentials/${selfie.id}/parts/FACE` });
+      assert.deepEqual(selfie.api!.parts, { face: `${executionHref}/credentials/${selfie.id}/parts/FACE` });
 
       // The workflow token is stored hashed, never in clear.
       const row = await app.idv.ctx.db
@@ -134,7 +142,7 @@ for (const target of testDatabases()) {
       assert.match(row.token_hash ?? '', /^[0-9a-f]{64}$/);
     });
 
-    it('adds the ID and SELFIE credentials a 10013 request leaves out', async () => {
+    it('adds the ID, SELFIE and FACEMAP credentials a 10013 request leaves out', async () => {
       const client = await createTestClient(app);
       const created = await createAccount(
         app,
@@ -143,7 +151,7 @@ for (const target of testDatabases()) {
       );
       assert.deepEqual(
         created.workflowExecution.credentials.map((c) => c.category),
-        ['ID', 'SELFIE'],
+        ['ID', 'SELFIE', 'FACEMAP'],
       );
     });
 

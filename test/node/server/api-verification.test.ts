@@ -12,7 +12,11 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { livenessFramePath, makeLivenessFixtures } from '../../../scripts/make-liveness-fixtures.js';
 import { makeWidgetFixtures, WIDGET_FIXTURES_DIR } from '../../../scripts/make-widget-fixtures.js';
-import { type CreateAccountResponse, ExecutionDetails } from '../../../src/shared/api/index.js';
+import {
+  type CreateAccountResponse,
+  type CredentialData,
+  ExecutionDetails,
+} from '../../../src/shared/api/index.js';
 import { complete, issueChallenge, uploadFrame } from '../liveness/liveness-client.js';
 import { testDatabases } from '../../support/databases.js';
 import {
@@ -108,6 +112,7 @@ for (const target of testDatabases()) {
 
     async function verify(
       capture: Capture,
+      prefill?: CredentialData,
     ): Promise<{ created: CreateAccountResponse; details: ExecutionDetails }> {
       const created = await createAccount(
         app,
@@ -130,11 +135,20 @@ for (const target of testDatabases()) {
       });
       const id = created.workflowExecution.credentials.find((c) => c.category === 'ID');
       const face = created.workflowExecution.credentials.find((c) => c.category === 'SELFIE');
-      await upload(created, id?.api.parts.front, capture.front);
-      if (capture.back) await upload(created, id?.api.parts.back, capture.back);
-      await upload(created, face?.api.parts.face, capture.face);
+      await upload(created, id?.api?.parts.front, capture.front);
+      if (capture.back) await upload(created, id?.api?.parts.back, capture.back);
+      await upload(created, face?.api?.parts.face, capture.face);
       await livenessBurst(created);
-      const executionPath = pathOf(id?.api.workflowExecution ?? '');
+      const executionPath = pathOf(id?.api?.workflowExecution ?? '');
+      if (prefill) {
+        // The customer's own data, through the credentials API with the ID credential's api.token.
+        const stored = await app.request(`${executionPath}/credentials/${id?.id}/data`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${id?.api?.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(prefill),
+        });
+        assert.equal(stored.status, 200, await stored.clone().text());
+      }
       await call(created, 'PUT', executionPath);
       await app.idv.runDueWork();
       const response = await app.request(executionPath, { headers: client.auth });
@@ -188,14 +202,22 @@ for (const target of testDatabases()) {
       assert.equal(data.fieldSources.dateOfBirth, 'BARCODE');
     });
 
-    it('passes a passport and returns its data, then PII deletion removes what was read', async () => {
+    it('passes a passport that agrees with the customer’s prefill and returns its data, then PII deletion removes what was read', async () => {
       const holder = specimenHolder(23);
-      const { created, details } = await verify({
-        type: 'PASSPORT',
-        country: holder.issuingState,
-        front: photographed(await passportPage({ seed: 23 }), 23),
-        face: selfie,
-      });
+      const { created, details } = await verify(
+        {
+          type: 'PASSPORT',
+          country: holder.issuingState,
+          front: photographed(await passportPage({ seed: 23 }), 23),
+          face: selfie,
+        },
+        {
+          firstName: holder.givenNames,
+          lastName: holder.surname,
+          dateOfBirth: holder.birthDate,
+          id: { idNumber: holder.documentNumber },
+        },
+      );
       assert.deepEqual(
         [details.decision?.type, details.decision?.details.label],
         ['PASSED', 'OK'],
@@ -207,8 +229,17 @@ for (const target of testDatabases()) {
         ['PASSPORT', holder.surname, holder.givenNames, holder.documentNumber, holder.nationality, 'TD3'],
       );
       assert.equal(data.mrz.valid, true);
+      const checks = details.capabilities.dataChecks?.[0]?.data?.checks as Array<{
+        name: string;
+        outcome: string;
+      }>;
+      assert.equal(
+        checks.find((check) => check.name === 'prefill')?.outcome,
+        'OK',
+        'the prefill was compared',
+      );
 
-      const executionPath = pathOf(created.workflowExecution.credentials[0]?.api.workflowExecution ?? '');
+      const executionPath = pathOf(created.workflowExecution.credentials[0]?.api?.workflowExecution ?? '');
       const wiped = await app.request(executionPath, { method: 'DELETE', headers: client.auth });
       assert.ok(wiped.status < 300, await wiped.text());
       const after = ExecutionDetails.parse(
@@ -220,6 +251,27 @@ for (const target of testDatabases()) {
     });
 
     if (target.name !== 'sqlite') return;
+
+    it('rejects a passport whose holder is not the one the customer’s prefill names', async () => {
+      const holder = specimenHolder(23);
+      const { details } = await verify(
+        {
+          type: 'PASSPORT',
+          country: holder.issuingState,
+          front: photographed(await passportPage({ seed: 23 }), 23),
+          face: selfie,
+        },
+        // Another person's name (a typo-sized difference is tolerated, as names are compared fuzzily).
+        { lastName: holder.surname === 'OKONKWO' ? 'LINDQVIST' : 'OKONKWO', dateOfBirth: holder.birthDate },
+      );
+      const dataChecks = details.capabilities.dataChecks?.[0]?.decision;
+      assert.deepEqual(
+        [dataChecks?.type, dataChecks?.details.label],
+        ['REJECTED', 'MISMATCH_PREFILLED_DATA'],
+        JSON.stringify(summary(details)),
+      );
+      assert.equal(details.decision?.type, 'REJECTED');
+    });
 
     it('rejects noise, a blank page, a selfie as the document and a document as the selfie, each with its label', async () => {
       const blank = await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#dcdcdc' } })

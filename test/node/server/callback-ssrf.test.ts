@@ -175,7 +175,7 @@ for (const target of testDatabases()) {
       const created = await createAccount(app, client);
       await captureEverything(app, created);
       const finalize = await app.request(
-        pathOf(created.workflowExecution.credentials[0].api.workflowExecution),
+        pathOf(created.workflowExecution.credentials[0].api!.workflowExecution),
         {
           method: 'PUT',
           headers: widgetAuth(created),

@@ -33,7 +33,7 @@ for (const target of testDatabases()) {
       const testApp = app;
       const status = async () => {
         const response = await testApp.request(
-          `${pathOf(created.workflowExecution.credentials[0].api.workflowExecution)}/status`,
+          `${pathOf(created.workflowExecution.credentials[0].api!.workflowExecution)}/status`,
           { headers: client.auth },
         );
         return ExecutionStatusResponse.parse(await response.json()).workflowExecution.status;

@@ -129,7 +129,7 @@ for (const target of testDatabases()) {
       const pending = await issue(done.sdk.token);
       await captureEverything(app, done);
       const finalize = await app.request(
-        pathOf(done.workflowExecution.credentials[0]?.api.workflowExecution ?? ''),
+        pathOf(done.workflowExecution.credentials[0]?.api?.workflowExecution ?? ''),
         {
           method: 'PUT',
           headers: widgetAuth(done),
@@ -155,7 +155,7 @@ for (const target of testDatabases()) {
       const phoneToken = tokenOf((await app.request(pathOf(link.url))).headers.get('location'));
       // The phone does the capture with its own token …
       await captureEverything(app, { ...created, sdk: { token: phoneToken } });
-      const executionUrl = created.workflowExecution.credentials[0]?.api.workflowExecution ?? '';
+      const executionUrl = created.workflowExecution.credentials[0]?.api?.workflowExecution ?? '';
       const finalize = await app.request(pathOf(executionUrl), {
         method: 'PUT',
         headers: { authorization: `Bearer ${phoneToken}` },

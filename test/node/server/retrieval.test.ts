@@ -44,7 +44,7 @@ for (const target of testDatabases()) {
         headers: { ...widgetAuth(created), 'content-type': 'application/json' },
         body: JSON.stringify({ userAgent: 'test-agent' }),
       });
-      const executionPath = pathOf(created.workflowExecution.credentials[0].api.workflowExecution);
+      const executionPath = pathOf(created.workflowExecution.credentials[0].api!.workflowExecution);
       assert.equal(
         (await app.request(executionPath, { method: 'PUT', headers: widgetAuth(created) })).status,
         200,
@@ -104,6 +104,7 @@ for (const target of testDatabases()) {
         [
           ['ID', ['BACK', 'FRONT']],
           ['SELFIE', ['FACE']],
+          ['FACEMAP', []],
         ],
       );
       assert.ok(details.decision);

@@ -82,7 +82,7 @@ for (const target of testDatabases()) {
       assert.equal(view.consent.given, false);
       assert.deepEqual(view.parts, []);
       assert.equal(view.tokenExpiresAt, new Date(app.clock.now().getTime() + 30 * 60_000).toISOString());
-      assert.equal(view.links.finalize, created.workflowExecution.credentials[0].api.workflowExecution);
+      assert.equal(view.links.finalize, created.workflowExecution.credentials[0].api!.workflowExecution);
       assert.equal(view.links.parts.length, 3);
     });
 
@@ -121,8 +121,8 @@ for (const target of testDatabases()) {
       for (const [path, method] of [
         ['/api/v1/accounts', 'POST'],
         [`/api/v1/accounts/${created.account.id}`, 'DELETE'],
-        [pathOf(created.workflowExecution.credentials[1].api.parts.face as string), 'GET'],
-        [pathOf(created.workflowExecution.credentials[0].api.workflowExecution), 'DELETE'],
+        [pathOf(created.workflowExecution.credentials[1].api!.parts.face as string), 'GET'],
+        [pathOf(created.workflowExecution.credentials[0].api!.workflowExecution), 'DELETE'],
       ] as const) {
         const answer = await app.request(path, {
           method: 'OPTIONS',
@@ -197,7 +197,7 @@ for (const target of testDatabases()) {
       const response = await json(created, 'POST', '/api/v1/session/capture-metadata', metadata);
       assert.equal(response.status, 200);
       const details = await app.request(
-        pathOf(created.workflowExecution.credentials[0].api.workflowExecution),
+        pathOf(created.workflowExecution.credentials[0].api!.workflowExecution),
         {
           headers: client.auth,
         },
@@ -213,7 +213,7 @@ for (const target of testDatabases()) {
 
     it('uploads a real JPEG part and serves the stored bytes to the client', async () => {
       const created = await createAccount(app, client);
-      const front = created.workflowExecution.credentials[0].api.parts.front as string;
+      const front = created.workflowExecution.credentials[0].api!.parts.front as string;
       const jpeg = await makeJpeg(1200, 800, 7);
       const response = await app.request(pathOf(front), {
         method: 'POST',
@@ -245,7 +245,7 @@ for (const target of testDatabases()) {
 
     it('replaces a part on re-upload and removes it on DELETE', async () => {
       const created = await createAccount(app, client);
-      const back = pathOf(created.workflowExecution.credentials[0].api.parts.back as string);
+      const back = pathOf(created.workflowExecution.credentials[0].api!.parts.back as string);
       const first = await app.request(back, {
         method: 'POST',
         headers: widgetAuth(created),
@@ -279,7 +279,7 @@ for (const target of testDatabases()) {
 
     it('replays the first answer for a repeated Idempotency-Key', async () => {
       const created = await createAccount(app, client);
-      const face = pathOf(created.workflowExecution.credentials[1].api.parts.face as string);
+      const face = pathOf(created.workflowExecution.credentials[1].api!.parts.face as string);
       const headers = { ...widgetAuth(created), 'idempotency-key': 'upload-face-1' };
       const first = await app.request(face, {
         method: 'POST',
@@ -315,7 +315,7 @@ for (const target of testDatabases()) {
     it('refuses bad uploads with their codes', async () => {
       const created = await createAccount(app, client);
       const [idCredential, selfie] = created.workflowExecution.credentials;
-      const front = pathOf(idCredential.api.parts.front as string);
+      const front = pathOf(idCredential.api!.parts.front as string);
       const upload = (path: string, body: BodyInit, headers: Record<string, string> = {}) =>
         app.request(path, { method: 'POST', headers: { ...widgetAuth(created), ...headers }, body });
 
@@ -329,12 +329,12 @@ for (const target of testDatabases()) {
       assert.equal(missing.status, 422);
       assert.equal(((await missing.json()) as ErrorBody).error.code, 'MISSING_FILE');
 
-      const wrongClassifier = `${pathOf(idCredential.api.workflowExecution)}/credentials/${idCredential.id}/parts/FACE`;
+      const wrongClassifier = `${pathOf(idCredential.api!.workflowExecution)}/credentials/${idCredential.id}/parts/FACE`;
       const invalid = await upload(wrongClassifier, uploadForm(await makeJpeg(800, 600)));
       assert.equal(invalid.status, 422);
       assert.equal(((await invalid.json()) as ErrorBody).error.code, 'INVALID_CLASSIFIER');
 
-      const unknownClassifier = `${pathOf(idCredential.api.workflowExecution)}/credentials/${selfie.id}/parts/LEFT`;
+      const unknownClassifier = `${pathOf(idCredential.api!.workflowExecution)}/credentials/${selfie.id}/parts/LEFT`;
       assert.equal((await upload(unknownClassifier, uploadForm(await makeJpeg(800, 600)))).status, 422);
 
       const oversize = await upload(front, new Uint8Array(17 * 1024 * 1024), {
@@ -348,7 +348,7 @@ for (const target of testDatabases()) {
     it('refuses the token of execution A on execution B', async () => {
       const a = await createAccount(app, client);
       const b = await createAccount(app, client);
-      const bFront = pathOf(b.workflowExecution.credentials[0].api.parts.front as string);
+      const bFront = pathOf(b.workflowExecution.credentials[0].api!.parts.front as string);
       const upload = await app.request(bFront, {
         method: 'POST',
         headers: widgetAuth(a),
@@ -356,7 +356,7 @@ for (const target of testDatabases()) {
       });
       assert.equal(upload.status, 403);
       assert.equal(((await upload.json()) as ErrorBody).error.code, 'FORBIDDEN');
-      const finalize = await app.request(pathOf(b.workflowExecution.credentials[0].api.workflowExecution), {
+      const finalize = await app.request(pathOf(b.workflowExecution.credentials[0].api!.workflowExecution), {
         method: 'PUT',
         headers: widgetAuth(a),
       });
@@ -367,7 +367,7 @@ for (const target of testDatabases()) {
 
     it('finalize requires consent and every required part, then is idempotent and processes', async () => {
       const created = await createAccount(app, client);
-      const finalizePath = pathOf(created.workflowExecution.credentials[0].api.workflowExecution);
+      const finalizePath = pathOf(created.workflowExecution.credentials[0].api!.workflowExecution);
       const finalize = () => app.request(finalizePath, { method: 'PUT', headers: widgetAuth(created) });
 
       const noConsent = await finalize();
@@ -375,7 +375,7 @@ for (const target of testDatabases()) {
       assert.equal(((await noConsent.json()) as ErrorBody).error.code, 'CONSENT_REQUIRED');
 
       await json(created, 'POST', '/api/v1/session/consent', { accepted: true });
-      const front = pathOf(created.workflowExecution.credentials[0].api.parts.front as string);
+      const front = pathOf(created.workflowExecution.credentials[0].api!.parts.front as string);
       await app.request(front, {
         method: 'POST',
         headers: widgetAuth(created),
@@ -401,7 +401,7 @@ for (const target of testDatabases()) {
         stillMissing.error.issues.map((issue) => issue.classifier),
         ['FACE'],
       );
-      const face = pathOf(created.workflowExecution.credentials[1].api.parts.face as string);
+      const face = pathOf(created.workflowExecution.credentials[1].api!.parts.face as string);
       await app.request(face, {
         method: 'POST',
         headers: widgetAuth(created),
@@ -450,7 +450,7 @@ for (const target of testDatabases()) {
     it('passes the 10013 definition to processing: unsupported checks come back NOT_EXECUTED', async () => {
       const created = await createAccount(app, client, accountBody({ workflowDefinition: { key: 10013 } }));
       await captureEverything(app, created);
-      const finalizePath = pathOf(created.workflowExecution.credentials[0].api.workflowExecution);
+      const finalizePath = pathOf(created.workflowExecution.credentials[0].api!.workflowExecution);
       assert.equal(
         (await app.request(finalizePath, { method: 'PUT', headers: widgetAuth(created) })).status,
         200,

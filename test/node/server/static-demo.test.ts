@@ -90,7 +90,12 @@ describe('static files and demo endpoint', () => {
       workflowExecutionId: string;
     };
     assert.match(created.token, /^idv_wt_/);
-    assert.equal(created.webHref, `${PUBLIC_URL}/web/v1/app?authorizationToken=${created.token}&locale=en`);
+    // The hosted page carries its own token (issue #15), which opens the same session.
+    const webToken = new URL(created.webHref).searchParams.get('authorizationToken') ?? '';
+    assert.notEqual(webToken, created.token);
+    assert.equal(created.webHref, `${PUBLIC_URL}/web/v1/app?authorizationToken=${webToken}&locale=en`);
+    const viaWeb = await app.request('/api/v1/session', { headers: { authorization: `Bearer ${webToken}` } });
+    assert.equal(viaWeb.status, 200);
     const session = await app.request('/api/v1/session', {
       headers: { authorization: `Bearer ${created.token}` },
     });
@@ -100,7 +105,7 @@ describe('static files and demo endpoint', () => {
     assert.equal(view.web.successUrl, `${PUBLIC_URL}/demo/?result=success`);
     assert.deepEqual(
       view.credentials.map((c) => c.category),
-      ['ID', 'SELFIE'],
+      ['ID', 'SELFIE', 'FACEMAP'],
     );
   });
 
