@@ -2,8 +2,11 @@
  * The documented flow through the generated typed client (src/client, from the server's own OpenAPI document)
  * against a real `idv-server` process: token → account creation (10011) → consent and document choice → FRONT /
  * BACK / FACE uploads (generated specimen documents and the generated selfie fixture) → finalize → processing →
- * details and status → the ID-proofing search finds the execution. SQLite, and PostgreSQL when IDV_TEST_PG_URL is
- * set (a fresh schema for the run).
+ * details and status → the ID-proofing search finds the execution (each operator) → steps, rules, the part image at
+ * the documented path → the PDF report through its signed link → fraud feedback and the processed list → a 10013
+ * account with the user's consent (ID, SELFIE, FACEMAP; an upload with a credential's api token answered with the
+ * envelope) → PII deletion per execution and per account. SQLite, and PostgreSQL when IDV_TEST_PG_URL is set (a
+ * fresh schema for the run).
  *
  * The flow is a list of named steps sharing one state object, each its own test in order: a new documented call
  * (steps, rules, PDF, feedback …) is one more entry in STEPS.
@@ -31,6 +34,8 @@ interface FlowState {
   reference: string;
   created?: CreateAccountResponse;
   images?: { front: Buffer; back: Buffer; face: Buffer };
+  /** The 10013 execution created through the API channel. */
+  second?: { accountId: string; workflowExecutionId: string };
 }
 
 /** The part of the created execution the widget token drives: `{accountId, workflowExecutionId}` + auth header. */
@@ -263,6 +268,198 @@ const STEPS: Array<[string, (state: FlowState) => Promise<void>]> = [
       });
       assert.equal(bad.response.status, 400);
       assert.equal(bad.error?.error.code, 'BAD_REQUEST');
+    },
+  ],
+  [
+    'steps, rules and the part image at the documented path',
+    async (state) => {
+      const { ids, created } = widget(state);
+      const steps = await state.api.GET(
+        '/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}/steps',
+        { params: { path: ids } },
+      );
+      assert.equal(steps.response.status, 200, JSON.stringify(steps.error));
+      const names = steps.data?.steps.map((step) => step.name) ?? [];
+      for (const name of ['CREATED', 'PROCESSED']) assert.ok(names.includes(name as never), names.join());
+      const rules = await state.api.GET(
+        '/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}/rules',
+        { params: { path: ids } },
+      );
+      assert.equal(rules.response.status, 200, JSON.stringify(rules.error));
+      const capabilities = new Set(rules.data?.rules.map((rule) => rule.capability));
+      for (const capability of ['imageChecks', 'extraction', 'similarity'])
+        assert.ok(capabilities.has(capability), [...capabilities].join());
+      const front = await state.api.GET(
+        '/api/v1/accounts/{accountId}/credentials/{credentialId}/parts/{classifier}',
+        {
+          params: {
+            path: {
+              accountId: ids.accountId,
+              credentialId: credential(created, 'ID').id,
+              classifier: 'FRONT',
+            },
+          },
+          parseAs: 'arrayBuffer',
+        },
+      );
+      assert.equal(front.response.status, 200);
+      assert.match(String(front.response.headers.get('content-type')), /^image\/(jpeg|png)/);
+      assert.ok((front.data as ArrayBuffer).byteLength > 1000);
+    },
+  ],
+  [
+    'PDF report through its signed link',
+    async (state) => {
+      const { ids } = widget(state);
+      const link = await state.api.GET(
+        '/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}/report',
+        { params: { path: ids } },
+      );
+      assert.equal(link.response.status, 200, JSON.stringify(link.error));
+      assert.ok(link.data);
+      assert.ok(link.data.presignedUrl.startsWith(state.url), link.data.presignedUrl);
+      // The link is the credential: no Authorization header.
+      const pdf = await fetch(link.data.presignedUrl);
+      assert.equal(pdf.status, 200);
+      assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+      assert.equal(
+        Buffer.from(await pdf.arrayBuffer())
+          .subarray(0, 5)
+          .toString('latin1'),
+        '%PDF-',
+      );
+      const tampered = await fetch(link.data.presignedUrl.replace(/signature=[^&]{4}/, 'signature=AAAA'));
+      assert.equal(tampered.status, 403);
+    },
+  ],
+  [
+    'fraud feedback, then the processed list shows the execution',
+    async (state) => {
+      const { ids } = widget(state);
+      const feedback = await state.api.PUT(
+        '/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}/feedback',
+        { params: { path: ids }, body: { status: 'FRAUD', reason: 'FAKE_DOCUMENT' } },
+      );
+      assert.ok(feedback.response.status < 300, JSON.stringify(feedback.error));
+      const { data: details } = await state.api.GET(
+        '/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}',
+        { params: { path: ids } },
+      );
+      assert.equal(details?.feedback?.status, 'FRAUD');
+      assert.equal(details?.feedback?.reason, 'FAKE_DOCUMENT');
+      const missingReason = await state.api.PUT(
+        '/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}/feedback',
+        { params: { path: ids }, body: { status: 'FRAUD' } },
+      );
+      assert.ok([400, 422].includes(missingReason.response.status), String(missingReason.response.status));
+      const list = await state.api.GET('/api/v1/workflow-executions', {
+        params: { query: { size: 10, page: 1 } },
+      });
+      assert.equal(list.response.status, 200, JSON.stringify(list.error));
+      assert.ok(list.data?.workflowExecutions.some((e) => e.id === ids.workflowExecutionId));
+      const tooBig = await state.api.GET('/api/v1/workflow-executions', { params: { query: { size: 101 } } });
+      assert.ok([400, 422].includes(tooBig.response.status), String(tooBig.response.status));
+    },
+  ],
+  [
+    'account creation (10013) with the user consent: ID, SELFIE and FACEMAP, one api token per credential',
+    async (state) => {
+      const { data, response, error } = await state.api.POST('/api/v1/accounts', {
+        body: {
+          customerInternalReference: `${state.reference}-10013`,
+          workflowDefinition: { key: 10013 },
+          userConsent: {
+            userIp: '203.0.113.7',
+            userLocation: { country: 'DEU' },
+            consent: { obtained: 'yes', obtainedAt: new Date().toISOString() },
+          },
+        },
+      });
+      assert.equal(response.status, 201, JSON.stringify(error));
+      assert.ok(data);
+      const byCategory = new Map(data.workflowExecution.credentials.map((c) => [c.category, c]));
+      assert.deepEqual([...byCategory.keys()].sort(), ['FACEMAP', 'ID', 'SELFIE']);
+      assert.deepEqual([...(byCategory.get('FACEMAP')?.allowedChannels ?? [])].sort(), ['SDK', 'WEB']);
+      assert.equal(byCategory.get('FACEMAP')?.api, undefined);
+      const tokens = ['ID', 'SELFIE'].map((c) => byCategory.get(c as 'ID')?.api?.token);
+      const webToken = new URL(data.web.href).searchParams.get('token');
+      assert.equal(new Set([...tokens, data.sdk.token, webToken]).size, 4, 'four distinct tokens');
+      // The ID credential's api token uploads that credential's part, answered with the documented envelope.
+      const id = byCategory.get('ID');
+      assert.ok(id?.api && state.images);
+      const upload = await state.api.POST(
+        '/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}/credentials/{credentialId}/parts/{classifier}',
+        {
+          params: {
+            path: {
+              accountId: data.account.id,
+              workflowExecutionId: data.workflowExecution.id,
+              credentialId: id.id,
+              classifier: 'FRONT',
+            },
+          },
+          headers: { authorization: `Bearer ${id.api.token}` },
+          // biome-ignore lint/suspicious/noExplicitAny: multipart body; the document types it as an object of a file
+          body: imageForm(state.images.front, 'FRONT') as any,
+          bodySerializer: (body) => body as unknown as FormData,
+        },
+      );
+      assert.equal(upload.response.status, 200, JSON.stringify(upload.error));
+      const envelope = upload.data as Record<string, { id?: string } | string | undefined>;
+      assert.equal((envelope.account as { id: string }).id, data.account.id);
+      assert.equal((envelope.credential as { id: string }).id, id.id);
+      assert.match(String(envelope.timestamp), /^\d{4}-\d{2}-\d{2}T/);
+      // Its consent is returned in retrieval.
+      const details = await state.api.GET(
+        '/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}',
+        { params: { path: { accountId: data.account.id, workflowExecutionId: data.workflowExecution.id } } },
+      );
+      assert.equal(details.data?.consent?.userConsent?.consent.obtained, 'yes');
+      state.second = { accountId: data.account.id, workflowExecutionId: data.workflowExecution.id };
+    },
+  ],
+  [
+    'PII deletion: per execution, then per account',
+    async (state) => {
+      const { ids, created } = widget(state);
+      const deleted = await state.api.DELETE(
+        '/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}',
+        { params: { path: ids } },
+      );
+      assert.equal(deleted.response.status, 204);
+      const { data: after } = await state.api.GET(
+        '/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}/status',
+        { params: { path: ids } },
+      );
+      assert.equal(after?.workflowExecution.status, 'WIPED_OUT');
+      const part = await state.api.GET(
+        '/api/v1/accounts/{accountId}/credentials/{credentialId}/parts/{classifier}',
+        {
+          params: {
+            path: {
+              accountId: ids.accountId,
+              credentialId: credential(created, 'ID').id,
+              classifier: 'FRONT',
+            },
+          },
+        },
+      );
+      assert.equal(part.response.status, 404);
+      // The widget token died with the PII.
+      const session = await fetch(`${state.url}/api/v1/session`, {
+        headers: { authorization: `Bearer ${created.sdk.token}` },
+      });
+      assert.equal(session.status, 401);
+      assert.ok(state.second);
+      const account = await state.api.DELETE('/api/v1/accounts/{accountId}', {
+        params: { path: { accountId: state.second.accountId } },
+      });
+      assert.equal(account.response.status, 204);
+      const { data: second } = await state.api.GET(
+        '/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}/status',
+        { params: { path: state.second } },
+      );
+      assert.equal(second?.workflowExecution.status, 'WIPED_OUT');
     },
   ],
 ];
