@@ -1,5 +1,4 @@
 /** Builds the idv-server hono app and its services (database, blobs, queue, outbox) without listening. */
-import { join } from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
@@ -8,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { LIVENESS_FRAME_MAX_BYTES } from '../shared/api/liveness.js';
 import type { BlobStore } from './blobs/blob-store.js';
-import { FileSystemBlobStore } from './blobs/fs-blob-store.js';
+import { openBlobStore } from './blobs/open-blob-store.js';
 import { type Clock, systemClock } from './clock.js';
 import { loadConfig, type ServerConfig } from './config.js';
 import type { AppEnv, ServerContext } from './context.js';
@@ -98,7 +97,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
   const ownsDb = !options.db;
   const db = (options.db ?? openDatabase(config)) as IdvDatabase;
   await migrateToLatest(db);
-  const blobs = options.blobs ?? new FileSystemBlobStore(join(config.dataDir, 'blobs'));
+  const ownsBlobs = !options.blobs;
+  const blobs = options.blobs ?? openBlobStore(config);
   const queue = new JobQueue({
     db,
     clock,
@@ -251,6 +251,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
       const { closeDocumentReaders } = await import('./documents/index.js');
       await closeDocumentReaders();
       if (ownsDb) await db.destroy();
+      if (ownsBlobs) blobs.close?.();
     },
   };
 }
