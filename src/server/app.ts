@@ -27,6 +27,7 @@ import { HttpMetrics } from './http/metrics.js';
 import { newRouter } from './http/router.js';
 import { createLogger } from './logger.js';
 import { type HostResolver, JobQueue, WebhookOutbox } from './queue/index.js';
+import { JOB_PURGE_AND_RETENTION, JOB_SWEEP_EXPIRED, purgeAndApplyRetention } from './queue/maintenance.js';
 import { accountRoutes } from './routes/accounts.js';
 import { adminRoutes } from './routes/admin.js';
 import { type DemoClientCredentials, demoRoutes, seedDemoClient } from './routes/demo.js';
@@ -42,7 +43,11 @@ import { staticRoutes } from './routes/static-files.js';
 export const UPLOAD_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 /** JSON bodies are small; anything bigger is refused before parsing. */
 export const JSON_BODY_LIMIT_BYTES = 64 * 1024;
-const EXPIRY_SWEEP_MS = 30_000;
+/** Periodic work, enqueued on the shared queue once per time slot (a dedupe key): one node runs each slot. */
+const PERIODIC_JOBS: Array<{ kind: string; everyMs: number }> = [
+  { kind: JOB_SWEEP_EXPIRED, everyMs: 30_000 },
+  { kind: JOB_PURGE_AND_RETENTION, everyMs: 3_600_000 },
+];
 
 export interface CreateAppOptions {
   config?: ServerConfig;
@@ -74,9 +79,10 @@ export interface IdvApp {
    */
   recoverAfterRestart(): Promise<{ jobs: number; temporaryBlobs: number }>;
   startBackground(): void;
-  stopBackground(): Promise<void>;
-  /** Stops background work and closes the database if this app opened it. */
-  close(): Promise<void>;
+  /** Stops polling, waits for handlers in flight (at most `timeoutMs`), hands back unfinished claims. */
+  stopBackground(opts?: { timeoutMs?: number }): Promise<void>;
+  /** Stops background work and closes the database (and blob store) if this app opened it. */
+  close(opts?: { timeoutMs?: number }): Promise<void>;
 }
 
 function isUpload(method: string, path: string): boolean {
@@ -103,11 +109,13 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
     db,
     clock,
     nodeId: config.nodeId,
+    lockMs: config.jobLeaseMs,
     onError: (error, job) => logger.error({ err: error, job }, 'job failed'),
   });
   const outbox = new WebhookOutbox({
     db,
     clock,
+    queue,
     secretFor: async (clientId) =>
       (
         await db
@@ -127,6 +135,13 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
   const metrics = new HttpMetrics();
   const jobHandlers = {
     [JOB_PROCESS_EXECUTION]: (payload: { executionId: string }) => processExecution(ctx, payload.executionId),
+    [JOB_SWEEP_EXPIRED]: async () => {
+      await sweepExpiredExecutions(ctx);
+      await requeueStrandedExecutions(ctx);
+    },
+    [JOB_PURGE_AND_RETENTION]: async () => {
+      await purgeAndApplyRetention(ctx);
+    },
   };
 
   const app = newRouter();
@@ -209,16 +224,24 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: 'Not found' } }, 404));
   app.onError((error, c) => errorResponse(error, c, logger));
 
-  let sweepTimer: NodeJS.Timeout | undefined;
-  const sweep = () =>
-    sweepExpiredExecutions(ctx).catch((error: unknown) =>
-      logger.error({ err: error }, 'expiry sweep failed'),
+  let scheduleTimer: NodeJS.Timeout | undefined;
+  const schedulePeriodic = async () => {
+    const now = clock.now().getTime();
+    for (const { kind, everyMs } of PERIODIC_JOBS) {
+      const slot = Math.floor(now / everyMs);
+      await queue.enqueue(kind, {}, { dedupeKey: `${kind}:${slot}`, runAt: new Date(slot * everyMs) });
+    }
+  };
+  const schedule = () =>
+    schedulePeriodic().catch((error: unknown) =>
+      logger.error({ err: error }, 'scheduling periodic jobs failed'),
     );
 
-  const stopBackground = async () => {
-    if (sweepTimer) clearInterval(sweepTimer);
-    sweepTimer = undefined;
-    await Promise.all([queue.stop(), outbox.stop()]);
+  const stopBackground = async (opts: { timeoutMs?: number } = {}) => {
+    if (scheduleTimer) clearInterval(scheduleTimer);
+    scheduleTimer = undefined;
+    // Handlers in flight finish (bounded); what this process still holds is handed back to the other nodes.
+    await queue.stop(opts);
   };
   return {
     app,
@@ -239,14 +262,16 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
       return { jobs, temporaryBlobs };
     },
     startBackground() {
+      // Processing is CPU-bound: one job at a time per node; deliveries wait on the network: several at once.
       queue.start(jobHandlers, { pollMs: config.pollMs });
       outbox.start({ pollMs: config.pollMs });
-      sweepTimer = setInterval(sweep, EXPIRY_SWEEP_MS);
-      sweepTimer.unref();
+      void schedule();
+      scheduleTimer = setInterval(schedule, 10_000);
+      scheduleTimer.unref();
     },
     stopBackground,
-    async close() {
-      await stopBackground();
+    async close(opts = {}) {
+      await stopBackground(opts);
       // The OCR worker thread (started by the first processed document) would keep the process alive.
       const { closeDocumentReaders } = await import('./documents/index.js');
       await closeDocumentReaders();

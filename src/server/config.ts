@@ -44,6 +44,8 @@ export interface ServerConfig {
   nodeId: string;
   /** `IDV_S3_BUCKET` (+ `IDV_S3_*`): blobs in S3-compatible storage instead of `${dataDir}/blobs`. */
   s3?: S3BlobStoreOptions;
+  /** `IDV_JOB_LEASE_MS` (default 60 s): a dead node's job is taken over this long after its last heartbeat. */
+  jobLeaseMs: number;
   /** `IDV_PURGE_AFTER_DAYS` (default 30): finished jobs and settled webhook deliveries are deleted after this. */
   purgeAfterDays: number;
   /** `IDV_SHUTDOWN_TIMEOUT_MS` (default 25 s): graceful shutdown waits this long for in-flight requests and jobs. */
@@ -103,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     trustProxy: flag(env.IDV_TRUST_PROXY),
     nodeId: env.IDV_NODE_ID || hostname(),
     ...(env.IDV_S3_BUCKET ? { s3: s3Options(env, env.IDV_S3_BUCKET) } : {}),
+    jobLeaseMs: positive(env.IDV_JOB_LEASE_MS, 60_000, 'IDV_JOB_LEASE_MS'),
     purgeAfterDays: positive(env.IDV_PURGE_AFTER_DAYS, 30, 'IDV_PURGE_AFTER_DAYS'),
     shutdownTimeoutMs: positive(env.IDV_SHUTDOWN_TIMEOUT_MS, 25_000, 'IDV_SHUTDOWN_TIMEOUT_MS'),
   };

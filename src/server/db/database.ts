@@ -50,7 +50,8 @@ export class MigrationError extends Error {
 /** Runs core and queue migrations to the latest version; returns the names applied now. */
 // biome-ignore lint/suspicious/noExplicitAny: the Migrator is schema-agnostic
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new InCodeMigrations() });
+  // Migration names from parallel work (dated prefixes) do not all sort after the ones an existing database ran.
+  const migrator = new Migrator({ db, provider: new InCodeMigrations(), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw new MigrationError('database migration failed', { cause: error });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -237,7 +237,13 @@ export async function enqueueCallback(ctx: ServerContext, row: ExecutionRow): Pr
     },
     account: { id: row.account_id, href: urls.account(row.account_id) },
   };
-  await ctx.outbox.enqueue({ clientId: row.client_id, url: row.callback_url, payload });
+  // One event per status change: enqueued twice (a job that ran twice), it is still one message, one webhook-id.
+  await ctx.outbox.enqueue({
+    clientId: row.client_id,
+    url: row.callback_url,
+    payload,
+    eventKey: `${row.id}:${row.status}`,
+  });
 }
 
 /** Job handler: runs the pipeline on the stored parts, stores the decision, calls back. Safe to run twice. */
