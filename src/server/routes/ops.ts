@@ -106,7 +106,9 @@ export function opsRoutes(ctx: ServerContext, metrics: HttpMetrics) {
       ctx.logger.warn({ err: error }, 'queue metrics failed');
       return '';
     });
-    return c.body(`${metrics.render()}${cluster}`, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+    return c.body(`${metrics.render()}${cluster}`, 200, {
+      'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+    });
   });
   return router;
 }
