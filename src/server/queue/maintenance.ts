@@ -10,7 +10,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { ClientNotFoundError } from '../auth/clients.js';
 import type { ServerContext } from '../context.js';
+import type { IdvDatabase } from '../db/schema.js';
 import { wipeExecution } from '../executions/retrieval.js';
 import type { QueueTables } from './migrations.js';
 
@@ -20,6 +22,16 @@ export const JOB_PURGE_AND_RETENTION = 'purge-and-retention';
 const DAY_MS = 86_400_000;
 /** Executions wiped per client per run; the next run (an hour later) continues. */
 const RETENTION_BATCH = 500;
+
+/** `idv-server client set-retention`: days, or null to keep executions until they are deleted. */
+export async function setRetentionDays(db: IdvDatabase, clientId: string, days: number | null): Promise<void> {
+  const result = await db
+    .updateTable('clients')
+    .set({ retention_days: days })
+    .where('id', '=', clientId)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) throw new ClientNotFoundError(`no client ${clientId}`);
+}
 
 export interface MaintenanceResult {
   wipedExecutions: number;
