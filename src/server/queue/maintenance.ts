@@ -24,7 +24,11 @@ const DAY_MS = 86_400_000;
 const RETENTION_BATCH = 500;
 
 /** `idv-server client set-retention`: days, or null to keep executions until they are deleted. */
-export async function setRetentionDays(db: IdvDatabase, clientId: string, days: number | null): Promise<void> {
+export async function setRetentionDays(
+  db: IdvDatabase,
+  clientId: string,
+  days: number | null,
+): Promise<void> {
   const result = await db
     .updateTable('clients')
     .set({ retention_days: days })
