@@ -21,6 +21,8 @@ import {
   requeueStrandedExecutions,
   sweepExpiredExecutions,
 } from './executions/lifecycle.js';
+import { REQUEST_RATE_LIMITS, rateLimitBy } from './auth/rate-limit.js';
+import { clientAddress } from './http/client-address.js';
 import { widgetCors } from './http/cors.js';
 import { errorResponse } from './http/errors.js';
 import { HttpMetrics } from './http/metrics.js';
@@ -195,6 +197,21 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
     await next();
     c.header('X-Content-Type-Options', 'nosniff');
   });
+  // Database-backed limits (auth/rate-limit.ts), so they hold whichever node a request lands on.
+  app.use(
+    '/api/*',
+    rateLimitBy(db, clock, 'upload-execution', REQUEST_RATE_LIMITS.uploadsPerExecution, (c) =>
+      isUpload(c.req.method, c.req.path)
+        ? /\/workflow-executions\/([^/]+)\//.exec(c.req.path)?.[1]
+        : undefined,
+    ),
+  );
+  app.use(
+    '/web/v1/handoff/*',
+    rateLimitBy(db, clock, 'handoff-address', REQUEST_RATE_LIMITS.handoffRedeemPerAddress, (c) =>
+      c.req.method === 'GET' ? clientAddress(c, ctx) : undefined,
+    ),
+  );
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
