@@ -2,9 +2,9 @@
  * The one durable queue core on the main database (SQLite or PostgreSQL) for every kind of background work —
  * processing executions, webhook deliveries, sweeps and purges — safe with any number of server processes.
  *
- * Claims: one `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING`; on PostgreSQL the inner select takes
- * `FOR UPDATE SKIP LOCKED`, so concurrent nodes skip each other's rows instead of queueing on row locks (SQLite has
- * one writer at a time, so the statement is atomic there as it is). The claim sets a lease (`locked_until`,
+ * Claims: one statement takes up to n due jobs and returns them. On PostgreSQL the candidates are selected
+ * `FOR UPDATE SKIP LOCKED` in a materialized CTE, so concurrent nodes skip each other's rows instead of queueing on
+ * row locks; on SQLite (one writer at a time) an `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING` is atomic. The claim sets a lease (`locked_until`,
  * `locked_by`); a running handler renews it (heartbeat every third of the lease), so the lease can be short and a
  * dead node's job is taken over soon after the node stops renewing, while a long job on a live node keeps its claim.
  * Results are written only by the claim that still holds the lease, so a worker whose lease was taken over cannot
@@ -326,20 +326,34 @@ export class JobQueue {
       .where((eb) => this.claimable(eb, handlers, nowIso))
       .orderBy('run_at')
       .limit(limit);
-    const rows = await this.db
-      .updateTable('jobs')
-      .set((eb) => ({
-        status: 'running',
-        attempts: eb('attempts', '+', 1),
-        locked_until: new Date(now.getTime() + this.lockMs).toISOString(),
-        locked_by: lockToken,
-        updated_at: nowIso,
-      }))
-      .where('id', 'in', this.postgres ? due.forUpdate().skipLocked() : due)
-      // Checked again on the row itself: without SKIP LOCKED a row another claim took meanwhile no longer matches.
-      .where((eb) => this.claimable(eb, handlers, nowIso))
-      .returning(['id', 'kind', 'payload', 'attempts'])
-      .execute();
+    const claim = {
+      status: 'running' as const,
+      locked_until: new Date(now.getTime() + this.lockMs).toISOString(),
+      locked_by: lockToken,
+      updated_at: nowIso,
+    };
+    // PostgreSQL: the candidates in a materialized CTE, so LIMIT and SKIP LOCKED are evaluated once (inside
+    // `IN (subquery)` the planner may re-run the subquery per row and, skipping locked rows, claim more than LIMIT).
+    const rows = this.postgres
+      ? await this.db
+          .with(
+            (cte) => cte('next').materialized(),
+            () => due.forUpdate().skipLocked(),
+          )
+          .updateTable('jobs')
+          .from('next')
+          .set((eb) => ({ ...claim, attempts: eb('jobs.attempts', '+', 1) }))
+          .whereRef('jobs.id', '=', 'next.id')
+          .returning(['jobs.id', 'jobs.kind', 'jobs.payload', 'jobs.attempts'])
+          .execute()
+      : // SQLite: one writer at a time, and a non-correlated IN subquery is evaluated once.
+        await this.db
+          .updateTable('jobs')
+          .set((eb) => ({ ...claim, attempts: eb('attempts', '+', 1) }))
+          .where('id', 'in', due)
+          .where((eb) => this.claimable(eb, handlers, nowIso))
+          .returning(['id', 'kind', 'payload', 'attempts'])
+          .execute();
     return rows
       .map((row) => ({ ...row, attempts: Number(row.attempts), lockToken }))
       .sort((a, b) => a.id.localeCompare(b.id));

@@ -134,13 +134,31 @@ for (const target of testDatabases()) {
       assert.match(row.last_error ?? '', /^HTTP_503: /);
     });
 
-    it('claims each job once when three nodes poll concurrently', async () => {
+    it('claims each job once when three nodes poll concurrently, never more at once than asked', async () => {
       const clock = new ManualClock();
       const nodes = ['n1', 'n2', 'n3'].map((nodeId) => new JobQueue({ db, clock, nodeId }));
       for (let n = 0; n < 60; n++) await nodes[0]!.enqueue('work', { n });
       const seen: number[] = [];
-      const handlers = { work: async (p: { n: number }) => void seen.push(p.n) };
-      const counts = await Promise.all(nodes.map((node) => node.runDue(handlers, { concurrency: 4 })));
+      const counts = await Promise.all(
+        nodes.map((node, i) => {
+          // Node i runs i + 1 jobs at a time; each handler yields so that claims interleave.
+          let active = 0;
+          let peak = 0;
+          const handlers = {
+            work: async (p: { n: number }) => {
+              active += 1;
+              peak = Math.max(peak, active);
+              await new Promise((resolve) => setTimeout(resolve, 2));
+              seen.push(p.n);
+              active -= 1;
+            },
+          };
+          return node.runDue(handlers, { concurrency: i + 1 }).then((ran) => {
+            assert.ok(peak <= i + 1, `node ${i + 1} ran ${peak} at once`);
+            return ran;
+          });
+        }),
+      );
       assert.equal(
         counts.reduce((x, y) => x + y, 0),
         60,
