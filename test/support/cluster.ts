@@ -276,25 +276,34 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
     },
     async close() {
+      const step = (name: string) =>
+        process.env.IDV_CLUSTER_DEBUG && console.log(`# close: ${name} ${Date.now()}`);
+      step('nodes');
       await Promise.all(
         nodes.map(async (node) => {
           await node.process.stop('SIGTERM');
           node.outputs.push(node.process.output());
         }),
       );
+      step('nginx');
       if (nginx.exitCode === null) {
         await new Promise<void>((resolve) => {
           nginx.once('exit', () => resolve());
-          nginx.kill('SIGQUIT');
+          // Fast shutdown: a graceful one (SIGQUIT) would wait for the clients' idle keep-alive connections.
+          nginx.kill('SIGTERM');
         });
       }
+      step('db');
       await db.end();
+      step('s3');
       await s3.close().catch(() => {});
+      step('drop');
       const cleanup = new pg.Client({ connectionString: baseUrl });
       await cleanup.connect();
       await cleanup.query(`drop database if exists ${databaseName} with (force)`);
       await cleanup.end();
       rmSync(root, { recursive: true, force: true });
+      step('done');
     },
   };
 }

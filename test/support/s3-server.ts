@@ -35,6 +35,7 @@ export async function startS3Server(bucket = 'idv-test', port = 0): Promise<Test
   });
   await admin.send(new CreateBucketCommand({ Bucket: bucket }));
   admin.destroy();
+  let closing: Promise<void> | undefined;
   return {
     endpoint,
     port: bound,
@@ -55,9 +56,12 @@ export async function startS3Server(bucket = 'idv-test', port = 0): Promise<Test
       IDV_S3_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
       IDV_S3_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
     }),
-    async close() {
-      await server.close();
-      rmSync(directory, { recursive: true, force: true });
+    close() {
+      closing ??= (async () => {
+        await server.close();
+        rmSync(directory, { recursive: true, force: true });
+      })();
+      return closing;
     },
   };
 }
