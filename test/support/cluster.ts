@@ -264,6 +264,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     nodeEnv,
     async kill(i) {
       const node = nodes[i] as ClusterNode;
+      const { child } = node.process;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       await node.process.stop('SIGKILL');
       node.outputs.push(node.process.output());
     },
@@ -281,7 +283,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       step('nodes');
       await Promise.all(
         nodes.map(async (node) => {
-          await node.process.stop('SIGTERM');
+          // A killed node has exited already (exitCode stays null for a signal, so ask signalCode too).
+          const { child } = node.process;
+          if (child.exitCode === null && child.signalCode === null) await node.process.stop('SIGTERM');
           node.outputs.push(node.process.output());
         }),
       );
