@@ -147,6 +147,9 @@ async function measure(nodes: number): Promise<Record<string, string | number>> 
       'processed / min': +(EXECUTIONS / processMinutes).toFixed(1),
       'callback p50 ms': quantile(callbackMs, 0.5),
       'callback max ms': quantile(callbackMs, 1),
+      // At-least-once: a delivery whose lease ran out while its node was busy is sent again (same webhook-id).
+      'duplicate callbacks':
+        receiver.deliveries.length - new Set(receiver.deliveries.map((d) => d.webhookId)).size,
     };
   } finally {
     await cluster?.close();

@@ -106,7 +106,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
   const db = (options.db ?? openDatabase(config)) as IdvDatabase;
   await migrateToLatest(db);
   const ownsBlobs = !options.blobs;
-  const blobs = options.blobs ?? openBlobStore(config);
+  const blobs = options.blobs ?? (await openBlobStore(config));
   const queue = new JobQueue({
     db,
     clock,
