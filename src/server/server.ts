@@ -76,6 +76,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     ...(demoClient ? { demoClient } : {}),
     close() {
       closing ??= (async () => {
+        idv.ctx.draining = true;
         await new Promise<void>((resolve) => {
           // Requests still running after the budget are cut, so a stuck client cannot hold shutdown forever.
           const cut = setTimeout(() => {

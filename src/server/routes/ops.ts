@@ -80,7 +80,7 @@ export function opsRoutes(ctx: ServerContext, metrics: HttpMetrics) {
   router.get('/livez', (c) => c.json({ status: 'ok' }));
   router.openapi(readyRoute, async (c) => {
     const checks = await runChecks(ctx);
-    if (Object.values(checks).every((check) => check === 'ok'))
+    if (!ctx.draining && Object.values(checks).every((check) => check === 'ok'))
       return c.json({ status: 'ok' as const, checks }, 200);
     return c.json({ status: 'unavailable' as const, checks }, 503);
   });

@@ -25,6 +25,10 @@ describe('readiness', () => {
     try {
       const ready = await idv.app.request('/readyz');
       assert.equal(ready.status, 200);
+      // Graceful shutdown begins: the balancer is told to stop sending new requests.
+      idv.ctx.draining = true;
+      assert.equal((await idv.app.request('/readyz')).status, 503);
+      idv.ctx.draining = false;
       await s3.close();
       const gone = await idv.app.request('/readyz');
       assert.equal(gone.status, 503);
