@@ -1,6 +1,6 @@
 /**
- * Rate limits stored in the database hold across nodes: two apps on one database (two nodes behind a load balancer)
- * share one counter for handoff-code guessing and for uploads to one execution.
+ * Two apps on one database (two nodes behind a load balancer): periodic sweeps run once per time slot for both,
+ * and rate limits share one counter for handoff-code guessing and for uploads to one execution.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -19,6 +19,11 @@ import {
   uploadForm,
   widgetAuth,
 } from '../../support/server.js';
+
+async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200 && !(await condition()); i++)
+    await new Promise((resolve) => setTimeout(resolve, 25));
+}
 
 for (const target of testDatabases()) {
   describe(`rate limits across nodes (${target.name})`, () => {
@@ -39,6 +44,25 @@ for (const target of testDatabases()) {
     });
     const onNode = (i: number, path: string, init?: RequestInit) =>
       Promise.resolve((i % 2 === 0 ? app.idv.app : nodeB.app).request(path, init));
+
+    it('periodic sweeps are one job per time slot for the whole cluster, run by one node', async () => {
+      const slotJobs = () =>
+        app.idv.ctx.db
+          .selectFrom('jobs' as never)
+          .select(['kind' as never, 'dedupe_key' as never, 'status' as never])
+          .where('kind' as never, 'in', ['sweep-expired', 'purge-and-retention'] as never)
+          .execute() as Promise<Array<{ kind: string; dedupe_key: string; status: string }>>;
+      app.idv.startBackground();
+      nodeB.startBackground();
+      await waitUntil(
+        async () =>
+          (await slotJobs()).every((job) => job.status === 'done') && (await slotJobs()).length === 2,
+      );
+      await app.idv.stopBackground();
+      await nodeB.stopBackground();
+      const jobs = await slotJobs();
+      assert.deepEqual(jobs.map((job) => job.kind).sort(), ['purge-and-retention', 'sweep-expired']);
+    });
 
     it('handoff-code guesses from one address are limited on all nodes together', async () => {
       const { limit } = REQUEST_RATE_LIMITS.handoffRedeemPerAddress;
