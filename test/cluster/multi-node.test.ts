@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { S3BlobStore } from '../../src/server/blobs/s3-blob-store.js';
@@ -247,6 +248,26 @@ describe('cluster: three nodes behind nginx on PostgreSQL and S3', {
           assert.equal(sha, uploaded.get(`${part.credential_id}/${part.classifier}`), part.blob_key);
         }
       }
+      // Objects no part row names: a node killed between writing the object and committing the row (the retry wrote
+      // a new one). Never served; counted so the number is visible.
+      const referenced = new Set(
+        (await cluster.db.query<{ blob_key: string }>('select blob_key from parts')).rows.map(
+          (r) => r.blob_key,
+        ),
+      );
+      const listed = await store.client.send(
+        new ListObjectsV2Command({ Bucket: cluster.s3.storeOptions().bucket, Prefix: 'executions/' }),
+      );
+      const objects = (listed.Contents ?? []).map((o) => o.Key as string);
+      const orphans = objects.filter((key) => !referenced.has(key) && !key.includes('/liveness/')).length;
+      const temporary = (
+        await store.client.send(
+          new ListObjectsV2Command({ Bucket: cluster.s3.storeOptions().bucket, Prefix: 'tmp/' }),
+        )
+      ).KeyCount;
+      console.log(
+        `# cluster: ${objects.length} objects, ${orphans} unreferenced, ${temporary ?? 0} under tmp/`,
+      );
     } finally {
       store.close();
     }
