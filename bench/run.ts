@@ -85,6 +85,12 @@ const SECTIONS: Section[] = [
     fn: 'benchLivenessServer',
   },
   {
+    id: 'cluster',
+    title: 'Several nodes: 1 and 3 idv-server behind nginx on PostgreSQL + S3 (issue #17)',
+    module: './cluster.ts',
+    fn: 'benchCluster',
+  },
+  {
     id: 'liveness-device',
     title: 'Liveness: on-device guidance in headless Chromium',
     module: './liveness-device.ts',

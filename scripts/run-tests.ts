@@ -4,6 +4,8 @@
  *   node     test/node/**\/*.test.ts     node:test (units, server in-process, SQLite + PostgreSQL when IDV_TEST_PG_URL)
  *   browser  test/browser/**\/*.test.ts  @web/test-runner in system Chromium
  *   e2e      test/e2e/**\/*.test.ts      node:test driving Chromium through Playwright against real server processes
+ *   cluster  test/cluster/**\/*.test.ts  node:test: three server processes behind nginx on PostgreSQL + S3 (needs
+ *                                        IDV_TEST_PG_URL and nginx; without them it reports 0 tests)
  *
  * `npm test -- node` (or browser, e2e) runs one suite. Extra args after the suite name are passed to the runner.
  */
@@ -100,6 +102,7 @@ const suites: Record<string, () => Counts> = {
     rmSync(join(RESULTS, 'server-logs'), { recursive: true, force: true });
     return nodeSuite('e2e', 'test/e2e', extra);
   },
+  cluster: () => nodeSuite('cluster', 'test/cluster', extra),
 };
 if (only && !(only in suites)) {
   console.error(`unknown suite ${only}; one of ${Object.keys(suites).join(', ')}`);
@@ -111,7 +114,7 @@ const total: Counts = { passed: 0, failed: 0 };
 const lines: string[] = [];
 const started = Date.now();
 let prepared = true;
-if (only !== 'node') {
+if (only !== 'node' && only !== 'cluster') {
   try {
     prepare();
   } catch (err) {
@@ -125,7 +128,7 @@ if (only !== 'node') {
 try {
   for (const [name, suite] of Object.entries(suites)) {
     if (only && only !== name) continue;
-    if (!prepared && name !== 'node') continue;
+    if (!prepared && name !== 'node' && name !== 'cluster') continue;
     const t0 = Date.now();
     const c = suite();
     total.passed += c.passed;

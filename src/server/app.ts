@@ -1,5 +1,4 @@
 /** Builds the idv-server hono app and its services (database, blobs, queue, outbox) without listening. */
-import { join } from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
@@ -8,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { LIVENESS_FRAME_MAX_BYTES } from '../shared/api/liveness.js';
 import type { BlobStore } from './blobs/blob-store.js';
-import { FileSystemBlobStore } from './blobs/fs-blob-store.js';
+import { openBlobStore } from './blobs/open-blob-store.js';
 import { type Clock, systemClock } from './clock.js';
 import { loadConfig, type ServerConfig } from './config.js';
 import type { AppEnv, ServerContext } from './context.js';
@@ -18,6 +17,8 @@ import { ApiError } from './errors.js';
 import type { LivenessOptions } from './liveness/liveness-options.js';
 import { requeueStrandedExecutions, sweepExpiredExecutions } from './executions/expiry.js';
 import { JOB_PROCESS_EXECUTION, processExecution } from './executions/processing-job.js';
+import { REQUEST_RATE_LIMITS, rateLimitBy } from './auth/rate-limit.js';
+import { clientAddress } from './http/client-address.js';
 import { widgetCors } from './http/cors.js';
 import { errorResponse } from './http/errors.js';
 import { HttpMetrics } from './http/metrics.js';
@@ -25,6 +26,7 @@ import { registerPlainRoutes } from './http/openapi-plain-routes.js';
 import { newRouter } from './http/router.js';
 import { createLogger } from './logger.js';
 import { type HostResolver, JobQueue, WebhookOutbox } from './queue/index.js';
+import { JOB_PURGE_AND_RETENTION, JOB_SWEEP_EXPIRED, purgeAndApplyRetention } from './queue/maintenance.js';
 import { accountRoutes } from './routes/accounts.js';
 import { adminRoutes } from './routes/admin.js';
 import { credentialRoutes } from './routes/credentials.js';
@@ -42,7 +44,11 @@ import { staticRoutes } from './routes/static-files.js';
 export const UPLOAD_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 /** JSON bodies are small; anything bigger is refused before parsing. */
 export const JSON_BODY_LIMIT_BYTES = 64 * 1024;
-const EXPIRY_SWEEP_MS = 30_000;
+/** Periodic work, enqueued on the shared queue once per time slot (a dedupe key): one node runs each slot. */
+const PERIODIC_JOBS: Array<{ kind: string; everyMs: number }> = [
+  { kind: JOB_SWEEP_EXPIRED, everyMs: 30_000 },
+  { kind: JOB_PURGE_AND_RETENTION, everyMs: 3_600_000 },
+];
 
 export interface CreateAppOptions {
   config?: ServerConfig;
@@ -74,9 +80,10 @@ export interface IdvApp {
    */
   recoverAfterRestart(): Promise<{ jobs: number; temporaryBlobs: number }>;
   startBackground(): void;
-  stopBackground(): Promise<void>;
-  /** Stops background work and closes the database if this app opened it. */
-  close(): Promise<void>;
+  /** Stops polling, waits for handlers in flight (at most `timeoutMs`), hands back unfinished claims. */
+  stopBackground(opts?: { timeoutMs?: number }): Promise<void>;
+  /** Stops background work and closes the database (and blob store) if this app opened it. */
+  close(opts?: { timeoutMs?: number }): Promise<void>;
 }
 
 function isUpload(method: string, path: string): boolean {
@@ -98,16 +105,19 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
   const ownsDb = !options.db;
   const db = (options.db ?? openDatabase(config)) as IdvDatabase;
   await migrateToLatest(db);
-  const blobs = options.blobs ?? new FileSystemBlobStore(join(config.dataDir, 'blobs'));
+  const ownsBlobs = !options.blobs;
+  const blobs = options.blobs ?? (await openBlobStore(config));
   const queue = new JobQueue({
     db,
     clock,
     nodeId: config.nodeId,
+    lockMs: config.jobLeaseMs,
     onError: (error, job) => logger.error({ err: error, job }, 'job failed'),
   });
   const outbox = new WebhookOutbox({
     db,
     clock,
+    queue,
     secretFor: async (clientId) =>
       (
         await db
@@ -127,6 +137,13 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
   const metrics = new HttpMetrics();
   const jobHandlers = {
     [JOB_PROCESS_EXECUTION]: (payload: { executionId: string }) => processExecution(ctx, payload.executionId),
+    [JOB_SWEEP_EXPIRED]: async () => {
+      await sweepExpiredExecutions(ctx);
+      await requeueStrandedExecutions(ctx);
+    },
+    [JOB_PURGE_AND_RETENTION]: async () => {
+      await purgeAndApplyRetention(ctx);
+    },
   };
 
   const app = newRouter();
@@ -180,6 +197,21 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
     await next();
     c.header('X-Content-Type-Options', 'nosniff');
   });
+  // Database-backed limits (auth/rate-limit.ts), so they hold whichever node a request lands on.
+  app.use(
+    '/api/*',
+    rateLimitBy(db, clock, 'upload-execution', REQUEST_RATE_LIMITS.uploadsPerExecution, (c) =>
+      isUpload(c.req.method, c.req.path)
+        ? /\/workflow-executions\/([^/]+)\//.exec(c.req.path)?.[1]
+        : undefined,
+    ),
+  );
+  app.use(
+    '/web/v1/handoff/*',
+    rateLimitBy(db, clock, 'handoff-address', REQUEST_RATE_LIMITS.handoffRedeemPerAddress, (c) =>
+      c.req.method === 'GET' ? clientAddress(c, ctx) : undefined,
+    ),
+  );
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -212,16 +244,24 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: 'Not found' } }, 404));
   app.onError((error, c) => errorResponse(error, c, logger));
 
-  let sweepTimer: NodeJS.Timeout | undefined;
-  const sweep = () =>
-    sweepExpiredExecutions(ctx).catch((error: unknown) =>
-      logger.error({ err: error }, 'expiry sweep failed'),
+  let scheduleTimer: NodeJS.Timeout | undefined;
+  const schedulePeriodic = async () => {
+    const now = clock.now().getTime();
+    for (const { kind, everyMs } of PERIODIC_JOBS) {
+      const slot = Math.floor(now / everyMs);
+      await queue.enqueue(kind, {}, { dedupeKey: `${kind}:${slot}`, runAt: new Date(slot * everyMs) });
+    }
+  };
+  const schedule = () =>
+    schedulePeriodic().catch((error: unknown) =>
+      logger.error({ err: error }, 'scheduling periodic jobs failed'),
     );
 
-  const stopBackground = async () => {
-    if (sweepTimer) clearInterval(sweepTimer);
-    sweepTimer = undefined;
-    await Promise.all([queue.stop(), outbox.stop()]);
+  const stopBackground = async (opts: { timeoutMs?: number } = {}) => {
+    if (scheduleTimer) clearInterval(scheduleTimer);
+    scheduleTimer = undefined;
+    // Handlers in flight finish (bounded); what this process still holds is handed back to the other nodes.
+    await queue.stop(opts);
   };
   return {
     app,
@@ -242,18 +282,21 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
       return { jobs, temporaryBlobs };
     },
     startBackground() {
+      // Processing is CPU-bound: one job at a time per node; deliveries wait on the network: several at once.
       queue.start(jobHandlers, { pollMs: config.pollMs });
       outbox.start({ pollMs: config.pollMs });
-      sweepTimer = setInterval(sweep, EXPIRY_SWEEP_MS);
-      sweepTimer.unref();
+      void schedule();
+      scheduleTimer = setInterval(schedule, 10_000);
+      scheduleTimer.unref();
     },
     stopBackground,
-    async close() {
-      await stopBackground();
+    async close(opts = {}) {
+      await stopBackground(opts);
       // The OCR worker thread (started by the first processed document) would keep the process alive.
       const { closeDocumentReaders } = await import('./documents/index.js');
       await closeDocumentReaders();
       if (ownsDb) await db.destroy();
+      if (ownsBlobs) blobs.close?.();
     },
   };
 }

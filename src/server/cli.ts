@@ -1,6 +1,6 @@
 /**
- * `idv-server serve [--demo]` | `idv-server client create | list | disable | rotate-secret | rotate-webhook-secret`
- * | `idv-server migrate` (USAGE below has the arguments).
+ * `idv-server serve [--demo]` | `idv-server client create | list | disable | rotate-secret | rotate-webhook-secret
+ * | set-retention` | `idv-server migrate` (USAGE below has the arguments).
  * Configuration comes from the environment (see config.ts), the same for every command.
  */
 import { parseArgs } from 'node:util';
@@ -17,6 +17,7 @@ import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
 import { createLogger } from './logger.js';
+import { setRetentionDays } from './queue/maintenance.js';
 import { startFaceAnalysisPool } from './faces/face-analysis.js';
 import { startServer } from './server.js';
 
@@ -27,13 +28,16 @@ const USAGE = `Usage:
   idv-server client disable <client-id>
   idv-server client rotate-secret <client-id> [--json]
   idv-server client rotate-webhook-secret <client-id> [--json]
+  idv-server client set-retention <client-id> <days|off>
   idv-server migrate
 
 Environment: PORT (8080), IDV_BIND_ADDRESS (all interfaces), IDV_DATA_DIR (./data), IDV_DATABASE_URL (postgres://…),
 IDV_PUBLIC_URL, IDV_LOG_LEVEL (info), IDV_WEBHOOK_RETRY_SCHEDULE_MS (comma-separated ms), IDV_FACE_WORKERS (one per
 core, ≤ 4), IDV_ALLOW_LOOPBACK_CALLBACKS (development), IDV_CALLBACK_ALLOWED_NETWORKS (CIDRs), IDV_METRICS_TOKEN,
 IDV_ADMIN_TOKEN, IDV_REQUEST_TIMEOUT_MS (60000), IDV_HEADERS_TIMEOUT_MS (15000), IDV_MAX_CONNECTIONS (512),
-IDV_TRUST_PROXY, IDV_NODE_ID (host name)`;
+IDV_TRUST_PROXY, IDV_NODE_ID (host name), IDV_POLL_MS (1000), IDV_JOB_LEASE_MS (60000), IDV_PURGE_AFTER_DAYS (30),
+IDV_SHUTDOWN_TIMEOUT_MS (25000), IDV_S3_BUCKET + IDV_S3_ENDPOINT, IDV_S3_REGION (us-east-1), IDV_S3_FORCE_PATH_STYLE,
+IDV_S3_ACCESS_KEY_ID, IDV_S3_SECRET_ACCESS_KEY, IDV_S3_KEY_PREFIX (blobs in S3-compatible storage)`;
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -160,6 +164,20 @@ async function clientCommand(action: string | undefined, args: string[]): Promis
         `${client.id}  ${state}  ${client.name}  ${client.allowedOrigins.join(', ') || '(no origins)'}`,
       );
     }
+    return;
+  }
+  if (action === 'set-retention') {
+    const [clientId, value] = positionals;
+    const days = value === 'off' ? null : Number(value);
+    if (!clientId || positionals.length !== 2 || (days !== null && !(Number.isInteger(days) && days > 0))) {
+      throw new UsageError('client set-retention needs a client id and a number of days (or off)');
+    }
+    await withDatabase((db) => setRetentionDays(db, clientId, days));
+    console.log(
+      days === null
+        ? `client ${clientId}: executions are kept until deleted`
+        : `client ${clientId}: PII of executions older than ${days} days is deleted automatically`,
+    );
     return;
   }
   const clientId = positionals[0];

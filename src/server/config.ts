@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { S3BlobStoreOptions } from './blobs/s3-blob-store.js';
 import { type CallbackPolicy, parseAllowedNetworks } from './queue/callback-target.js';
 
 export interface ServerConfig {
@@ -41,6 +42,14 @@ export interface ServerConfig {
   trustProxy: boolean;
   /** This node's name in job locks (`IDV_NODE_ID`, default the host name): a restarted node reclaims its own. */
   nodeId: string;
+  /** `IDV_S3_BUCKET` (+ `IDV_S3_*`): blobs in S3-compatible storage instead of `${dataDir}/blobs`. */
+  s3?: S3BlobStoreOptions;
+  /** `IDV_JOB_LEASE_MS` (default 60 s): a dead node's job is taken over this long after its last heartbeat. */
+  jobLeaseMs: number;
+  /** `IDV_PURGE_AFTER_DAYS` (default 30): finished jobs and settled webhook deliveries are deleted after this. */
+  purgeAfterDays: number;
+  /** `IDV_SHUTDOWN_TIMEOUT_MS` (default 25 s): graceful shutdown waits this long for in-flight requests and jobs. */
+  shutdownTimeoutMs: number;
 }
 
 const PACKAGE_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -95,6 +104,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     maxConnections: positive(env.IDV_MAX_CONNECTIONS, 512, 'IDV_MAX_CONNECTIONS'),
     trustProxy: flag(env.IDV_TRUST_PROXY),
     nodeId: env.IDV_NODE_ID || hostname(),
+    ...(env.IDV_S3_BUCKET ? { s3: s3Options(env, env.IDV_S3_BUCKET) } : {}),
+    jobLeaseMs: positive(env.IDV_JOB_LEASE_MS, 60_000, 'IDV_JOB_LEASE_MS'),
+    purgeAfterDays: positive(env.IDV_PURGE_AFTER_DAYS, 30, 'IDV_PURGE_AFTER_DAYS'),
+    shutdownTimeoutMs: positive(env.IDV_SHUTDOWN_TIMEOUT_MS, 25_000, 'IDV_SHUTDOWN_TIMEOUT_MS'),
+  };
+}
+
+function s3Options(env: NodeJS.ProcessEnv, bucket: string): S3BlobStoreOptions {
+  const accessKeyId = env.IDV_S3_ACCESS_KEY_ID;
+  const secretAccessKey = env.IDV_S3_SECRET_ACCESS_KEY;
+  if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
+    throw new ConfigError('IDV_S3_ACCESS_KEY_ID and IDV_S3_SECRET_ACCESS_KEY are set together or not at all');
+  }
+  const keyPrefix = env.IDV_S3_KEY_PREFIX;
+  if (keyPrefix && !/^[A-Za-z0-9_\-.]+(\/[A-Za-z0-9_\-.]+)*\/$/.test(keyPrefix)) {
+    throw new ConfigError('IDV_S3_KEY_PREFIX must be path segments ending in / (idv/)');
+  }
+  return {
+    bucket,
+    region: env.IDV_S3_REGION || 'us-east-1',
+    forcePathStyle: flag(env.IDV_S3_FORCE_PATH_STYLE),
+    ...(env.IDV_S3_ENDPOINT ? { endpoint: env.IDV_S3_ENDPOINT } : {}),
+    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
+    ...(keyPrefix ? { keyPrefix } : {}),
   };
 }
 

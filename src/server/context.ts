@@ -14,6 +14,8 @@ export interface ServerContext {
   queue: JobQueue;
   outbox: WebhookOutbox;
   logger: Logger;
+  /** Set when graceful shutdown begins: /readyz answers 503 so the balancer stops sending new requests. */
+  draining?: boolean;
 }
 
 /** Hono environment of every router: the request id set by the request-id middleware. */

@@ -76,12 +76,21 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     ...(demoClient ? { demoClient } : {}),
     close() {
       closing ??= (async () => {
+        idv.ctx.draining = true;
         await new Promise<void>((resolve) => {
-          server.close(() => resolve());
+          // Requests still running after the budget are cut, so a stuck client cannot hold shutdown forever.
+          const cut = setTimeout(() => {
+            if ('closeAllConnections' in server) server.closeAllConnections();
+          }, config.shutdownTimeoutMs);
+          server.close(() => {
+            clearTimeout(cut);
+            resolve();
+          });
           // Idle keep-alive sockets would hold close() open; active requests are left to finish.
           if ('closeIdleConnections' in server) server.closeIdleConnections();
         });
-        await idv.close();
+        // In-flight requests had their chance above; jobs get what is left of the shutdown budget.
+        await idv.close({ timeoutMs: config.shutdownTimeoutMs });
       })();
       return closing;
     },

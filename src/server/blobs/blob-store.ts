@@ -1,6 +1,7 @@
 /**
  * Where uploaded images live. Keys are `/`-separated relative paths (`executions/<id>/<credential>/<FRONT>`).
- * The filesystem store is the default; an S3-compatible store can implement the same interface.
+ * The filesystem store is the default (one node); the S3 store (`s3-blob-store.ts`) serves several nodes. Both
+ * pass the same contract tests (`test/node/server/blob-store-contract.test.ts`).
  */
 export interface BlobStore {
   put(key: string, bytes: Uint8Array): Promise<void>;
@@ -12,7 +13,9 @@ export interface BlobStore {
   /** Throws when the store cannot be written (readiness probe). */
   check(): Promise<void>;
   /** Removes leftovers of writes that died half-way, older than `olderThanMs` (at start); returns how many. */
-  sweepTemporary?(olderThanMs: number): Promise<number>;
+  sweepTemporary?(olderThanMs: number, now?: number): Promise<number>;
+  /** Releases connections (S3 client sockets); the filesystem store has none. */
+  close?(): void;
 }
 
 export class BlobKeyError extends Error {

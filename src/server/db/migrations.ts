@@ -311,4 +311,28 @@ export const coreMigrations: Record<string, Migration> = {
       await db.schema.dropTable('execution_tokens').execute();
     },
   },
+  // Issue #17: per-client retention of PII, and the audit trail of what retention and purges deleted.
+  '2026120603_cluster17_retention': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('clients').addColumn('retention_days', 'integer').execute();
+      await db.schema
+        .createTable('retention_audit')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('action', 'varchar(32)', (c) => c.notNull())
+        .addColumn('client_id', 'varchar(128)')
+        .addColumn('execution_id', 'varchar(64)')
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('retention_audit_action_idx')
+        .on('retention_audit')
+        .column('action')
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('retention_audit').execute();
+      await db.schema.alterTable('clients').dropColumn('retention_days').execute();
+    },
+  },
 };

@@ -17,6 +17,18 @@ export interface ClientsTable {
   face_match_threshold?: number | null;
   /** Set by `client disable`: no token is issued and every access token is gone. */
   disabled_at?: string | null;
+  /** Executions older than this many days have their PII deleted (src/server/queue/maintenance.ts); null = kept. */
+  retention_days?: number | null;
+}
+
+/** What retention and purges deleted, and when (no PII: ids and counts). */
+export interface RetentionAuditTable {
+  id: string;
+  action: 'pii-wiped' | 'jobs-purged' | 'deliveries-purged';
+  client_id: string | null;
+  execution_id: string | null;
+  count: number;
+  created_at: string;
 }
 
 /** Fixed-window counters (`<purpose>:<key>`), in the database so a limit holds across nodes. */
@@ -188,6 +200,7 @@ export interface Database {
   liveness_challenges: LivenessChallengesTable;
   liveness_frames: LivenessFramesTable;
   rate_limits: RateLimitsTable;
+  retention_audit: RetentionAuditTable;
 }
 
 export type IdvDatabase = Kysely<Database>;

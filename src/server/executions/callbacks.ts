@@ -42,5 +42,11 @@ export function statusBody(
 
 export async function enqueueCallback(ctx: ServerContext, row: ExecutionRow): Promise<void> {
   if (!row.callback_url) return;
-  await ctx.outbox.enqueue({ clientId: row.client_id, url: row.callback_url, payload: statusBody(ctx, row) });
+  // One event per status change: enqueued twice (a job that ran twice), it is still one message, one webhook-id.
+  await ctx.outbox.enqueue({
+    clientId: row.client_id,
+    url: row.callback_url,
+    payload: statusBody(ctx, row),
+    eventKey: `${row.id}:${row.status}`,
+  });
 }

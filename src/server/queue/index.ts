@@ -1,4 +1,13 @@
-export { defaultJobRetryDelayMs, type JobHandlers, JobQueue, type JobQueueOptions } from './job-queue.js';
+export {
+  defaultJobRetryDelayMs,
+  type JobHandler,
+  type JobHandlers,
+  type JobKind,
+  JobQueue,
+  type JobQueueOptions,
+  RetryJobLater,
+  type RunningJob,
+} from './job-queue.js';
 export {
   type JobStatus,
   type JobsTable,
@@ -9,12 +18,15 @@ export {
 } from './migrations.js';
 export {
   DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS,
+  DELIVERY_CONCURRENCY,
+  JOB_WEBHOOK_DELIVERY,
   generateWebhookSecret,
   WEBHOOK_REQUEST_TIMEOUT_MS,
   WEBHOOK_RETRY_JITTER,
   type WebhookAttemptEvent,
   WebhookOutbox,
   type WebhookOutboxOptions,
+  webhookIdOf,
 } from './webhook-outbox.js';
 export {
   addressRefusal,

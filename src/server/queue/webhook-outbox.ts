@@ -1,13 +1,17 @@
 /**
  * Durable, signed webhook delivery (transactional-outbox style): callers `enqueue` a message in the database, and
- * any server process delivers it later, retrying with backoff for about three days.
+ * any server process delivers it later, retrying with backoff for about three days. A delivery is one kind of job
+ * (`webhook-delivery`) on the shared queue core (job-queue.ts: claim, lease, retry); the `webhook_deliveries` row is
+ * the message itself (bytes, webhook-id, outcome), which the job attempts to send.
  *
  * Per Standard Webhooks (standardwebhooks.com): the body is serialized once and stored, and exactly those bytes
- * are signed and sent; `webhook-id` stays the same across retries so receivers can drop duplicates. Delivery is
- * at-least-once: a process that dies after sending but before recording the result sends again after its lock
- * expires. Bodies are never logged.
+ * are signed and sent; `webhook-id` stays the same across retries so receivers can drop duplicates. An event enqueued
+ * with an `eventKey` (an execution's status change) gets a webhook-id derived from it, and enqueuing the same event
+ * again (a job that ran twice, two nodes) adds nothing: one event, one message, one webhook-id. Delivery is
+ * at-least-once: a process that dies after sending but before recording the result sends again after its lease
+ * runs out. Bodies are never logged.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
@@ -23,13 +27,15 @@ import {
   STRICT_CALLBACK_POLICY,
   systemResolver,
 } from './callback-target.js';
+import { type JobKind, JobQueue, RetryJobLater, type RunningJob } from './job-queue.js';
 import type { QueueTables, WebhookDeliveryStatus } from './migrations.js';
-import { Poller } from './poller.js';
 
 export interface WebhookOutboxOptions {
   // biome-ignore lint/suspicious/noExplicitAny: the outbox only touches its own table
   db: Kysely<any>;
   clock: Clock;
+  /** The queue core deliveries run on (the app's); default: a queue of its own on `db`. */
+  queue?: JobQueue;
   /** The client's Standard Webhooks secret (`whsec_` + base64); undefined when the client is gone. */
   secretFor(clientId: string): Promise<string | undefined>;
   /**
@@ -81,11 +87,14 @@ export const DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS: readonly number[] = [
 /** Each scheduled gap is stretched or shrunk by up to this share, so retries from an outage do not stampede. */
 export const WEBHOOK_RETRY_JITTER = 0.2;
 export const WEBHOOK_REQUEST_TIMEOUT_MS = 10_000;
-/** A claim outlives the request timeout; after it, another process may (re)try a delivery whose worker died. */
-const DELIVERY_LOCK_MS = 60_000;
-/** Deliveries sent concurrently by one process. */
-const DELIVERY_CONCURRENCY = 8;
-const MAX_DELIVERIES_PER_RUN = 1_000;
+/** Deliveries sent concurrently by one process (they wait on the network, not the CPU). */
+export const DELIVERY_CONCURRENCY = 8;
+export const JOB_WEBHOOK_DELIVERY = 'webhook-delivery';
+
+/** The webhook-id of an event: the same event always gets the same id, whichever node enqueues it. */
+export function webhookIdOf(clientId: string, eventKey: string): string {
+  return `msg_${createHash('sha256').update(`${clientId}\n${eventKey}`).digest('hex').slice(0, 32)}`;
+}
 
 /** A new Standard Webhooks signing secret: `whsec_` + base64 of 32 random bytes. */
 export function generateWebhookSecret(): string {
@@ -102,8 +111,10 @@ export class WebhookOutbox {
   private readonly schedule: readonly number[];
   private readonly onAttempt: NonNullable<WebhookOutboxOptions['onAttempt']>;
   private readonly onError: NonNullable<WebhookOutboxOptions['onError']>;
-  private poller: Poller | undefined;
-  private stopping = false;
+  readonly queue: JobQueue;
+  /** Sends made by this process (deliverDue's count: jobs of messages settled meanwhile send nothing). */
+  private attemptsMade = 0;
+  private readonly ownsQueue: boolean;
 
   constructor(opts: WebhookOutboxOptions) {
     this.db = opts.db as Kysely<QueueTables>;
@@ -115,100 +126,94 @@ export class WebhookOutbox {
     this.schedule = opts.retryScheduleMs ?? DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS;
     this.onAttempt = opts.onAttempt ?? (() => {});
     this.onError = opts.onError ?? (() => {});
+    this.ownsQueue = !opts.queue;
+    this.queue = opts.queue ?? new JobQueue({ db: opts.db, clock: opts.clock });
   }
 
-  /** Stores a message for delivery (first attempt due now); returns the delivery id. */
-  async enqueue(m: { clientId: string; url: string; payload: unknown }): Promise<string> {
+  /** The job kind the queue runs: one attempt per run; retries follow the delivery schedule. */
+  get jobKind(): JobKind {
+    return {
+      maxAttempts: this.schedule.length + 1,
+      run: (payload: { deliveryId: string }, job: RunningJob) => this.attempt(payload.deliveryId, job),
+    };
+  }
+
+  /**
+   * Stores a message for delivery (first attempt due now) and its delivery job, in one transaction; returns the
+   * delivery id. With `eventKey`, the same event enqueued again returns the first delivery and adds nothing.
+   */
+  async enqueue(m: { clientId: string; url: string; payload: unknown; eventKey?: string }): Promise<string> {
     const now = this.clock.now().toISOString();
-    const id = `whd_${randomUUID()}`;
-    await this.db
-      .insertInto('webhook_deliveries')
-      .values({
-        id,
-        client_id: m.clientId,
-        url: m.url,
-        msg_id: `msg_${randomUUID().replaceAll('-', '')}`,
-        body: JSON.stringify(m.payload),
-        status: 'pending',
-        attempts: 0,
-        next_attempt_at: now,
-        locked_until: null,
-        last_status_code: null,
-        last_error: null,
-        created_at: now,
-        delivered_at: null,
-      })
-      .execute();
-    return id;
+    const msgId = m.eventKey
+      ? webhookIdOf(m.clientId, m.eventKey)
+      : `msg_${randomUUID().replaceAll('-', '')}`;
+    return this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('webhook_deliveries')
+        .values({
+          id: `whd_${randomUUID()}`,
+          client_id: m.clientId,
+          url: m.url,
+          msg_id: msgId,
+          body: JSON.stringify(m.payload),
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: now,
+          locked_until: null,
+          last_status_code: null,
+          last_error: null,
+          created_at: now,
+          delivered_at: null,
+        })
+        .onConflict((oc) => oc.column('msg_id').doNothing())
+        .execute();
+      const { id } = await trx
+        .selectFrom('webhook_deliveries')
+        .select('id')
+        .where('msg_id', '=', msgId)
+        .executeTakeFirstOrThrow();
+      await this.queue.enqueue(
+        JOB_WEBHOOK_DELIVERY,
+        { deliveryId: id },
+        { dedupeKey: `webhook:${msgId}`, db: trx },
+      );
+      return id;
+    });
   }
 
-  /** Polls every `pollMs` (default 1 s) and delivers what is due. */
+  /** Polls every `pollMs` (default 1 s) and delivers what is due, several at a time. */
   start(opts: { pollMs?: number } = {}): void {
-    if (this.poller?.running) return;
-    this.stopping = false;
-    this.poller = new Poller(
-      () => this.drain(() => !this.stopping),
-      (error) => this.onError(error),
+    this.queue.start(
+      { [JOB_WEBHOOK_DELIVERY]: this.jobKind },
+      { ...opts, concurrency: DELIVERY_CONCURRENCY },
     );
-    this.poller.start(opts.pollMs ?? 1_000);
   }
 
-  /** Stops polling and waits for requests in flight (each bounded by the 10 s timeout). */
+  /** Stops a queue of its own (the app stops the shared one) and waits for requests in flight (10 s timeout each). */
   async stop(): Promise<void> {
-    this.stopping = true;
-    await this.poller?.stop();
+    if (this.ownsQueue) await this.queue.stop();
   }
 
   /** Makes one attempt for every delivery due now; returns how many attempts were made. */
-  deliverDue(): Promise<number> {
-    return this.drain(() => true);
+  async deliverDue(): Promise<number> {
+    const before = this.attemptsMade;
+    await this.queue.runDue({ [JOB_WEBHOOK_DELIVERY]: this.jobKind }, { concurrency: DELIVERY_CONCURRENCY });
+    return this.attemptsMade - before;
   }
 
-  /** `proceed` is checked between batches, so `stop()` ends a background run after the requests in flight. */
-  private async drain(proceed: () => boolean): Promise<number> {
-    let attempted = 0;
-    while (attempted < MAX_DELIVERIES_PER_RUN && proceed()) {
-      const nowIso = this.clock.now().toISOString();
-      const due = await this.db
-        .selectFrom('webhook_deliveries')
-        .select('id')
-        .where('status', '=', 'pending')
-        .where('next_attempt_at', '<=', nowIso)
-        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', nowIso)]))
-        .orderBy('next_attempt_at')
-        .limit(DELIVERY_CONCURRENCY)
-        .execute();
-      if (due.length === 0) break;
-      const outcomes = await Promise.all(due.map((d) => this.claimAndDeliver(d.id)));
-      const made = outcomes.filter(Boolean).length;
-      attempted += made;
-      // Everything due was claimed by other processes: leave it to them.
-      if (made === 0) break;
-    }
-    return attempted;
-  }
-
-  private async claimAndDeliver(id: string): Promise<boolean> {
-    const now = this.clock.now();
-    const nowIso = now.toISOString();
-    const claimed = await this.db
-      .updateTable('webhook_deliveries')
-      .set({ locked_until: new Date(now.getTime() + DELIVERY_LOCK_MS).toISOString() })
-      .where('id', '=', id)
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', nowIso)
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', nowIso)]))
-      .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) return false;
+  /** One attempt of the delivery job; throws RetryJobLater when the schedule says to try again. */
+  private async attempt(id: string, job: RunningJob): Promise<void> {
     const delivery = await this.db
       .selectFrom('webhook_deliveries')
       .selectAll()
       .where('id', '=', id)
-      .executeTakeFirstOrThrow();
-    const attempt = delivery.attempts + 1;
+      .executeTakeFirst();
+    // Delivered, failed, or disabled by a 410 on a sibling message: nothing to send.
+    if (delivery?.status !== 'pending') return;
+    this.attemptsMade += 1;
     const result = await this.send(delivery.client_id, delivery.url, delivery.msg_id, delivery.body);
-    await this.record(delivery.id, delivery.client_id, delivery.url, attempt, result);
-    return true;
+    const retryAt = await this.record(delivery.id, delivery.client_id, delivery.url, job.attempts, result);
+    if (retryAt) throw new RetryJobLater(result.reason ?? `HTTP_${result.statusCode}`, retryAt);
   }
 
   private async send(
@@ -265,7 +270,7 @@ export class WebhookOutbox {
     url: string,
     attempt: number,
     result: { statusCode?: number; reason?: string; permanent?: boolean },
-  ): Promise<void> {
+  ): Promise<Date | undefined> {
     const now = this.clock.now();
     const nowIso = now.toISOString();
     const code = result.statusCode;
@@ -278,7 +283,7 @@ export class WebhookOutbox {
         .where('id', '=', id)
         .execute();
       this.onAttempt({ deliveryId: id, clientId, attempt, status: 'delivered', statusCode: code });
-      return;
+      return undefined;
     }
     if (code === 410) {
       // 410 Gone: the receiver tells us this endpoint no longer exists and must not be called again (Standard
@@ -296,7 +301,7 @@ export class WebhookOutbox {
         .where('id', '!=', id)
         .execute();
       this.onAttempt({ deliveryId: id, clientId, attempt, status: 'disabled', statusCode: code });
-      return;
+      return undefined;
     }
     const reason = result.reason ?? `HTTP_${code}`;
     const gap = this.schedule[attempt - 1];
@@ -306,15 +311,16 @@ export class WebhookOutbox {
         .where('id', '=', id)
         .execute();
       this.onAttempt({ deliveryId: id, clientId, attempt, status: 'failed', statusCode: code, reason });
-      return;
+      return undefined;
     }
     const jitter = 1 - WEBHOOK_RETRY_JITTER + Math.random() * 2 * WEBHOOK_RETRY_JITTER;
-    const next = new Date(now.getTime() + Math.round(gap * jitter)).toISOString();
+    const next = new Date(now.getTime() + Math.round(gap * jitter));
     await table()
-      .set({ ...base, status: 'pending', next_attempt_at: next, last_error: reason })
+      .set({ ...base, status: 'pending', next_attempt_at: next.toISOString(), last_error: reason })
       .where('id', '=', id)
       .execute();
     this.onAttempt({ deliveryId: id, clientId, attempt, status: 'pending', statusCode: code, reason });
+    return next;
   }
 }
 

@@ -11,6 +11,7 @@ import { bearerToken } from '../auth/bearer.js';
 import type { HttpMetrics } from '../http/metrics.js';
 import { jsonResponse } from '../http/openapi-helpers.js';
 import { newRouter } from '../http/router.js';
+import { queueMetrics } from '../queue/maintenance.js';
 
 const healthRoute = createRoute({
   method: 'get',
@@ -79,7 +80,7 @@ export function opsRoutes(ctx: ServerContext, metrics: HttpMetrics) {
   router.get('/livez', (c) => c.json({ status: 'ok' }));
   router.openapi(readyRoute, async (c) => {
     const checks = await runChecks(ctx);
-    if (Object.values(checks).every((check) => check === 'ok'))
+    if (!ctx.draining && Object.values(checks).every((check) => check === 'ok'))
       return c.json({ status: 'ok' as const, checks }, 200);
     return c.json({ status: 'unavailable' as const, checks }, 503);
   });
@@ -92,7 +93,7 @@ export function opsRoutes(ctx: ServerContext, metrics: HttpMetrics) {
     return c.json({ status: 'failing' as const, checks, version, uptimeSeconds }, 503);
   });
   router.openapi(versionRoute, (c) => c.json({ name: 'idv-server', version }, 200));
-  router.get('/metrics', (c) => {
+  router.get('/metrics', async (c) => {
     // Route names, counts and memory are not secrets, but an operator may keep them in: IDV_METRICS_TOKEN.
     if (
       ctx.config.metricsToken &&
@@ -100,7 +101,14 @@ export function opsRoutes(ctx: ServerContext, metrics: HttpMetrics) {
     ) {
       throw new ApiError(401, 'UNAUTHORIZED', 'Bearer metrics token required');
     }
-    return c.body(metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+    // Queue, delivery, retention and purge numbers come from the database: the same on every node.
+    const cluster = await queueMetrics(ctx).catch((error: unknown) => {
+      ctx.logger.warn({ err: error }, 'queue metrics failed');
+      return '';
+    });
+    return c.body(`${metrics.render()}${cluster}`, 200, {
+      'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+    });
   });
   return router;
 }

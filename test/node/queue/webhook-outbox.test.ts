@@ -82,6 +82,7 @@ for (const target of testDatabases()) {
     after(() => handle.close());
     beforeEach(async () => {
       await db.deleteFrom('webhook_deliveries').execute();
+      await db.deleteFrom('jobs').execute();
       receiver = new Receiver();
       url = await receiver.start();
     });
@@ -173,9 +174,9 @@ for (const target of testDatabases()) {
       const second = await outbox.enqueue({ clientId: 'client-1', url, payload: { n: 2 } });
       // The second message is waiting out a backoff when the endpoint answers 410 to the first.
       await db
-        .updateTable('webhook_deliveries')
-        .set({ next_attempt_at: new Date(clock.now().getTime() + 3_600_000).toISOString() })
-        .where('id', '=', second)
+        .updateTable('jobs')
+        .set({ run_at: new Date(clock.now().getTime() + 3_600_000).toISOString() })
+        .where('payload', '=', JSON.stringify({ deliveryId: second }))
         .execute();
 
       assert.equal(await outbox.deliverDue(), 1);
@@ -276,11 +277,16 @@ for (const target of testDatabases()) {
       const before = new WebhookOutbox({ db, clock, callbackPolicy: LOOPBACK_RECEIVERS, secretFor });
       const neverTried = await before.enqueue({ clientId: 'client-1', url, payload: { n: 1 } });
       const diedHolding = await before.enqueue({ clientId: 'client-1', url, payload: { n: 2 } });
-      // The old process claimed the second one and died before recording anything.
+      // The old process claimed the second one's job and died before recording anything.
       await db
-        .updateTable('webhook_deliveries')
-        .set({ locked_until: new Date(clock.now().getTime() + 60_000).toISOString() })
-        .where('id', '=', diedHolding)
+        .updateTable('jobs')
+        .set((eb) => ({
+          status: 'running',
+          attempts: eb('attempts', '+', 1),
+          locked_until: new Date(clock.now().getTime() + 60_000).toISOString(),
+          locked_by: 'deadnode/1/x/claim',
+        }))
+        .where('payload', '=', JSON.stringify({ deliveryId: diedHolding }))
         .execute();
 
       const after = new WebhookOutbox({ db, clock, callbackPolicy: LOOPBACK_RECEIVERS, secretFor });
@@ -289,7 +295,7 @@ for (const target of testDatabases()) {
       assert.equal(
         (await row(diedHolding)).status,
         'pending',
-        'locked by the dead process until its lock expires',
+        'leased by the dead process until its lease runs out',
       );
       clock.advance(60_000);
       assert.equal(await after.deliverDue(), 1);
