@@ -66,6 +66,17 @@ function imageForm(bytes: Buffer, name: string): FormData {
   return form;
 }
 
+/** The ID credential's FRONT image at the Retrieval document's path (OAuth Bearer). */
+function frontPart(state: FlowState) {
+  const { ids, created } = widget(state);
+  return state.api.GET('/api/v1/accounts/{accountId}/credentials/{credentialId}/parts/{classifier}', {
+    params: {
+      path: { accountId: ids.accountId, credentialId: credential(created, 'ID').id, classifier: 'FRONT' },
+    },
+    parseAs: 'arrayBuffer',
+  });
+}
+
 const STEPS: Array<[string, (state: FlowState) => Promise<void>]> = [
   [
     'token: client credentials → Bearer',
@@ -273,7 +284,7 @@ const STEPS: Array<[string, (state: FlowState) => Promise<void>]> = [
   [
     'steps, rules and the part image at the documented path',
     async (state) => {
-      const { ids, created } = widget(state);
+      const { ids } = widget(state);
       const steps = await state.api.GET(
         '/api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}/steps',
         { params: { path: ids } },
@@ -289,19 +300,7 @@ const STEPS: Array<[string, (state: FlowState) => Promise<void>]> = [
       const capabilities = new Set(rules.data?.rules.map((rule) => rule.capability));
       for (const capability of ['imageChecks', 'extraction', 'similarity'])
         assert.ok(capabilities.has(capability), [...capabilities].join());
-      const front = await state.api.GET(
-        '/api/v1/accounts/{accountId}/credentials/{credentialId}/parts/{classifier}',
-        {
-          params: {
-            path: {
-              accountId: ids.accountId,
-              credentialId: credential(created, 'ID').id,
-              classifier: 'FRONT',
-            },
-          },
-          parseAs: 'arrayBuffer',
-        },
-      );
+      const front = await frontPart(state);
       assert.equal(front.response.status, 200);
       assert.match(String(front.response.headers.get('content-type')), /^image\/(jpeg|png)/);
       assert.ok((front.data as ArrayBuffer).byteLength > 1000);
@@ -432,18 +431,7 @@ const STEPS: Array<[string, (state: FlowState) => Promise<void>]> = [
         { params: { path: ids } },
       );
       assert.equal(after?.workflowExecution.status, 'WIPED_OUT');
-      const part = await state.api.GET(
-        '/api/v1/accounts/{accountId}/credentials/{credentialId}/parts/{classifier}',
-        {
-          params: {
-            path: {
-              accountId: ids.accountId,
-              credentialId: credential(created, 'ID').id,
-              classifier: 'FRONT',
-            },
-          },
-        },
-      );
+      const part = await frontPart(state);
       assert.equal(part.response.status, 404);
       // The widget token died with the PII.
       const session = await fetch(`${state.url}/api/v1/session`, {
