@@ -114,7 +114,7 @@ const total: Counts = { passed: 0, failed: 0 };
 const lines: string[] = [];
 const started = Date.now();
 let prepared = true;
-if (only !== 'node' && only !== 'cluster') {
+if (only !== 'node') {
   try {
     prepare();
   } catch (err) {
@@ -128,7 +128,7 @@ if (only !== 'node' && only !== 'cluster') {
 try {
   for (const [name, suite] of Object.entries(suites)) {
     if (only && only !== name) continue;
-    if (!prepared && name !== 'node' && name !== 'cluster') continue;
+    if (!prepared && name !== 'node') continue;
     const t0 = Date.now();
     const c = suite();
     total.passed += c.passed;

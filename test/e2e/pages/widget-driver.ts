@@ -3,6 +3,7 @@
  * the generated scenes, and a scripted camera installed before any page script that shows the scene of the
  * current step (switching on `idv-step-change`).
  */
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -123,4 +124,94 @@ export function widgetPageUrl(serverUrl: string, token: string, retry?: object):
   const query = new URLSearchParams({ token });
   if (retry) query.set('retry', JSON.stringify(retry));
   return `${serverUrl}/__e2e/widget-flow.html?${query}`;
+}
+
+/** Slides the scripted camera's scene sideways (fraction of the width); 0 puts it back. */
+export const sceneShift = (page: Page, shift: number) =>
+  page.evaluate((value) => {
+    (globalThis as unknown as { idvSceneShift: number }).idvSceneShift = value;
+  }, shift);
+
+/** Both screenshot sizes of the widget flow, `test-results/screenshots/widget-<name>-*.png`. */
+const screenshots = (page: Page, name: string) => screenshotAtSizes(page, `widget-${name}`);
+
+/** Consent, then an identity card of Norway. */
+export async function consentAndDocument(page: Page, shots: boolean): Promise<void> {
+  const widget = page.locator('idv-capture');
+  await widget.getByRole('heading', { name: 'Verify your identity' }).waitFor();
+  if (shots) await screenshots(page, '1-consent');
+  await widget.getByRole('button', { name: 'I agree, continue' }).click();
+  await widget.getByRole('heading', { name: 'Choose your document' }).waitFor();
+  await widget.getByRole('radio', { name: 'Identity card' }).check();
+  await widget.locator('select').selectOption('NOR');
+  if (shots) await screenshots(page, '2-document-type');
+  await widget.getByRole('button', { name: 'Continue' }).click();
+}
+
+/**
+ * Waits for the live camera step and lets auto-capture take the photo; when it has not within `autoMs`, the
+ * manual shutter (offered after the widget's own timeout) takes it, as a user would.
+ */
+export async function captureLive(page: Page, title: string, shot?: string, autoMs = 30_000): Promise<void> {
+  const widget = page.locator('idv-capture');
+  await widget.getByRole('heading', { name: title }).waitFor({ timeout: 30_000 });
+  if (shot) {
+    // The scene is held half out of the frame (see sceneShift) until the live screen with its hint is pictured.
+    const hint = widget.locator('[part="hint"]');
+    const start = /^(Place your document in the frame|Position your face in the oval)$/;
+    await hint.filter({ hasText: /\S/ }).waitFor();
+    await page
+      .waitForFunction(
+        (pattern) => {
+          const root = document.querySelector('idv-capture')?.shadowRoot;
+          const text = root?.querySelector('idv-capture-step')?.shadowRoot?.querySelector('[part="hint"]');
+          return (
+            text !== null && text !== undefined && !new RegExp(pattern).test(text.textContent?.trim() ?? '')
+          );
+        },
+        start.source,
+        { timeout: 15_000 },
+      )
+      .catch(() => undefined);
+    await screenshots(page, shot);
+  }
+  await sceneShift(page, 0);
+  const review = widget.getByRole('heading', { name: 'Check your photo' });
+  const shutter = widget.getByRole('button', { name: 'Take photo' });
+  const deadline = Date.now() + autoMs;
+  while (!(await review.isVisible())) {
+    if (Date.now() > deadline && (await shutter.isVisible())) {
+      await shutter.click();
+      break;
+    }
+    await page.waitForTimeout(250);
+  }
+  await review.waitFor({ timeout: 60_000 }).catch(async (error: unknown) => {
+    await page.screenshot({ path: join(SCREENSHOTS, `widget-failure-${title.replace(/\W+/g, '-')}.png`) });
+    throw error;
+  });
+}
+
+/**
+ * Accepts the photo on the review screen and returns the warning shown there, if any. A photo that failed the
+ * checks is taken again (`again`) until the retake cap offers to use it anyway: the flow must never trap the user.
+ */
+export async function useReviewed(page: Page, again: () => Promise<void>, shot?: string): Promise<string[]> {
+  const widget = page.locator('idv-capture');
+  const warnings: string[] = [];
+  for (let attempt = 1; ; attempt++) {
+    await widget.getByRole('img').waitFor();
+    if (shot && attempt === 1) await screenshots(page, shot);
+    const warning = widget.locator('.review-note.warn');
+    if ((await warning.count()) > 0)
+      warnings.push(((await warning.textContent()) ?? '').replace(/\s+/g, ' ').trim());
+    const use = widget.getByRole('button', { name: 'Use this photo' });
+    if ((await use.count()) > 0) {
+      await use.click();
+      return warnings;
+    }
+    assert.ok(attempt <= 3, 'the retake cap offers "Use this photo" after three attempts');
+    await widget.getByRole('button', { name: 'Retake' }).click();
+    await again();
+  }
 }
