@@ -48,5 +48,6 @@ export async function enqueueCallback(ctx: ServerContext, row: ExecutionRow): Pr
     url: row.callback_url,
     payload: statusBody(ctx, row),
     eventKey: `${row.id}:${row.status}`,
+    executionId: row.id,
   });
 }

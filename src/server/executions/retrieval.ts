@@ -25,6 +25,7 @@ import { ApiError } from '../errors.js';
 import { WORKFLOW_REQUIREMENTS } from '../pipeline/requirements.js';
 import { statusBody } from './callbacks.js';
 import { forgetHandoffs } from './handoff.js';
+import { redactDeliveries } from '../queue/index.js';
 import { type ExecutionRow, sha256Hex } from './execution-row.js';
 import { loadCredentials } from './widget-session.js';
 import { PublicUrls } from './urls.js';
@@ -339,6 +340,7 @@ export async function wipeExecution(ctx: ServerContext, row: ExecutionRow): Prom
     // Every token of the execution dies with its PII: sdk (token_hash below), web, api and device tokens.
     await trx.deleteFrom('execution_tokens').where('execution_id', '=', row.id).execute();
     await trx.updateTable('credentials').set({ prefill: null }).where('execution_id', '=', row.id).execute();
+    await redactDeliveries(trx, row.id);
     await trx
       .updateTable('workflow_executions')
       .set({

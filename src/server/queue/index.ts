@@ -26,6 +26,7 @@ export {
   type WebhookAttemptEvent,
   WebhookOutbox,
   type WebhookOutboxOptions,
+  redactDeliveries,
   webhookIdOf,
 } from './webhook-outbox.js';
 export {

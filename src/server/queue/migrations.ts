@@ -60,6 +60,22 @@ export const queueMigrations: Record<string, Migration> = {
       await db.schema.dropTable('jobs').execute();
     },
   },
+  // Which execution a callback is about, so PII deletion can reach the stored bodies (they may carry the
+  // customer's `userReference`).
+  '2026120604_lead_delivery_execution': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('webhook_deliveries').addColumn('execution_id', 'varchar(64)').execute();
+      await db.schema
+        .createIndex('webhook_deliveries_execution_idx')
+        .on('webhook_deliveries')
+        .column('execution_id')
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('webhook_deliveries_execution_idx').execute();
+      await db.schema.alterTable('webhook_deliveries').dropColumn('execution_id').execute();
+    },
+  },
 };
 
 export interface JobsTable {
@@ -85,8 +101,10 @@ export interface WebhookDeliveriesTable {
   client_id: string;
   url: string;
   msg_id: string;
-  /** The exact bytes sent (and signed), serialized once at enqueue time. */
+  /** The exact bytes sent (and signed), serialized once at enqueue time; redacted by PII deletion. */
   body: string;
+  /** The execution the message is about, when it is about one. */
+  execution_id: string | null;
   status: WebhookDeliveryStatus;
   attempts: number;
   next_attempt_at: string | null;

@@ -142,7 +142,14 @@ export class WebhookOutbox {
    * Stores a message for delivery (first attempt due now) and its delivery job, in one transaction; returns the
    * delivery id. With `eventKey`, the same event enqueued again returns the first delivery and adds nothing.
    */
-  async enqueue(m: { clientId: string; url: string; payload: unknown; eventKey?: string }): Promise<string> {
+  async enqueue(m: {
+    clientId: string;
+    url: string;
+    payload: unknown;
+    eventKey?: string;
+    /** The execution the message is about: its PII deletion redacts the stored body (`redactDeliveries`). */
+    executionId?: string;
+  }): Promise<string> {
     const now = this.clock.now().toISOString();
     const msgId = m.eventKey
       ? webhookIdOf(m.clientId, m.eventKey)
@@ -156,6 +163,7 @@ export class WebhookOutbox {
           url: m.url,
           msg_id: msgId,
           body: JSON.stringify(m.payload),
+          execution_id: m.executionId ?? null,
           status: 'pending',
           attempts: 0,
           next_attempt_at: now,
@@ -362,4 +370,29 @@ function pinnedPost(
     request.on('error', reject);
     request.end(body);
   });
+}
+
+/**
+ * PII deletion of an execution reaches its callbacks too: the stored bodies (sent ones and those still pending)
+ * lose the customer's `userReference`; ids and status stay. A pending message then goes out without it.
+ */
+export async function redactDeliveries(
+  // biome-ignore lint/suspicious/noExplicitAny: any database (or transaction) that holds the queue tables
+  anyDb: Kysely<any>,
+  executionId: string,
+): Promise<void> {
+  const db = anyDb as Kysely<QueueTables>;
+  const rows = await db
+    .selectFrom('webhook_deliveries')
+    .select(['id', 'body'])
+    .where('execution_id', '=', executionId)
+    .execute();
+  for (const row of rows) {
+    const { userReference: _dropped, ...rest } = JSON.parse(row.body) as Record<string, unknown>;
+    await db
+      .updateTable('webhook_deliveries')
+      .set({ body: JSON.stringify(rest) })
+      .where('id', '=', row.id)
+      .execute();
+  }
 }

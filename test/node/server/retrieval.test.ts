@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { Kysely } from 'kysely';
+import type { QueueTables } from '../../../src/server/queue/index.js';
 import { ExecutionDetails, ExecutionList } from '../../../src/shared/api/index.js';
 import { testDatabases } from '../../support/databases.js';
 import {
@@ -129,9 +131,30 @@ for (const target of testDatabases()) {
       const blobDir = join(app.dataDir, 'blobs', 'executions', created.workflowExecution.id);
       assert.equal(fileCount(blobDir), 3);
 
+      // The callback stored for the customer carries its userReference until the PII goes.
+      const callbackBodies = async () =>
+        (
+          await (app.idv.ctx.db as unknown as Kysely<QueueTables>)
+            .selectFrom('webhook_deliveries')
+            .select('body')
+            .where('execution_id', '=', created.workflowExecution.id)
+            .execute()
+        ).map((row) => JSON.parse(row.body) as Record<string, unknown>);
+      const stored = await callbackBodies();
+      assert.equal(stored.length, 1);
+      assert.equal(stored[0]!.userReference, 'user-42');
+
       app.clock.advance(60_000);
       const deleted = await app.request(executionPath, { method: 'DELETE', headers: client.auth });
       assert.equal(deleted.status, 204);
+      const redacted = await callbackBodies();
+      assert.equal(redacted.length, 1);
+      assert.equal(redacted[0]!.userReference, undefined);
+      assert.deepEqual(
+        (redacted[0]!.workflowExecution as { id: string }).id,
+        created.workflowExecution.id,
+        'ids and status stay',
+      );
       const after = ExecutionDetails.parse(
         await (await app.request(executionPath, { headers: client.auth })).json(),
       );
