@@ -17,19 +17,20 @@ import { Webhook } from 'standardwebhooks';
 import { S3BlobStore } from '../../src/server/blobs/s3-blob-store.js';
 import {
   CallbackPayload,
-  CreateAccountResponse,
+  type CreateAccountResponse,
   ExecutionStatusResponse,
-  TokenResponse,
 } from '../../src/shared/api/index.js';
 import {
   type CallbackReceiver,
   type Cluster,
+  clusterAccessToken,
   clusterUnavailable,
+  createClusterAccount,
   startCallbackReceiver,
   startCluster,
   waitFor,
 } from '../support/cluster.js';
-import { basicAuth, makeJpeg, uploadForm } from '../support/server.js';
+import { makeJpeg, uploadForm } from '../support/server.js';
 
 const EXECUTIONS = 9;
 const unavailable = clusterUnavailable();
@@ -80,16 +81,7 @@ describe('cluster: three nodes behind nginx on PostgreSQL and S3', {
       const ready = await fetch(`http://127.0.0.1:${node.port}/readyz`);
       assert.equal(ready.status, 200, node.nodeId);
     }
-    const token = await withRetry(`${cluster.url}/oauth2/token`, () => ({
-      method: 'POST',
-      headers: {
-        authorization: basicAuth(cluster.client.clientId, cluster.client.clientSecret),
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    }));
-    assert.equal(token.status, 200);
-    bearer = TokenResponse.parse(await token.json()).access_token;
+    bearer = await clusterAccessToken(cluster, withRetry);
     for (let i = 0; i < 6; i++) assert.equal((await fetch(`${cluster.url}/livez`)).status, 200);
     const upstreams = new Set(cluster.accessLog().map((line) => line.split(' ')[3]));
     assert.equal(upstreams.size, 3, [...upstreams].join(','));
@@ -100,17 +92,13 @@ describe('cluster: three nodes behind nginx on PostgreSQL and S3', {
     let uploads = 0;
     let killedDuringUploads = false;
     const flow = async (n: number) => {
-      const createdResponse = await withRetry(`${cluster.url}/api/v1/accounts`, () => ({
-        method: 'POST',
-        headers: { ...api, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          customerInternalReference: `cluster-${n}`,
-          workflowDefinition: { key: 10011, credentials: [{ category: 'ID' }, { category: 'SELFIE' }] },
-          callbackUrl: receiver.url,
-        }),
-      }));
-      assert.equal(createdResponse.status, 201, await createdResponse.clone().text());
-      const created = CreateAccountResponse.parse(await createdResponse.json());
+      const created = await createClusterAccount(
+        cluster,
+        bearer,
+        `cluster-${n}`,
+        { callbackUrl: receiver.url },
+        withRetry,
+      );
       const widget = { authorization: `Bearer ${created.sdk.token}` };
       const json = { ...widget, 'content-type': 'application/json' };
       const consent = await withRetry(`${cluster.url}/api/v1/session/consent`, () => ({
@@ -326,17 +314,7 @@ describe('cluster: three nodes behind nginx on PostgreSQL and S3', {
     );
     assert.ok(live >= 0);
     const node = cluster.nodes[live]!;
-    const api = { authorization: `Bearer ${bearer}` };
-    const createdResponse = await withRetry(`${cluster.url}/api/v1/accounts`, () => ({
-      method: 'POST',
-      headers: { ...api, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        customerInternalReference: 'cluster-shutdown',
-        workflowDefinition: { key: 10011, credentials: [{ category: 'ID' }, { category: 'SELFIE' }] },
-      }),
-    }));
-    assert.equal(createdResponse.status, 201, await createdResponse.clone().text());
-    const created = CreateAccountResponse.parse(await createdResponse.json());
+    const created = await createClusterAccount(cluster, bearer, 'cluster-shutdown', {}, withRetry);
     const partUrl = new URL(Object.values(created.workflowExecution.credentials[0]!.api!.parts)[0]!);
     const form = new Response(uploadForm(await makeJpeg(900, 640, 99)));
     const body = Buffer.from(await form.arrayBuffer());

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright';
 import { makeLivenessFixtures } from '../../scripts/make-liveness-fixtures.js';
 import { makeWidgetFixtures } from '../../scripts/make-widget-fixtures.js';
-import { CreateAccountResponse, ExecutionStatusResponse, TokenResponse } from '../../src/shared/api/index.js';
+import { ExecutionStatusResponse } from '../../src/shared/api/index.js';
 import { livenessCameraInitScript, routeLivenessFrames } from '../e2e/pages/liveness-driver.js';
 import {
   captureLive,
@@ -23,8 +23,14 @@ import {
   widgetPageUrl,
 } from '../e2e/pages/widget-driver.js';
 import { guardRequests, launchChromium } from '../support/browser.js';
-import { type Cluster, clusterUnavailable, startCluster, waitFor } from '../support/cluster.js';
-import { basicAuth } from '../support/server.js';
+import {
+  type Cluster,
+  clusterAccessToken,
+  clusterUnavailable,
+  createClusterAccount,
+  startCluster,
+  waitFor,
+} from '../support/cluster.js';
 
 const unavailable = clusterUnavailable();
 if (unavailable) console.log(`# cluster widget flow skipped: ${unavailable}`);
@@ -53,26 +59,9 @@ describe('cluster: the widget flow through nginx, a node killed mid-flow', {
   });
 
   it('captures, verifies liveness and finalizes with requests on several nodes; the execution is PROCESSED', async () => {
-    const token = await fetch(`${cluster.url}/oauth2/token`, {
-      method: 'POST',
-      headers: {
-        authorization: basicAuth(cluster.client.clientId, cluster.client.clientSecret),
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    });
-    assert.equal(token.status, 200);
-    const api = { authorization: `Bearer ${TokenResponse.parse(await token.json()).access_token}` };
-    const createdResponse = await fetch(`${cluster.url}/api/v1/accounts`, {
-      method: 'POST',
-      headers: { ...api, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        customerInternalReference: 'cluster-widget',
-        workflowDefinition: { key: 10011, credentials: [{ category: 'ID' }, { category: 'SELFIE' }] },
-      }),
-    });
-    assert.equal(createdResponse.status, 201, await createdResponse.clone().text());
-    const created = CreateAccountResponse.parse(await createdResponse.json());
+    const bearer = await clusterAccessToken(cluster);
+    const api = { authorization: `Bearer ${bearer}` };
+    const created = await createClusterAccount(cluster, bearer, 'cluster-widget');
 
     const context = await browser.newContext({ viewport: SCREENSHOT_SIZES[0] });
     const guard = await guardRequests(context);

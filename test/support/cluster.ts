@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startS3Server, type TestS3Server } from './s3-server.js';
-import { createClientWithCli, runCli, type ServerProcess, spawnServer } from './server.js';
+import { CreateAccountResponse, TokenResponse } from '../../src/shared/api/index.js';
+import { basicAuth, createClientWithCli, runCli, type ServerProcess, spawnServer } from './server.js';
 
 export const NGINX_CANDIDATES = ['/usr/sbin/nginx', '/usr/bin/nginx'];
 
@@ -330,4 +331,43 @@ export function nginxVersion(): string | undefined {
   const path = nginxPath();
   if (!path) return undefined;
   return spawnSync(path, ['-v'], { encoding: 'utf8' }).stderr.trim();
+}
+
+/** How a caller sends one request through the balancer (a plain fetch, or one that retries a dead node's 502). */
+export type ClusterSend = (url: string, init: () => RequestInit) => Promise<Response>;
+const sendOnce: ClusterSend = (url, init) => fetch(url, init());
+
+/** An OAuth access token of the cluster's API client, fetched through the balancer. */
+export async function clusterAccessToken(cluster: Cluster, send: ClusterSend = sendOnce): Promise<string> {
+  const response = await send(`${cluster.url}/oauth2/token`, () => ({
+    method: 'POST',
+    headers: {
+      authorization: basicAuth(cluster.client.clientId, cluster.client.clientSecret),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  }));
+  if (response.status !== 200) throw new Error(`token: HTTP ${response.status} ${await response.text()}`);
+  return TokenResponse.parse(await response.json()).access_token;
+}
+
+/** A 10011 account (ID + SELFIE) created through the balancer; `extra` adds body fields such as `callbackUrl`. */
+export async function createClusterAccount(
+  cluster: Cluster,
+  accessToken: string,
+  reference: string,
+  extra: Record<string, unknown> = {},
+  send: ClusterSend = sendOnce,
+): Promise<CreateAccountResponse> {
+  const response = await send(`${cluster.url}/api/v1/accounts`, () => ({
+    method: 'POST',
+    headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      customerInternalReference: reference,
+      workflowDefinition: { key: 10011, credentials: [{ category: 'ID' }, { category: 'SELFIE' }] },
+      ...extra,
+    }),
+  }));
+  if (response.status !== 201) throw new Error(`account: HTTP ${response.status} ${await response.text()}`);
+  return CreateAccountResponse.parse(await response.json());
 }
