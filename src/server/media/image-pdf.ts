@@ -23,7 +23,7 @@
  * the document analysis still reports `UNSUPPORTED_FORMAT` for a PDF part.
  */
 import { promisify } from 'node:util';
-import { inflate } from 'node:zlib';
+import { crc32, inflate } from 'node:zlib';
 import {
   concatTransformationMatrix,
   decodePDFRawStream,
@@ -283,22 +283,14 @@ function channelsOf(doc: PDFDocument, dict: PDFDict): 1 | 3 | undefined {
   return undefined;
 }
 
-function pngChunk(type: string, data: Buffer): Buffer {
+/** One PNG chunk: length, type, data and the CRC-32 (zlib's) of type + data. */
+export function pngChunk(type: string, data: Buffer): Buffer {
   const length = Buffer.alloc(4);
   length.writeUInt32BE(data.length);
   const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
   const crc = Buffer.alloc(4);
   crc.writeUInt32BE(crc32(body));
   return Buffer.concat([length, body, crc]);
-}
-
-function crc32(bytes: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k += 1) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
 }
 
 /**

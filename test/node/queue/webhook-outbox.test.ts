@@ -11,6 +11,7 @@ import {
   queueMigrations,
   type QueueTables,
   WebhookOutbox,
+  type WebhookOutboxOptions,
 } from '../../../src/server/queue/index.js';
 import { migrateTestDatabase, type TestDatabaseHandle, testDatabases } from '../../support/databases.js';
 
@@ -73,6 +74,9 @@ for (const target of testDatabases()) {
     const secret = generateWebhookSecret();
     const secrets = new Map([['client-1', secret]]);
     const secretFor = async (clientId: string) => secrets.get(clientId);
+    /** An outbox on this database that may deliver to loopback receivers; `options` adds to or overrides that. */
+    const newOutbox = (clock: ManualClock, options: Partial<WebhookOutboxOptions> = {}) =>
+      new WebhookOutbox({ db, clock, callbackPolicy: LOOPBACK_RECEIVERS, secretFor, ...options });
 
     before(async () => {
       handle = await target.open();
@@ -93,7 +97,7 @@ for (const target of testDatabases()) {
 
     it('signs the stored bytes per Standard Webhooks and marks 2xx delivered', async () => {
       const clock = new ManualClock();
-      const outbox = new WebhookOutbox({ db, clock, callbackPolicy: LOOPBACK_RECEIVERS, secretFor });
+      const outbox = newOutbox(clock);
       const payload = {
         accountId: 'acc_1',
         workflowExecution: { id: 'wf_1', status: 'PROCESSED' },
@@ -126,13 +130,7 @@ for (const target of testDatabases()) {
       receiver.statuses = [500, 200];
       const clock = new ManualClock();
       const schedule = [60_000, 600_000];
-      const outbox = new WebhookOutbox({
-        db,
-        clock,
-        callbackPolicy: LOOPBACK_RECEIVERS,
-        secretFor,
-        retryScheduleMs: schedule,
-      });
+      const outbox = newOutbox(clock, { retryScheduleMs: schedule });
       const id = await outbox.enqueue({ clientId: 'client-1', url, payload: { n: 1 } });
 
       assert.equal(await outbox.deliverDue(), 1);
@@ -163,13 +161,7 @@ for (const target of testDatabases()) {
     it('disables on 410 and never calls that endpoint again for pending messages', async () => {
       receiver.statuses = [410];
       const clock = new ManualClock();
-      const outbox = new WebhookOutbox({
-        db,
-        clock,
-        callbackPolicy: LOOPBACK_RECEIVERS,
-        secretFor,
-        retryScheduleMs: [1_000],
-      });
+      const outbox = newOutbox(clock, { retryScheduleMs: [1_000] });
       const first = await outbox.enqueue({ clientId: 'client-1', url, payload: { n: 1 } });
       const second = await outbox.enqueue({ clientId: 'client-1', url, payload: { n: 2 } });
       // The second message is waiting out a backoff when the endpoint answers 410 to the first.
@@ -191,13 +183,7 @@ for (const target of testDatabases()) {
     it('marks failed once the schedule is exhausted', async () => {
       receiver.statuses = [503];
       const clock = new ManualClock();
-      const outbox = new WebhookOutbox({
-        db,
-        clock,
-        callbackPolicy: LOOPBACK_RECEIVERS,
-        secretFor,
-        retryScheduleMs: [1_000, 2_000],
-      });
+      const outbox = newOutbox(clock, { retryScheduleMs: [1_000, 2_000] });
       const id = await outbox.enqueue({ clientId: 'client-1', url, payload: {} });
       for (let i = 0; i < 3; i++) {
         assert.equal(await outbox.deliverDue(), 1, `attempt ${i + 1}`);
@@ -215,13 +201,7 @@ for (const target of testDatabases()) {
     it('treats a redirect as a failed attempt and does not follow it', async () => {
       receiver.statuses = [302];
       const clock = new ManualClock();
-      const outbox = new WebhookOutbox({
-        db,
-        clock,
-        callbackPolicy: LOOPBACK_RECEIVERS,
-        secretFor,
-        retryScheduleMs: [1_000],
-      });
+      const outbox = newOutbox(clock, { retryScheduleMs: [1_000] });
       const id = await outbox.enqueue({ clientId: 'client-1', url, payload: {} });
       assert.equal(await outbox.deliverDue(), 1);
       const stored = await row(id);
@@ -235,13 +215,7 @@ for (const target of testDatabases()) {
       const closed = new Receiver();
       const closedUrl = await closed.start();
       await closed.close();
-      const outbox = new WebhookOutbox({
-        db,
-        clock,
-        callbackPolicy: LOOPBACK_RECEIVERS,
-        secretFor,
-        retryScheduleMs: [1_000],
-      });
+      const outbox = newOutbox(clock, { retryScheduleMs: [1_000] });
       const refused = await outbox.enqueue({ clientId: 'client-1', url: closedUrl, payload: {} });
       const orphan = await outbox.enqueue({ clientId: 'gone-client', url, payload: {} });
       assert.equal(await outbox.deliverDue(), 2);
@@ -254,11 +228,7 @@ for (const target of testDatabases()) {
         ['failed', 'NO_WEBHOOK_SECRET'],
       );
 
-      const timingOut = new WebhookOutbox({
-        callbackPolicy: LOOPBACK_RECEIVERS,
-        db,
-        clock,
-        secretFor,
+      const timingOut = newOutbox(clock, {
         retryScheduleMs: [1_000],
         fetch: async (_url, init) => {
           assert.ok(init?.signal, 'every request carries a timeout signal');
@@ -274,7 +244,7 @@ for (const target of testDatabases()) {
 
     it('survives a restart: a new outbox delivers what the old one left pending or died holding', async () => {
       const clock = new ManualClock();
-      const before = new WebhookOutbox({ db, clock, callbackPolicy: LOOPBACK_RECEIVERS, secretFor });
+      const before = newOutbox(clock);
       const neverTried = await before.enqueue({ clientId: 'client-1', url, payload: { n: 1 } });
       const diedHolding = await before.enqueue({ clientId: 'client-1', url, payload: { n: 2 } });
       // The old process claimed the second one's job and died before recording anything.
@@ -289,7 +259,7 @@ for (const target of testDatabases()) {
         .where('payload', '=', JSON.stringify({ deliveryId: diedHolding }))
         .execute();
 
-      const after = new WebhookOutbox({ db, clock, callbackPolicy: LOOPBACK_RECEIVERS, secretFor });
+      const after = newOutbox(clock);
       assert.equal(await after.deliverDue(), 1);
       assert.equal((await row(neverTried)).status, 'delivered');
       assert.equal(
@@ -308,8 +278,8 @@ for (const target of testDatabases()) {
 
     it('delivers each message once when two processes poll the same table', async () => {
       const clock = new ManualClock();
-      const a = new WebhookOutbox({ db, clock, callbackPolicy: LOOPBACK_RECEIVERS, secretFor });
-      const b = new WebhookOutbox({ db, clock, callbackPolicy: LOOPBACK_RECEIVERS, secretFor });
+      const a = newOutbox(clock);
+      const b = newOutbox(clock);
       for (let n = 0; n < 12; n++) await a.enqueue({ clientId: 'client-1', url, payload: { n } });
       const [sentByA, sentByB] = await Promise.all([a.deliverDue(), b.deliverDue()]);
       assert.equal(sentByA + sentByB, 12);
@@ -329,11 +299,7 @@ for (const target of testDatabases()) {
       const requestStarted = new Promise<void>((resolve) => {
         started = resolve;
       });
-      const outbox = new WebhookOutbox({
-        callbackPolicy: LOOPBACK_RECEIVERS,
-        db,
-        clock,
-        secretFor,
+      const outbox = newOutbox(clock, {
         fetch: async (input, init) => {
           started();
           await gate;
