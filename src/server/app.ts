@@ -34,6 +34,7 @@ import { type DemoClientCredentials, demoRoutes, seedDemoClient } from './routes
 import { handoffRoutes } from './routes/handoff.js';
 import { hostedRoutes } from './routes/hosted.js';
 import { idProofingRoutes } from './routes/idproofing.js';
+import { kycRoutes } from './kyc/routes.js';
 import { livenessRoutes } from './routes/liveness.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { opsRoutes, packageVersion } from './routes/ops.js';
@@ -93,6 +94,11 @@ function isUpload(method: string, path: string): boolean {
 
 function isLivenessFrame(method: string, path: string): boolean {
   return method === 'POST' && /\/session\/liveness\/[^/]+\/frames$/.test(path);
+}
+
+/** KYC API SDK steps that carry images: an image add, or a liveness session's frames in one request. */
+function isKycUpload(method: string, path: string): boolean {
+  return method === 'POST' && /^\/kyc\/v2\/(idv|ida)\/sdk\/([a-z]+-image\/add|liveness\/process)$/.test(path);
 }
 
 /** A liveness frame is ≤ 80 KB; the multipart envelope and the JSON meta fit in the rest. */
@@ -184,9 +190,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
     maxSize: LIVENESS_FRAME_BODY_LIMIT_BYTES,
     onError: tooLarge('IMAGE_TOO_LARGE', LIVENESS_FRAME_BODY_LIMIT_BYTES),
   });
-  for (const prefix of ['/api/*', '/oauth2/*', '/demo/api/*', '/admin/*']) {
+  for (const prefix of ['/api/*', '/oauth2/*', '/demo/api/*', '/admin/*', '/kyc/*']) {
     app.use(prefix, (c, next) =>
-      isUpload(c.req.method, c.req.path)
+      isUpload(c.req.method, c.req.path) || isKycUpload(c.req.method, c.req.path)
         ? uploadLimit(c, next)
         : isLivenessFrame(c.req.method, c.req.path)
           ? frameLimit(c, next)
@@ -219,6 +225,12 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
     description: 'OAuth access token (server-to-server) or workflow token (widget), depending on the route',
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'basicAuth', { type: 'http', scheme: 'basic' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'clientIdHeader', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'client-id',
+    description: 'KYC API SDK steps: the client id, with the session token as Bearer',
+  });
   registerPlainRoutes(app.openAPIRegistry);
   app.route('/', oauthRoutes(ctx));
   app.route('/', accountRoutes(ctx, metrics));
@@ -229,6 +241,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
   app.route('/', handoffRoutes(ctx));
   app.route('/', hostedRoutes(ctx));
   app.route('/', opsRoutes(ctx, metrics));
+  app.route('/', kycRoutes(ctx, metrics));
   if (options.demo) app.route('/', demoRoutes(ctx));
   if (config.adminToken) app.route('/', adminRoutes(ctx, config.adminToken));
   app.route('/', staticRoutes(ctx));

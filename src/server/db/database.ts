@@ -11,6 +11,7 @@ import {
   SqliteDialect,
 } from 'kysely';
 import pg from 'pg';
+import { kycMigrations } from '../kyc/migrations.js';
 import { queueMigrations } from '../queue/index.js';
 import { searchMigrations } from '../search/migrations.js';
 import { coreMigrations } from './migrations.js';
@@ -39,7 +40,7 @@ export function openDatabase(opts: { dataDir: string; databaseUrl?: string }): K
 
 class InCodeMigrations implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { ...coreMigrations, ...queueMigrations, ...searchMigrations };
+    return { ...coreMigrations, ...queueMigrations, ...searchMigrations, ...kycMigrations };
   }
 }
 
