@@ -5,12 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Webhook } from 'standardwebhooks';
 import {
   CallbackPayload,
   CreateAccountResponse,
@@ -19,6 +16,7 @@ import {
   TokenResponse,
 } from '../../src/shared/api/index.js';
 import { malformedCorpus } from '../support/malformed-images.js';
+import { type ReceivedCallback, startReceiver, verifiedBody } from '../support/webhook-receiver.js';
 import {
   basicAuth,
   makeJpeg,
@@ -28,49 +26,8 @@ import {
   uploadForm,
 } from '../support/server.js';
 
-interface ReceivedCallback {
-  body: string;
-  headers: IncomingHttpHeaders;
-  answeredWith: number;
-}
-
-/** A customer's callback endpoint: records raw bodies; answers from a script of status codes (last one repeats). */
-async function startReceiver(statuses: number[]) {
-  const received: ReceivedCallback[] = [];
-  const waiters: Array<() => void> = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const answeredWith = statuses[Math.min(received.length, statuses.length - 1)];
-      received.push({ body: Buffer.concat(chunks).toString('utf8'), headers: req.headers, answeredWith });
-      res.writeHead(answeredWith).end();
-      for (const wake of waiters.splice(0)) wake();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}/idv/callback`,
-    origin: `http://127.0.0.1:${port}`,
-    received,
-    /** Resolves once `count` callbacks have arrived; the test's own timeout bounds the wait. */
-    async waitFor(count: number): Promise<ReceivedCallback[]> {
-      while (received.length < count) await new Promise<void>((resolve) => waiters.push(resolve));
-      return received;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 function verifySignature(secret: string, callback: ReceivedCallback): CallbackPayload {
-  const headers = {
-    'webhook-id': String(callback.headers['webhook-id']),
-    'webhook-timestamp': String(callback.headers['webhook-timestamp']),
-    'webhook-signature': String(callback.headers['webhook-signature']),
-  };
-  new Webhook(secret).verify(callback.body, headers);
-  return CallbackPayload.parse(JSON.parse(callback.body));
+  return CallbackPayload.parse(verifiedBody(secret, callback));
 }
 
 describe('idv-server process end to end', { timeout: 180_000 }, () => {
