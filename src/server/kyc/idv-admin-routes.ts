@@ -43,7 +43,6 @@ function adminRoute<B extends ZodType, R extends ZodType>(
   summary: string,
   body: B,
   response: R,
-  status: 200 | 201 = 200,
 ) {
   return createRoute({
     method: 'post',
@@ -52,20 +51,22 @@ function adminRoute<B extends ZodType, R extends ZodType>(
     summary,
     security: bearerSecurity,
     request: { body: jsonBody(body) },
-    responses: {
-      [status]: jsonResponse(response, 'OK'),
-      ...errorResponses(400, 401, 403, 404, 409, 422),
-    } as { 200: ReturnType<typeof jsonResponse<R>> },
+    responses: { 200: jsonResponse(response, 'OK'), ...errorResponses(400, 401, 403, 404, 409, 422) },
   });
 }
 
-const createSessionRoute = adminRoute(
-  '/create',
-  'Create an IDV session (a workflow execution; 10013 when settings.screening)',
-  KycSessionCreateRequest,
-  KycSessionCreateResponse,
-  201,
-);
+const createSessionRoute = createRoute({
+  method: 'post',
+  path: '/kyc/v2/idv/session/create',
+  tags: TAGS,
+  summary: 'Create an IDV session (a workflow execution: 10011, or 10013 when settings.screening)',
+  security: bearerSecurity,
+  request: { body: jsonBody(KycSessionCreateRequest) },
+  responses: {
+    201: jsonResponse(KycSessionCreateResponse, 'Created'),
+    ...errorResponses(400, 401, 403, 404, 422),
+  },
+});
 const listRoute = adminRoute(
   '/list',
   'List IDV sessions with filters and per-status counts',
@@ -143,7 +144,7 @@ export function idvAdminRoutes(ctx: ServerContext) {
   router.openapi({ ...createSessionRoute, middleware: [client] as const }, async (c) => {
     const body = c.req.valid('json');
     const created = await createKycSession(ctx, c.var.client, body, requestIp(clientAddress(c, ctx)));
-    return c.json(created, 201 as 200);
+    return c.json(created, 201);
   });
   router.openapi({ ...listRoute, middleware: [client] as const }, async (c) =>
     c.json(await listKycSessions(ctx, c.var.client, c.req.valid('json')), 200),

@@ -10,7 +10,7 @@
  */
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from 'kysely';
+import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type {
   CapabilityResult,
   CreateAccountRequest,
@@ -39,7 +39,7 @@ import type {
   KycSessionStatus,
   KycSessionSummary,
 } from './session-schemas.js';
-import { type KycTables, kycDb } from './tables.js';
+import { kycDb } from './tables.js';
 
 /** KYC document type → the engine's document type (`unknown` chooses none; the server classifies). */
 export const ENGINE_DOCUMENT_TYPE: Record<Exclude<KycDocType, 'unknown'>, DocumentType> = {
@@ -199,11 +199,6 @@ export async function ensureKycSession(ctx: ServerContext, execution: ExecutionR
     .executeTakeFirstOrThrow();
 }
 
-type SessionEb = ExpressionBuilder<
-  { e: ExecutionRow } & { k: KycTables['kyc_sessions'] } & Record<string, never>,
-  'e' | 'k'
->;
-
 /** The session status (see the module comment): one expression for read, list, filters and counts. */
 export function kycStatusSql(): RawBuilder<KycSessionStatus> {
   return sql<KycSessionStatus>`CASE
@@ -318,10 +313,10 @@ export async function kycStatus(ctx: ServerContext, executionId: string): Promis
   const found = await kycDb(ctx)
     .selectFrom('workflow_executions as e')
     .leftJoin('kyc_sessions as k', 'k.execution_id', 'e.id')
-    .select(kycStatusSql().as('status') as never)
+    .select(kycStatusSql().as('status'))
     .where('e.id', '=', executionId)
     .executeTakeFirstOrThrow();
-  return (found as unknown as { status: KycSessionStatus }).status;
+  return found.status;
 }
 
 /** Upload time of each part classifier (FRONT, BACK, FACE) of the execution. */
@@ -427,7 +422,8 @@ function jsonValue(dialect: 'sqlite' | 'postgres', column: string, path: Array<s
     const jsonPath = path.map((p) => (typeof p === 'number' ? `[${p}]` : `."${p}"`)).join('');
     return sql<string>`CAST(json_extract(${sql.ref(column)}, ${`$${jsonPath}`}) AS TEXT)`;
   }
-  const steps = path.map((p) => (typeof p === 'number' ? sql.lit(p) : sql.lit(p)));
+  // Literals: the path is this module's field names or metadata keys limited to [A-Za-z0-9_-] by the schema.
+  const steps = path.map((p) => sql.lit(p));
   const last = steps.pop();
   return sql<string>`((${sql.ref(column)})::jsonb${sql.join(
     steps.map((s) => sql` -> ${s}`),
@@ -450,7 +446,8 @@ export async function listKycSessions(
   const dialect = dialectOf(ctx.db);
   const scalar = (value: string | number | boolean) =>
     typeof value === 'boolean' ? (dialect === 'sqlite' ? (value ? '1' : '0') : String(value)) : String(value);
-  const filters = (eb: SessionEb): Expression<SqlBool> => {
+  const status = kycStatusSql();
+  const base = idvSessions(ctx, client).where((eb) => {
     const conditions: Expression<SqlBool>[] = [];
     if (body.date_from) conditions.push(eb('e.created_at', '>=', body.date_from));
     if (body.date_to) conditions.push(eb('e.created_at', '<=', body.date_to));
@@ -468,8 +465,8 @@ export async function listKycSessions(
       conditions.push(
         eb.or([
           eb('e.id', '=', body.search_term),
-          like(sql.ref('k.user_id')),
-          like(sql.ref('e.user_reference')),
+          like(eb.ref('k.user_id')),
+          like(eb.ref('e.user_reference')),
           ...SEARCHED_FIELDS.map((field) =>
             like(jsonValue(dialect, 'e.capabilities', ['extraction', 0, 'data', field])),
           ),
@@ -477,21 +474,13 @@ export async function listKycSessions(
       );
     }
     return eb.and(conditions);
-  };
-  const base = idvSessions(ctx, client).where((eb) => filters(eb as unknown as SessionEb));
-  const status = kycStatusSql();
-  const groups = (await base
-    .select([
-      status.as('status') as never,
-      sql<string | null>`e.search_decision`.as('decision_type') as never,
-      ((eb: ExpressionBuilder<never, never>) => eb.fn.countAll().as('count')) as never,
-    ])
-    .groupBy([status as never, sql`e.search_decision` as never])
-    .execute()) as unknown as Array<{
-    status: KycSessionStatus;
-    decision_type: string | null;
-    count: number | string;
-  }>;
+  });
+  // The decision type is the search's generated column (search/migrations.ts), outside the typed schema.
+  const decisionType = sql<string | null>`e.search_decision`;
+  const groups = await base
+    .select((eb) => [status.as('status'), decisionType.as('decision_type'), eb.fn.countAll().as('count')])
+    .groupBy([status, decisionType])
+    .execute();
   const meta_counts: KycMetaCounts = {
     created: 0,
     in_progress: 0,
@@ -510,7 +499,7 @@ export async function listKycSessions(
     else if (group.decision_type) meta_counts.not_verified += count;
     if (!body.status || group.status === body.status) total += count;
   }
-  const page = (await (body.status ? base.where(status, '=', body.status) : base)
+  const page = await (body.status ? base.where(status, '=', body.status) : base)
     .select([
       'e.id',
       'e.user_reference',
@@ -523,26 +512,13 @@ export async function listKycSessions(
       'k.identity_id',
       'k.metadata',
       'k.document_type as kyc_document_type',
-      status.as('status') as never,
+      status.as('status'),
     ])
     .orderBy('e.created_at', 'desc')
     .orderBy('e.id')
     .limit(take)
     .offset(skip)
-    .execute()) as unknown as Array<{
-    id: string;
-    user_reference: string | null;
-    document_type: string | null;
-    decision: string | null;
-    created_at: string;
-    completed_at: string | null;
-    execution_status: string;
-    user_id: string | null;
-    identity_id: string | null;
-    metadata: string | null;
-    kyc_document_type: string | null;
-    status: KycSessionStatus;
-  }>;
+    .execute();
   const items: KycSessionSummary[] = page.map((row) => {
     const decision = json<Decision>(row.decision);
     return {

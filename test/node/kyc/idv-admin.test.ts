@@ -15,7 +15,6 @@ import {
   createTestClient,
   openTestApp,
   type TestApp,
-  type TestClient,
   widgetAuth,
 } from '../../support/server.js';
 import { admin, type CreatedSession, createSession, type ErrorBody, sdk } from './kyc-client.js';
