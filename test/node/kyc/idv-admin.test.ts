@@ -296,6 +296,28 @@ for (const target of testDatabases()) {
       assert.ok((await execution(v6.session_id)).wiped_out_at);
     });
 
+    it('reports an unused session as expired once its token lifetime is over', async () => {
+      const client = await createTestClient(app);
+      const session = await createSession(app, client);
+      app.clock.advance(31 * 60 * 1000);
+      await app.idv.runDueWork();
+      const read = await admin<KycSession>(app, client, '/idv/session/read', {
+        session_id: session.session_id,
+      });
+      assert.equal(read.body.status, 'expired');
+      const listed = await admin<ListAnswer>(app, client, '/idv/session/list', { status: 'expired' });
+      assert.deepEqual(
+        [
+          listed.body.items.map((i) => i.session_id),
+          listed.body.meta_counts.expired,
+          listed.body.meta_counts.created,
+        ],
+        [[session.session_id], 1, 0],
+      );
+      const step = await sdk<ErrorBody>(app, session, '/session/read');
+      assert.deepEqual([step.status, step.body.error.code], [401, 'TOKEN_EXPIRED']);
+    });
+
     it('keeps clients apart and refuses bad bodies with their own codes', async () => {
       const owner = await createTestClient(app);
       const stranger = await createTestClient(app, ['https://other.example'], 'Other shop');

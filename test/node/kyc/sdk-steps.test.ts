@@ -181,7 +181,19 @@ for (const target of testDatabases()) {
       );
       assert.equal(read.body.last_name, holder.surname.replace(/'/g, ' '));
       assert.equal(read.body.birth_date, holder.birthDate);
-      assert.ok(read.body.score !== null && read.body.score > 0 && read.body.score <= 100);
+      // One decision, two APIs: the workflow API's retrieval shows the same verdict; score = 100 − its risk score.
+      const row = await app.idv.ctx.db
+        .selectFrom('workflow_executions')
+        .select(['account_id'])
+        .where('id', '=', session.session_id)
+        .executeTakeFirstOrThrow();
+      const retrieved = (await (
+        await app.request(`/api/v1/accounts/${row.account_id}/workflow-executions/${session.session_id}`, {
+          headers: client.auth,
+        })
+      ).json()) as { decision: { type: string; risk: { score: number } } };
+      assert.equal(retrieved.decision.type, 'PASSED');
+      assert.equal(read.body.score, 100 - retrieved.decision.risk.score);
       for (const field of [
         'consent',
         'document_type',
