@@ -4,9 +4,9 @@
  * workflow API are IDV sessions without that row: they are listed and read here too.
  *
  * The session status is derived by the database from the execution (one SQL expression, `kycStatusSql`, for read,
- * list, filters and counts): `created` (INITIATED, capture not started) · `in_progress` (INITIATED, the first SDK or
- * widget capture step happened) · `processing` (ACQUIRED) · `completed` (PROCESSED) · `expired` (SESSION_EXPIRED /
- * TOKEN_EXPIRED) · `anonymized` (PII deleted).
+ * list, filters and counts): `created` (INITIATED, nothing captured: reading the session does not count) ·
+ * `in_progress` (INITIATED, the user answered the consent or an image is stored) · `processing` (ACQUIRED) ·
+ * `completed` (PROCESSED) · `expired` (SESSION_EXPIRED / TOKEN_EXPIRED) · `anonymized` (PII deleted).
  */
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
@@ -206,7 +206,7 @@ export function kycStatusSql(): RawBuilder<KycSessionStatus> {
     WHEN e.status IN ('SESSION_EXPIRED', 'TOKEN_EXPIRED') THEN 'expired'
     WHEN e.status = 'PROCESSED' THEN 'completed'
     WHEN e.status = 'ACQUIRED' THEN 'processing'
-    WHEN e.capture_started_at IS NOT NULL THEN 'in_progress'
+    WHEN e.consent_at IS NOT NULL OR EXISTS (SELECT 1 FROM parts p WHERE p.execution_id = e.id) THEN 'in_progress'
     ELSE 'created' END`;
 }
 
@@ -449,8 +449,9 @@ export async function listKycSessions(
   const status = kycStatusSql();
   const base = idvSessions(ctx, client).where((eb) => {
     const conditions: Expression<SqlBool>[] = [];
-    if (body.date_from) conditions.push(eb('e.created_at', '>=', body.date_from));
-    if (body.date_to) conditions.push(eb('e.created_at', '<=', body.date_to));
+    // Stored timestamps are UTC ISO strings: a bound with another offset is compared as the same instant in UTC.
+    if (body.date_from) conditions.push(eb('e.created_at', '>=', new Date(body.date_from).toISOString()));
+    if (body.date_to) conditions.push(eb('e.created_at', '<=', new Date(body.date_to).toISOString()));
     if (body.identity_id) conditions.push(eb('k.identity_id', '=', body.identity_id));
     if (body.user_id) {
       conditions.push(eb.or([eb('k.user_id', '=', body.user_id), eb('e.user_reference', '=', body.user_id)]));

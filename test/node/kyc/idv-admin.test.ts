@@ -208,6 +208,14 @@ for (const target of testDatabases()) {
         s2.session_id,
       ]);
       assert.deepEqual(ids(await list({ date_to: created1 })), [s1.session_id]);
+      const sameInstantElsewhere = new Date(Date.parse(created1) + 3_600_000)
+        .toISOString()
+        .replace('Z', '+01:00');
+      assert.deepEqual(
+        ids(await list({ date_to: sameInstantElsewhere })),
+        [s1.session_id],
+        'offsets are instants',
+      );
       const page = await list({ take: 1, skip: 1 });
       assert.deepEqual([ids(page), page.total], [[s2.session_id], 3]);
       assert.deepEqual(ids(await list({ client_id: client.id })).length, 3);

@@ -384,7 +384,11 @@ for (const target of testDatabases()) {
         '/session/read',
       );
       assert.equal(read.status, 200);
-      assert.equal(read.body.steps.consent, 'pending');
+      assert.deepEqual(
+        [read.body.steps.consent, read.body.status],
+        ['pending', 'created'],
+        'reading is not capturing',
+      );
       for (const [path, body] of [
         ['/document-type', { document_type: 'passport' }],
         ['/liveness/generate', {}],
