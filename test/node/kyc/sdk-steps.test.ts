@@ -457,6 +457,38 @@ for (const target of testDatabases()) {
         'VALIDATION_FAILED',
       ]);
 
+      // `unknown`: no type chosen, the back is still taken (the server classifies); passport_card is an ID-1 card.
+      const open = await createSession(app, client);
+      assert.equal((await sdk(app, open, '/consent', { consent: true })).status, 200);
+      const unknown = await sdk<{ document_type: string }>(app, open, '/document-type', {
+        document_type: 'unknown',
+      });
+      assert.deepEqual([unknown.status, unknown.body.document_type], [200, 'unknown']);
+      assert.equal(
+        (await sdkForm(app, open, '/back-image/add', imageForm(open.session_id, jpeg))).status,
+        200,
+      );
+      const openSteps = await sdk<{ steps: Record<string, string>; status: string }>(
+        app,
+        open,
+        '/session/read',
+      );
+      assert.deepEqual(
+        [openSteps.body.status, openSteps.body.steps.document_type, openSteps.body.steps.back_image],
+        ['in_progress', 'done', 'done'],
+      );
+      assert.equal((await sdk(app, open, '/document-type', { document_type: 'passport_card' })).status, 200);
+      const card = await app.idv.ctx.db
+        .selectFrom('workflow_executions')
+        .select(['document_type', 'document_country'])
+        .where('id', '=', open.session_id)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual([card.document_type, card.document_country], ['ID_CARD', null]);
+      const openRead = await admin<KycSession>(app, client, '/idv/session/read', {
+        session_id: open.session_id,
+      });
+      assert.equal(openRead.body.document_type, 'passport_card');
+
       // Metadata update after consent; the session stays capturable.
       const updated = await sdk<{ status: string }>(app, session, '/metadata/update', {
         metadata: { step: 'x' },
