@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { readSessionTests } from '../../../src/server/kyc/session-files.js';
 import type { KycSession } from '../../../src/server/kyc/session-schemas.js';
+import { sanctionsOf } from '../../../src/server/kyc/sessions.js';
 import { kycDb } from '../../../src/server/kyc/tables.js';
 import { testDatabases } from '../../support/databases.js';
 import {
@@ -382,3 +384,43 @@ for (const target of testDatabases()) {
     });
   });
 }
+
+describe('on_sanction_list and the tests it shows, from the screening result', () => {
+  const screened = (type: string, label: string) => ({
+    definition_key: 10013,
+    decision: JSON.stringify({ type: 'WARNING', details: { label }, risk: { score: 50 } }),
+    capabilities: JSON.stringify({
+      watchlistScreening: [{ id: 'r', credentials: [], decision: { type, details: { label } } }],
+    }),
+  });
+  it('is null with a reason unless a screening ran, never false pretending one did', () => {
+    assert.deepEqual(sanctionsOf({ definition_key: 10011, decision: null, capabilities: null }), {
+      on_sanction_list: null,
+      on_sanction_list_reason: 'SCREENING_NOT_REQUESTED',
+    });
+    assert.deepEqual(sanctionsOf({ definition_key: 10013, decision: null, capabilities: null }), {
+      on_sanction_list: null,
+      on_sanction_list_reason: 'NOT_PROCESSED_YET',
+    });
+    assert.deepEqual(sanctionsOf(screened('NOT_EXECUTED', 'NO_LIST_CONFIGURED')), {
+      on_sanction_list: null,
+      on_sanction_list_reason: 'NO_SANCTIONS_LIST_CONFIGURED',
+    });
+    assert.deepEqual(sanctionsOf(screened('PASSED', 'OK')), {
+      on_sanction_list: false,
+      on_sanction_list_reason: null,
+    });
+    assert.deepEqual(sanctionsOf(screened('WARNING', 'ALERT')), {
+      on_sanction_list: true,
+      on_sanction_list_reason: 'ALERT',
+    });
+  });
+  it('reports the screening as the sanctions test only when it is part of the decision', () => {
+    const row = { id: 's', ...screened('NOT_EXECUTED', 'NO_LIST_CONFIGURED') } as Parameters<
+      typeof readSessionTests
+    >[0];
+    assert.deepEqual(readSessionTests(row).tests, {
+      sanctions: { result: 'not_executed', label: 'NO_LIST_CONFIGURED' },
+    });
+  });
+});
