@@ -25,6 +25,7 @@ import { ApiError } from '../errors.js';
 import { WORKFLOW_REQUIREMENTS } from '../pipeline/requirements.js';
 import { statusBody } from './callbacks.js';
 import { forgetHandoffs } from './handoff.js';
+import { kycDb } from '../kyc/tables.js';
 import { redactDeliveries } from '../queue/index.js';
 import { type ExecutionRow, sha256Hex } from './execution-row.js';
 import { loadCredentials } from './widget-session.js';
@@ -329,6 +330,7 @@ function withoutExtractedData(capabilities: string | null): string | null {
  * customer keeps its audit trail. The workflow token stops working.
  */
 export async function wipeExecution(ctx: ServerContext, row: ExecutionRow): Promise<void> {
+  const wipedAt = row.wiped_out_at ?? ctx.clock.now().toISOString();
   await ctx.blobs.deletePrefix(`executions/${row.id}/`);
   await ctx.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('parts').where('execution_id', '=', row.id).execute();
@@ -351,9 +353,21 @@ export async function wipeExecution(ctx: ServerContext, row: ExecutionRow): Prom
         callback_url: null,
         token_hash: null,
         capabilities: withoutExtractedData(row.capabilities),
-        wiped_out_at: row.wiped_out_at ?? ctx.clock.now().toISOString(),
+        wiped_out_at: wipedAt,
       })
       .where('id', '=', row.id)
+      .execute();
+    // The KYC API's side of the execution (kyc/tables.ts): the customer's metadata, the request address and the
+    // image locations are PII too.
+    await kycDb({ db: trx })
+      .updateTable('kyc_sessions')
+      .set((eb) => ({
+        metadata: null,
+        request_ip: null,
+        image_locations: null,
+        anonymized_at: eb.fn.coalesce('anonymized_at', eb.val(wipedAt)),
+      }))
+      .where('execution_id', '=', row.id)
       .execute();
   });
 }

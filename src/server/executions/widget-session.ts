@@ -142,10 +142,11 @@ export async function recordConsent(
   return { consent: { given: body.accepted, ...(body.version ? { version: body.version } : {}), at } };
 }
 
+/** The issuing country may stay open (`country` absent: the KYC API's SDK may name the type alone). */
 export async function chooseDocument(
   ctx: ServerContext,
   row: ExecutionRow,
-  body: DocumentSelectionRequest,
+  body: Omit<DocumentSelectionRequest, 'country'> & { country?: string },
 ): Promise<void> {
   assertExecutionActive(row);
   const document = idCredential(await loadCredentials(ctx, row.id));
@@ -155,7 +156,7 @@ export async function chooseDocument(
       { path: 'type', allowed: document.allowedTypes },
     ]);
   }
-  if (document.allowedCountries && !document.allowedCountries.includes(body.country)) {
+  if (body.country && document.allowedCountries && !document.allowedCountries.includes(body.country)) {
     throw new ApiError(
       422,
       'DOCUMENT_TYPE_NOT_ALLOWED',
@@ -166,7 +167,7 @@ export async function chooseDocument(
   await whileExecutionActive(ctx, row.id, (trx) =>
     trx
       .updateTable('workflow_executions')
-      .set({ document_type: body.type, document_country: body.country })
+      .set({ document_type: body.type, document_country: body.country ?? null })
       .where('id', '=', row.id)
       .execute(),
   );
