@@ -241,7 +241,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
   app.route('/', handoffRoutes(ctx));
   app.route('/', hostedRoutes(ctx));
   app.route('/', opsRoutes(ctx, metrics));
-  app.route('/', kycRoutes(ctx, metrics));
+  app.route('/', kycRoutes(ctx, metrics, options.liveness));
   if (options.demo) app.route('/', demoRoutes(ctx));
   if (config.adminToken) app.route('/', adminRoutes(ctx, config.adminToken));
   app.route('/', staticRoutes(ctx));

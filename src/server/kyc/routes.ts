@@ -6,6 +6,7 @@
  */
 import type { ServerContext } from '../context.js';
 import type { HttpMetrics } from '../http/metrics.js';
+import type { LivenessOptions } from '../liveness/liveness-options.js';
 import { newRouter } from '../http/router.js';
 import { idaRoutes } from './ida-routes.js';
 import { identityRoutes } from './identity-routes.js';
@@ -17,10 +18,10 @@ import { webhookRoutes } from './webhook-routes.js';
 
 export const KYC_PREFIX = '/kyc/v2';
 
-export function kycRoutes(ctx: ServerContext, metrics: HttpMetrics) {
+export function kycRoutes(ctx: ServerContext, metrics: HttpMetrics, liveness: Partial<LivenessOptions> = {}) {
   const router = newRouter();
   router.route('/', utilityRoutes(ctx, metrics));
-  router.route('/', sdkRoutes(ctx));
+  router.route('/', sdkRoutes(ctx, liveness));
   router.route('/', idvAdminRoutes(ctx));
   router.route('/', identityRoutes(ctx));
   router.route('/', idaRoutes(ctx));

@@ -566,8 +566,9 @@ function sdkRoutesOf(ctx: ServerContext, kind: KycSessionKind, liveness: Livenes
   return router;
 }
 
-export function sdkRoutes(ctx: ServerContext) {
-  const liveness = resolveLivenessOptions({});
+/** `overrides`: the app's liveness options (tests pin the action draw), as the widget's liveness routes get them. */
+export function sdkRoutes(ctx: ServerContext, overrides: Partial<LivenessOptions> = {}) {
+  const liveness = resolveLivenessOptions(overrides);
   const router = newRouter();
   router.route('/', sdkRoutesOf(ctx, 'idv', liveness));
   router.route('/', sdkRoutesOf(ctx, 'ida', liveness));
