@@ -40,7 +40,16 @@ const DOCUMENT_AND_IDENTITY: readonly CapabilityName[] = [
   'similarity',
 ];
 
-export const WORKFLOW_REQUIREMENTS: Readonly<Record<10011 | 10013, WorkflowRequirements>> = {
+/**
+ * Returning-user authentication (the KYC API's IDA session): our own definition, not one of the workflow API's, so
+ * the workflow API never creates it and its retrieval, lists and ID-proofing search do not show it.
+ */
+export const AUTHENTICATION_DEFINITION_KEY = 10090 as const;
+
+/** Every definition the pipeline decides: the workflow API's two and the KYC API's authentication. */
+export type PipelineDefinitionKey = 10011 | 10013 | typeof AUTHENTICATION_DEFINITION_KEY;
+
+export const WORKFLOW_REQUIREMENTS: Readonly<Record<PipelineDefinitionKey, WorkflowRequirements>> = {
   // Standalone ID and identity verification: ID, selfie and facemap (passive liveness by default).
   10011: { required: DOCUMENT_AND_IDENTITY, notSupported: [] },
   // ID and identity verification with screening: the same plus the sanctions list the operator provides.
@@ -48,6 +57,9 @@ export const WORKFLOW_REQUIREMENTS: Readonly<Record<10011 | 10013, WorkflowRequi
     required: [...DOCUMENT_AND_IDENTITY, 'watchlistScreening'],
     notSupported: ['proofOfResidency', 'drivingLicenseVerification'],
   },
+  // Authentication of a verified identity: a good selfie, a passed liveness challenge bound to it, and the selfie's
+  // face against the identity's stored template (./identity-similarity.ts). No document.
+  [AUTHENTICATION_DEFINITION_KEY]: { required: ['usability', 'liveness', 'similarity'], notSupported: [] },
 };
 
 /** Label of a required capability that produced no result at all (not in the pipeline's capability list). */

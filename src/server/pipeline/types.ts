@@ -1,5 +1,6 @@
 /** Contracts of the verification pipeline: what a capability receives and what it answers. */
 import type { IdentityFields } from '../documents/identity.js';
+import type { PipelineDefinitionKey } from './requirements.js';
 
 export type CredentialCategory = 'ID' | 'SELFIE' | 'FACEMAP';
 export type DecisionType = 'PASSED' | 'REJECTED' | 'WARNING' | 'NOT_EXECUTED';
@@ -30,7 +31,7 @@ export interface LivenessEvidence {
 
 export interface ExecutionInput {
   executionId: string;
-  definitionKey: 10011 | 10013;
+  definitionKey: PipelineDefinitionKey;
   /** The document type and country the user (or the API client) chose. */
   documentType?: string;
   country?: string;
@@ -47,6 +48,11 @@ export interface ExecutionInput {
   liveness?: LivenessEvidence;
   /** The client's face-match threshold (`clients.face_match_threshold`); the default when absent. */
   faceMatch?: { threshold: number };
+  /**
+   * Authentication (10090) only: the identity's face template (its verified selfie's descriptor) and the distance
+   * threshold it is matched with. Biometric: never logged, never in a result.
+   */
+  identityMatch?: { template: number[]; threshold: number };
   /** When the decision is made: expiry and age are judged on this day (defaults to now). */
   decidedAt?: Date;
   /** Checks the account asked for, e.g. a minimum age of the holder. */
