@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Decision } from '../../shared/api/index.js';
 import type { ServerContext } from '../context.js';
+import { ApiError } from '../errors.js';
 import type { Database } from '../db/schema.js';
 import type { Address, FieldSource, IdentityFields } from '../documents/identity.js';
 import type { ExecutionRow } from '../executions/execution-row.js';
@@ -424,4 +425,92 @@ export async function anonymizeIdentitiesOfSession(
     .where('latest_session_id', '=', executionId)
     .where('anonymized_at', 'is', null)
     .execute();
+}
+
+/** The KYC API's identity record (no template, only whether there is one). */
+export type IdentityStatus = 'verified' | 'unverified' | 'anonymized';
+
+export interface KycIdentity {
+  identity_id: string;
+  client_id: string;
+  user_id: string | null;
+  status: IdentityStatus;
+  verified: boolean;
+  score: number | null;
+  first_name: string | null;
+  last_name: string | null;
+  full_name: string | null;
+  birth_date: string | null;
+  gender: string | null;
+  nationality: string | null;
+  document_type: string | null;
+  document_number: string | null;
+  issuing_country: string | null;
+  expiry_date: string | null;
+  has_face_template: boolean;
+  latest_session_id: string | null;
+  session_ids: string[];
+  verified_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The records of `rows`, in their order, each with its IDV sessions (oldest first; deleted ones left out). */
+export async function identityViews(
+  ctx: ServerContext,
+  rows: readonly IdentityRow[],
+): Promise<KycIdentity[]> {
+  const ids = rows.map((row) => row.id);
+  const sessions =
+    ids.length === 0
+      ? []
+      : await kycDb(ctx)
+          .selectFrom('kyc_sessions')
+          .select(['identity_id', 'execution_id'])
+          .where('identity_id', 'in', ids)
+          .where('kind', '=', 'idv')
+          .where('deleted_at', 'is', null)
+          .orderBy('created_at')
+          .orderBy('execution_id')
+          .execute();
+  return rows.map((row) => ({
+    identity_id: row.id,
+    client_id: row.client_id,
+    user_id: row.user_id,
+    status: row.status as IdentityStatus,
+    verified: row.verified === 1,
+    score: row.score,
+    first_name: row.first_name,
+    last_name: row.last_name,
+    full_name: [row.first_name, row.last_name].filter((name) => name).join(' ') || null,
+    birth_date: row.birth_date,
+    gender: row.gender,
+    nationality: row.nationality,
+    document_type: row.document_type,
+    document_number: row.document_number,
+    issuing_country: row.issuing_country,
+    expiry_date: row.expiry_date,
+    has_face_template: row.face_template !== null,
+    latest_session_id: row.latest_session_id,
+    session_ids: sessions.filter((s) => s.identity_id === row.id).map((s) => s.execution_id),
+    verified_at: row.verified_at,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  }));
+}
+
+/** One of the client's identities, else 404 (another client's identity is not revealed). */
+export async function findOwnIdentity(
+  ctx: ServerContext,
+  clientId: string,
+  identityId: string,
+): Promise<IdentityRow> {
+  const row = await kycDb(ctx)
+    .selectFrom('identities')
+    .selectAll()
+    .where('id', '=', identityId)
+    .where('client_id', '=', clientId)
+    .executeTakeFirst();
+  if (!row) throw new ApiError(404, 'NOT_FOUND', 'Identity not found');
+  return row;
 }
