@@ -40,9 +40,7 @@ for (const target of testDatabases()) {
       const run = await runIdvSession(app, client, 'user-7');
       holder = run.holder;
       sessionId = run.created.workflowExecution.id;
-      accountPath = pathOf(
-        run.created.workflowExecution.credentials[0]?.api?.workflowExecution ?? '',
-      );
+      accountPath = pathOf(run.created.workflowExecution.credentials[0]?.api?.workflowExecution ?? '');
     });
     after(() => app.close());
 
@@ -66,7 +64,13 @@ for (const target of testDatabases()) {
       assert.equal(read.status, 200, JSON.stringify(read.json));
       const identity = read.json;
       assert.deepEqual(
-        [identity.status, identity.verified, identity.has_face_template, identity.user_id, identity.client_id],
+        [
+          identity.status,
+          identity.verified,
+          identity.has_face_template,
+          identity.user_id,
+          identity.client_id,
+        ],
         ['verified', true, true, 'user-7', client.id],
       );
       assert.deepEqual(
@@ -113,7 +117,10 @@ for (const target of testDatabases()) {
       );
       const foreign = await call('/kyc/v2/identity/read-many', { identity_ids: [identityId] }, otherClient);
       assert.deepEqual(foreign.json.not_found, [identityId]);
-      assert.equal((await call('/kyc/v2/identity/read', { identity_id: identityId }, otherClient)).status, 404);
+      assert.equal(
+        (await call('/kyc/v2/identity/read', { identity_id: identityId }, otherClient)).status,
+        404,
+      );
       assert.equal(
         (await call('/kyc/v2/identity/anonymize', { identity_id: identityId }, otherClient)).status,
         404,
@@ -153,10 +160,16 @@ for (const target of testDatabases()) {
         Buffer.from(await stored.arrayBuffer()),
         'the same bytes as the workflow API’s part',
       );
-      const front = await call('/kyc/v2/identity/image', { identity_id: identityId, image_type: 'document_front' });
+      const front = await call('/kyc/v2/identity/image', {
+        identity_id: identityId,
+        image_type: 'document_front',
+      });
       assert.equal(front.status, 200);
       assert.equal(front.response.headers.get('content-type'), 'image/jpeg');
-      const back = await call('/kyc/v2/identity/image', { identity_id: identityId, image_type: 'document_back' });
+      const back = await call('/kyc/v2/identity/image', {
+        identity_id: identityId,
+        image_type: 'document_back',
+      });
       assert.equal(back.status, 404, 'a passport has no back');
     });
 
@@ -173,7 +186,10 @@ for (const target of testDatabases()) {
         .selectAll()
         .where('id', '=', identityId)
         .executeTakeFirstOrThrow();
-      assert.deepEqual([stored.face_template, stored.document_data, stored.document_number], [null, null, null]);
+      assert.deepEqual(
+        [stored.face_template, stored.document_data, stored.document_number],
+        [null, null, null],
+      );
       assert.ok(!JSON.stringify(stored).includes(holder.surname));
       const document = await call('/kyc/v2/identity/document/completed', { identity_id: identityId });
       assert.equal(document.status, 404);

@@ -49,13 +49,19 @@ export async function livenessBurst(app: TestApp, token: string, person: Livenes
   const challenge = await issueChallenge(app, created);
   for (const [index, pose] of (['neutral', 'sway-a', 'sway-b'] as const).entries()) {
     app.clock.advance(150);
-    const response = await uploadFrame(app, created, challenge, readFileSync(livenessFramePath(person, pose)), {
-      nonce: challenge.nonce,
-      index,
-      kind: 'burst',
-      step: 0,
-      capturedAtMs: 150 * (index + 1),
-    });
+    const response = await uploadFrame(
+      app,
+      created,
+      challenge,
+      readFileSync(livenessFramePath(person, pose)),
+      {
+        nonce: challenge.nonce,
+        index,
+        kind: 'burst',
+        step: 0,
+        capturedAtMs: 150 * (index + 1),
+      },
+    );
     assert.equal(response.status, 201, await response.text());
   }
   return (await complete(app, created, challenge)).status;
@@ -167,7 +173,8 @@ export async function runIdvSession(
   }
   const id = created.workflowExecution.credentials.find((c) => c.category === 'ID');
   const selfie = created.workflowExecution.credentials.find((c) => c.category === 'SELFIE');
-  const passport = front ?? photographDocument(await passportPage({ seed: 23 }), { seed: 23, rotationDeg: 3 });
+  const passport =
+    front ?? photographDocument(await passportPage({ seed: 23 }), { seed: 23, rotationDeg: 3 });
   for (const [url, bytes, name, type] of [
     [id?.api?.parts.front, passport, 'page.jpg', 'image/jpeg'],
     [selfie?.api?.parts.face, astronautSelfie(), 'selfie.png', 'image/png'],
@@ -181,7 +188,10 @@ export async function runIdvSession(
     assert.equal(response.status, 201, await response.text());
   }
   assert.equal(await livenessBurst(app, created.sdk.token, 'astronaut'), 'DONE');
-  const finalize = await app.request(pathOf(id?.api?.workflowExecution ?? ''), { method: 'PUT', headers: auth });
+  const finalize = await app.request(pathOf(id?.api?.workflowExecution ?? ''), {
+    method: 'PUT',
+    headers: auth,
+  });
   assert.ok(finalize.status < 300, await finalize.text());
   await app.idv.runDueWork();
   return { created, holder };
