@@ -21,6 +21,7 @@ import {
 } from '../../support/server.js';
 import { passportPage, photographDocument, specimenHolder } from '../../support/specimens/index.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field in the tests
 export type Json = Record<string, any>;
 
 /** A KYC API call with the client's Bearer token: status and parsed body (or the raw response for bytes). */
