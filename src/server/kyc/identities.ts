@@ -24,10 +24,22 @@ import { DEFAULT_FACE_MATCH_THRESHOLD, selfiePeople } from '../faces/face-match.
 import { DESCRIPTOR_LENGTH } from '../faces/face-models.js';
 import { AUTHENTICATION_DEFINITION_KEY } from '../pipeline/requirements.js';
 import type { CapabilityResult } from '../pipeline/types.js';
-import { findKycSession, type KycSessionRow } from './auth.js';
-import { type IdentitiesTable, kycDb } from './tables.js';
+import { type IdentitiesTable, type KycSessionsTable, kycDb } from './tables.js';
 
 export type IdentityRow = Selectable<IdentitiesTable>;
+type KycSessionRow = Selectable<KycSessionsTable>;
+
+/**
+ * The KYC row of an execution (as ./auth.ts's findKycSession; not imported from there: the processing job imports
+ * this module, and the SDK auth imports the token checks that import the job).
+ */
+function findKycSession(ctx: ServerContext, executionId: string): Promise<KycSessionRow | undefined> {
+  return kycDb(ctx)
+    .selectFrom('kyc_sessions')
+    .selectAll()
+    .where('execution_id', '=', executionId)
+    .executeTakeFirst();
+}
 
 /**
  * Which descriptor a template is: human's `faceres` (1024-d) on the mesh-aligned crop (../faces/face-analyzer.ts).

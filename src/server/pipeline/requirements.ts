@@ -7,7 +7,14 @@
  * not) makes it REJECTED. Capabilities a workflow implies but this server cannot perform (they need third-party data
  * sources) are reported NOT_EXECUTED / NOT_SUPPORTED and are not required, so they neither pass nor block.
  */
-import type { CapabilityResult, DecisionType } from './types.js';
+import {
+  AUTHENTICATION_DEFINITION_KEY,
+  type CapabilityResult,
+  type DecisionType,
+  type PipelineDefinitionKey,
+} from './types.js';
+
+export { AUTHENTICATION_DEFINITION_KEY, type PipelineDefinitionKey };
 
 export type CapabilityName =
   | 'usability'
@@ -39,15 +46,6 @@ const DOCUMENT_AND_IDENTITY: readonly CapabilityName[] = [
   'liveness',
   'similarity',
 ];
-
-/**
- * Returning-user authentication (the KYC API's IDA session): our own definition, not one of the workflow API's, so
- * the workflow API never creates it and its retrieval, lists and ID-proofing search do not show it.
- */
-export const AUTHENTICATION_DEFINITION_KEY = 10090 as const;
-
-/** Every definition the pipeline decides: the workflow API's two and the KYC API's authentication. */
-export type PipelineDefinitionKey = 10011 | 10013 | typeof AUTHENTICATION_DEFINITION_KEY;
 
 export const WORKFLOW_REQUIREMENTS: Readonly<Record<PipelineDefinitionKey, WorkflowRequirements>> = {
   // Standalone ID and identity verification: ID, selfie and facemap (passive liveness by default).

@@ -1,6 +1,14 @@
 /** Contracts of the verification pipeline: what a capability receives and what it answers. */
 import type { IdentityFields } from '../documents/identity.js';
-import type { PipelineDefinitionKey } from './requirements.js';
+
+/**
+ * Returning-user authentication (the KYC API's IDA session): our own definition, not one of the workflow API's, so
+ * the workflow API never creates it and its retrieval, lists and ID-proofing search do not show it.
+ */
+export const AUTHENTICATION_DEFINITION_KEY = 10090 as const;
+
+/** Every definition the pipeline decides: the workflow API's two and the KYC API's authentication. */
+export type PipelineDefinitionKey = 10011 | 10013 | typeof AUTHENTICATION_DEFINITION_KEY;
 
 export type CredentialCategory = 'ID' | 'SELFIE' | 'FACEMAP';
 export type DecisionType = 'PASSED' | 'REJECTED' | 'WARNING' | 'NOT_EXECUTED';
