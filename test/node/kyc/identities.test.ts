@@ -13,6 +13,7 @@ import { recordIdentityFromSession } from '../../../src/server/kyc/identities.js
 import { kycDb } from '../../../src/server/kyc/tables.js';
 import { testDatabases } from '../../support/databases.js';
 import {
+  createAccount,
   createTestClient,
   makeJpeg,
   openTestApp,
@@ -20,7 +21,7 @@ import {
   type TestApp,
   type TestClient,
 } from '../../support/server.js';
-import { type Json, kycCall, runIdvSession } from './kyc-flow.js';
+import { insertIdvSession, type Json, kycCall, runIdvSession } from './kyc-flow.js';
 
 for (const target of testDatabases()) {
   describe(`KYC identities (${target.name})`, { timeout: 600_000 }, () => {
@@ -96,6 +97,36 @@ for (const target of testDatabases()) {
         .select((eb) => eb.fn.countAll<string | number>().as('n'))
         .executeTakeFirstOrThrow();
       assert.equal(Number(count.n), 1);
+    });
+
+    it('a workflow-API execution of a client that uses the KYC API gets its KYC row and joins the identity of its document', async () => {
+      const db = kycDb(app.idv.ctx);
+      await db.deleteFrom('kyc_sessions').where('execution_id', '=', sessionId).execute();
+      await db
+        .updateTable('identities')
+        .set({ latest_session_id: null })
+        .where('id', '=', identityId)
+        .execute();
+      // Another (fresh) session of the client keeps it a KYC API client.
+      await insertIdvSession(app, await createAccount(app, client), client.id, null);
+      assert.equal(
+        await recordIdentityFromSession(app.idv.ctx, sessionId),
+        identityId,
+        'same document, same identity',
+      );
+      const session = await db
+        .selectFrom('kyc_sessions')
+        .selectAll()
+        .where('execution_id', '=', sessionId)
+        .executeTakeFirstOrThrow();
+      // The workflow API's userReference is the customer's id of the person.
+      assert.deepEqual([session.kind, session.identity_id, session.user_id], ['idv', identityId, 'user-42']);
+      const identity = await db
+        .selectFrom('identities')
+        .selectAll()
+        .where('id', '=', identityId)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual([identity.latest_session_id, identity.user_id], [sessionId, 'user-7']);
     });
 
     it('lists, searches and reads many, for the client’s own identities only', async () => {
