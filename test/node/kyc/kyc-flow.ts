@@ -10,6 +10,7 @@ import { type LivenessPerson, livenessFramePath } from '../../../scripts/make-li
 import { WIDGET_FIXTURES_DIR } from '../../../scripts/make-widget-fixtures.js';
 import { kycDb } from '../../../src/server/kyc/tables.js';
 import type { CreateAccountResponse } from '../../../src/shared/api/index.js';
+import { SessionResponse as WidgetSessionResponse } from '../../../src/transport/session-schemas.js';
 import { complete, issueChallenge, uploadFrame } from '../liveness/liveness-client.js';
 import {
   accountBody,
@@ -85,11 +86,10 @@ export async function captureSelfieSession(
     body: JSON.stringify({ accepted: true, version: '2026-01' }),
   });
   assert.equal(consent.status < 300, true, await consent.text());
-  // Read raw: the shared SessionResponse schema knows the workflow API's definitions only (not 10090).
-  const session = (await (await app.request('/api/v1/session', { headers: auth })).json()) as {
-    workflowExecution: { definitionKey: number };
-    links: { finalize: string; parts: Array<{ classifier: string; href: string }> };
-  };
+  // Parsed as the widget parses it (the hosted page of the session's `url` reads the same answer).
+  const session = WidgetSessionResponse.parse(
+    await (await app.request('/api/v1/session', { headers: auth })).json(),
+  );
   assert.equal(session.workflowExecution.definitionKey, 10090);
   const face = session.links.parts.find((part) => part.classifier === 'FACE');
   assert.ok(face, 'the session takes a selfie');
