@@ -285,8 +285,10 @@ export async function listIdaSessions(ctx: ServerContext, client: ApiClient, bod
     .where('kyc_sessions.kind', '=', 'ida')
     .where('kyc_sessions.deleted_at', 'is', null);
   if (body.identity_id) query = query.where('kyc_sessions.identity_id', '=', body.identity_id);
-  if (body.date_from) query = query.where('kyc_sessions.created_at', '>=', body.date_from);
-  if (body.date_to) query = query.where('kyc_sessions.created_at', '<=', body.date_to);
+  // Stored times are UTC ISO strings: compare like with like whatever offset the caller wrote.
+  const utc = (at: string) => new Date(at).toISOString();
+  if (body.date_from) query = query.where('kyc_sessions.created_at', '>=', utc(body.date_from));
+  if (body.date_to) query = query.where('kyc_sessions.created_at', '<=', utc(body.date_to));
   const rows = await query
     .orderBy('kyc_sessions.created_at', 'desc')
     .orderBy('kyc_sessions.execution_id')

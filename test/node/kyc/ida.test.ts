@@ -187,6 +187,12 @@ for (const target of testDatabases()) {
         ],
         [2, 1, 1],
       );
+      // An hour ago, written in +05:00: both sessions are after it.
+      const hourAgo = new Date(app.clock.now().getTime() + 4 * 3_600_000)
+        .toISOString()
+        .replace('Z', '+05:00');
+      assert.equal((await call('/kyc/v2/ida/session/list', { date_from: hourAgo })).json.total, 2);
+      assert.equal((await call('/kyc/v2/ida/session/list', { date_to: hourAgo })).json.total, 0);
       const failed = await call('/kyc/v2/ida/session/list', { status: 'created' });
       assert.equal(failed.json.total, 0);
       assert.equal((await call('/kyc/v2/ida/session/list', {}, otherClient)).json.total, 0);
