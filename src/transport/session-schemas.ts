@@ -17,7 +17,8 @@ const Timestamp = z.iso.datetime({ offset: true });
 const CredentialCategory = z.enum(['ID', 'SELFIE', 'FACEMAP']);
 const DocumentType = z.enum(['ID_CARD', 'DRIVING_LICENSE', 'PASSPORT', 'VISA']);
 const CountryCode = z.string().check(z.regex(/^[A-Z]{3}$/, 'ISO 3166-1 alpha-3 country code'));
-const WorkflowDefinitionKey = z.union([z.literal(10011), z.literal(10013)]);
+/** The workflow API's definitions, and 10090: the KYC API's returning-user authentication (selfie + liveness). */
+const SessionDefinitionKey = z.union([z.literal(10011), z.literal(10013), z.literal(10090)]);
 const PartClassifier = z.enum(['FRONT', 'BACK', 'FACE']);
 const LivenessMode = z.enum(['passive', 'passive_active']);
 const ExecutionStatus = z.enum(['INITIATED', 'ACQUIRED', 'PROCESSED', 'SESSION_EXPIRED', 'TOKEN_EXPIRED']);
@@ -48,7 +49,7 @@ export const SessionResponse = z.object({
   workflowExecution: z.object({
     id: z.string(),
     status: ExecutionStatus,
-    definitionKey: WorkflowDefinitionKey,
+    definitionKey: SessionDefinitionKey,
   }),
   credentials: z.array(
     z.object({ id: z.string(), category: CredentialCategory, classifiers: z.array(PartClassifier) }),

@@ -102,11 +102,21 @@ function channelsOf(category: CredentialCategory): Array<(typeof CHANNELS)[numbe
   return category === 'FACEMAP' ? ['WEB', 'SDK'] : [...CHANNELS];
 }
 
+/**
+ * A definition the workflow API does not offer (the KYC API's authentication, 10090): its key and exact credentials,
+ * used as given (no ID added).
+ */
+export interface InternalDefinition {
+  key: number;
+  credentials: CredentialRequest[];
+}
+
 export async function createExecution(
   ctx: ServerContext,
   client: ApiClient,
   body: CreateAccountRequest,
   existingAccountId?: string,
+  internal?: InternalDefinition,
 ): Promise<CreateAccountResponse> {
   checkUrls(client, body, ctx.config.callbackPolicy);
   const urls = new PublicUrls(ctx.config);
@@ -118,7 +128,8 @@ export async function createExecution(
   const accountId = existingAccountId ?? randomUUID();
   const executionId = randomUUID();
   const locale = body.web?.locale ?? 'en';
-  const credentials = credentialPlan(body.workflowDefinition.credentials).map((credential) => ({
+  const plan = internal ? internal.credentials : credentialPlan(body.workflowDefinition.credentials);
+  const credentials = plan.map((credential) => ({
     ...credential,
     id: randomUUID(),
     apiToken: credential.category === 'FACEMAP' ? undefined : randomToken(WORKFLOW_TOKEN_PREFIX),
@@ -153,7 +164,7 @@ export async function createExecution(
         id: executionId,
         account_id: accountId,
         client_id: client.id,
-        definition_key: body.workflowDefinition.key,
+        definition_key: internal?.key ?? body.workflowDefinition.key,
         status: 'INITIATED',
         customer_internal_reference: body.customerInternalReference,
         user_reference: body.userReference ?? null,

@@ -1,10 +1,12 @@
 /** The processing job: after finalize, runs the pipeline on the stored parts, stores the decision, calls back. */
-import type { DecisionPart, PartClassifier, WorkflowDefinitionKey } from '../../shared/api/index.js';
+import type { DecisionPart, PartClassifier } from '../../shared/api/index.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { clientFaceMatchSettings } from '../faces/face-settings.js';
+import { loadIdentityMatch, recordIdentityFromSession } from '../kyc/identities.js';
 import { loadLivenessEvidence } from '../liveness/liveness-challenges.js';
 import type { ExecutionInput, StoredPart } from '../pipeline/index.js';
+import { AUTHENTICATION_DEFINITION_KEY, type PipelineDefinitionKey } from '../pipeline/requirements.js';
 import { enqueueCallback } from './callbacks.js';
 import { sha256Hex } from './execution-row.js';
 import { credentialFromRow, prefillOf, requiredClassifiers } from './model.js';
@@ -73,7 +75,7 @@ export async function processExecution(ctx: ServerContext, executionId: string):
   }));
   const input: ExecutionInput = {
     executionId,
-    definitionKey: row.definition_key as WorkflowDefinitionKey,
+    definitionKey: row.definition_key as PipelineDefinitionKey,
     ...(row.document_type ? { documentType: row.document_type } : {}),
     ...(row.document_country ? { country: row.document_country } : {}),
     credentials: credentials.map((credential) => ({
@@ -92,9 +94,18 @@ export async function processExecution(ctx: ServerContext, executionId: string):
   const liveness = await loadLivenessEvidence(ctx, row);
   if (liveness) input.liveness = liveness;
   input.faceMatch = await clientFaceMatchSettings(ctx.db, row.client_id);
+  // Returning-user authentication (KYC API) is decided against its identity's face template.
+  const authentication = row.definition_key === AUTHENTICATION_DEFINITION_KEY;
+  if (authentication) {
+    const identityMatch = await loadIdentityMatch(ctx, executionId);
+    if (identityMatch) input.identityMatch = identityMatch;
+  }
   // Loaded on first use: the pipeline pulls in image and face analysis that request handling never needs.
-  const { pipelineCapabilities, runPipeline } = await import('../pipeline/index.js');
-  const outcome = await runPipeline(input, pipelineCapabilities(ctx.config));
+  const { authenticationCapabilities, pipelineCapabilities, runPipeline } = await import(
+    '../pipeline/index.js'
+  );
+  const capabilities = authentication ? authenticationCapabilities() : pipelineCapabilities(ctx.config);
+  const outcome = await runPipeline(input, capabilities);
   const completedAt = ctx.clock.now().toISOString();
   const result = await ctx.db
     .updateTable('workflow_executions')
@@ -110,5 +121,11 @@ export async function processExecution(ctx: ServerContext, executionId: string):
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) === 0) return;
   ctx.logger.info({ executionId, decision: outcome.decision.type }, 'execution processed');
+  try {
+    await recordIdentityFromSession(ctx, executionId);
+  } catch (error) {
+    // The decision is stored and stays; the identity is the KYC API's view of it, recorded again by its next session.
+    ctx.logger.error({ executionId, err: error }, 'identity not recorded');
+  }
   await enqueueCallback(ctx, { ...row, status: 'PROCESSED', completed_at: completedAt });
 }

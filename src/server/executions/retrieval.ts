@@ -22,7 +22,8 @@ import type {
 import type { ApiClient } from '../auth/clients.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { WORKFLOW_REQUIREMENTS } from '../pipeline/requirements.js';
+import { anonymizeIdentitiesOfSession } from '../kyc/identities.js';
+import { AUTHENTICATION_DEFINITION_KEY, WORKFLOW_REQUIREMENTS } from '../pipeline/requirements.js';
 import { statusBody } from './callbacks.js';
 import { forgetHandoffs } from './handoff.js';
 import { kycDb } from '../kyc/tables.js';
@@ -44,6 +45,8 @@ export async function findOwnExecution(
     .where('id', '=', executionId)
     .where('account_id', '=', accountId)
     .where('client_id', '=', client.id)
+    // KYC API authentication sessions belong to that API only.
+    .where('definition_key', '!=', AUTHENTICATION_DEFINITION_KEY)
     .executeTakeFirst();
   if (!row) throw new ApiError(404, 'NOT_FOUND', 'Workflow execution not found');
   return row;
@@ -242,7 +245,8 @@ export async function listExecutions(
   const scope = ctx.db
     .selectFrom('workflow_executions')
     .where('account_id', '=', accountId)
-    .where('client_id', '=', client.id);
+    .where('client_id', '=', client.id)
+    .where('definition_key', '!=', AUTHENTICATION_DEFINITION_KEY);
   const { count } = await scope
     .select((eb) => eb.fn.countAll<string | number>().as('count'))
     .executeTakeFirstOrThrow();
@@ -282,6 +286,7 @@ export async function findOwnCredentialExecution(
     .where('credentials.id', '=', credentialId)
     .where('workflow_executions.account_id', '=', accountId)
     .where('workflow_executions.client_id', '=', client.id)
+    .where('workflow_executions.definition_key', '!=', AUTHENTICATION_DEFINITION_KEY)
     .executeTakeFirst();
   if (!row) throw new ApiError(404, 'NOT_FOUND', 'Credential not found');
   return row;
@@ -343,6 +348,8 @@ export async function wipeExecution(ctx: ServerContext, row: ExecutionRow): Prom
     await trx.deleteFrom('execution_tokens').where('execution_id', '=', row.id).execute();
     await trx.updateTable('credentials').set({ prefill: null }).where('execution_id', '=', row.id).execute();
     await redactDeliveries(trx, row.id);
+    // A KYC identity verified by this session holds its data and the selfie's face template: they go too.
+    await anonymizeIdentitiesOfSession(trx, row.id, ctx.clock.now().toISOString());
     await trx
       .updateTable('workflow_executions')
       .set({
@@ -425,7 +432,8 @@ export async function listProcessedExecutions(
   const scope = ctx.db
     .selectFrom('workflow_executions')
     .where('client_id', '=', client.id)
-    .where('status', '=', 'PROCESSED');
+    .where('status', '=', 'PROCESSED')
+    .where('definition_key', '!=', AUTHENTICATION_DEFINITION_KEY);
   const { count } = await scope
     .select((eb) => eb.fn.countAll<string | number>().as('count'))
     .executeTakeFirstOrThrow();

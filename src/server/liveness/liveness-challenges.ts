@@ -30,6 +30,7 @@ import { PublicUrls } from '../executions/urls.js';
 import { FaceAnalyzerError, prefetchFaceAnalysis } from '../faces/face-analysis.js';
 import { apiErrorFromZod } from '../http/errors.js';
 import { validateImage } from '../media/validate-image.js';
+import { AUTHENTICATION_DEFINITION_KEY } from '../pipeline/requirements.js';
 import type { LivenessEvidence } from '../pipeline/types.js';
 import type { LivenessLabel } from './liveness-labels.js';
 import type { LivenessOptions } from './liveness-options.js';
@@ -41,10 +42,15 @@ const FAILED_STATUSES: ChallengeStatus[] = ['FAILED', 'EXPIRED', 'ABANDONED'];
 
 /**
  * Both workflows have a liveness step (the seed lists it for 10011 too): 10011 runs the passive burst unless the
- * account chose `passive_active`; 10013 runs the account's `liveness.mode` (passive by default).
+ * account chose `passive_active`; 10013 runs the account's `liveness.mode` (passive by default); the KYC API's
+ * authentication (10090) runs its session's mode.
  */
 export function livenessRequired(row: Pick<ExecutionRow, 'definition_key'>): boolean {
-  return row.definition_key === 10011 || row.definition_key === 10013;
+  return (
+    row.definition_key === 10011 ||
+    row.definition_key === 10013 ||
+    row.definition_key === AUTHENTICATION_DEFINITION_KEY
+  );
 }
 
 /** Marks open challenges past their expiry as EXPIRED (a failed attempt); one winner if requests race. */

@@ -20,6 +20,7 @@ import type { DocumentReaders } from '../documents/document-analysis.js';
 import { sanctionsScreener, serverDocumentReaders } from '../documents/readers.js';
 import { dataChecksCapability } from './data-checks.js';
 import { extractionCapability } from './extraction.js';
+import { identitySimilarityCapability } from './identity-similarity.js';
 import { imageChecksCapability } from './image-checks.js';
 import { livenessCapability } from './liveness.js';
 import {
@@ -45,13 +46,16 @@ export type {
 } from './types.js';
 export { dataChecksCapability } from './data-checks.js';
 export { extractionCapability } from './extraction.js';
+export { identitySimilarityCapability } from './identity-similarity.js';
 export { imageChecksCapability } from './image-checks.js';
 export { livenessCapability } from './liveness.js';
 export { watchlistCapability, type WatchlistScreener } from './watchlist.js';
 export {
   type AggregateDecision,
+  AUTHENTICATION_DEFINITION_KEY,
   aggregateDecision,
   type CapabilityName,
+  type PipelineDefinitionKey,
   riskScore,
   WORKFLOW_REQUIREMENTS,
   type WorkflowRequirements,
@@ -81,6 +85,15 @@ export function pipelineCapabilities(
     similarityCapability,
     watchlistCapability(readers, sanctionsScreener(config.sanctionsListPath)),
   ];
+}
+
+/**
+ * The capabilities of returning-user authentication (definition 10090): the selfie's usability, the liveness
+ * challenge bound to it, and the selfie against the identity's template (`input.identityMatch`, whose threshold is the
+ * `verified_account_face_encoding_tolerance` weight). No document, so no image checks, extraction or data checks.
+ */
+export function authenticationCapabilities(): Capability[] {
+  return [usabilityCapability, livenessCapability, identitySimilarityCapability];
 }
 
 /** Credentials a capability looks at, for the placeholder of one that did not run. */

@@ -7,7 +7,14 @@
  * not) makes it REJECTED. Capabilities a workflow implies but this server cannot perform (they need third-party data
  * sources) are reported NOT_EXECUTED / NOT_SUPPORTED and are not required, so they neither pass nor block.
  */
-import type { CapabilityResult, DecisionType } from './types.js';
+import {
+  AUTHENTICATION_DEFINITION_KEY,
+  type CapabilityResult,
+  type DecisionType,
+  type PipelineDefinitionKey,
+} from './types.js';
+
+export { AUTHENTICATION_DEFINITION_KEY, type PipelineDefinitionKey };
 
 export type CapabilityName =
   | 'usability'
@@ -40,7 +47,7 @@ const DOCUMENT_AND_IDENTITY: readonly CapabilityName[] = [
   'similarity',
 ];
 
-export const WORKFLOW_REQUIREMENTS: Readonly<Record<10011 | 10013, WorkflowRequirements>> = {
+export const WORKFLOW_REQUIREMENTS: Readonly<Record<PipelineDefinitionKey, WorkflowRequirements>> = {
   // Standalone ID and identity verification: ID, selfie and facemap (passive liveness by default).
   10011: { required: DOCUMENT_AND_IDENTITY, notSupported: [] },
   // ID and identity verification with screening: the same plus the sanctions list the operator provides.
@@ -48,6 +55,9 @@ export const WORKFLOW_REQUIREMENTS: Readonly<Record<10011 | 10013, WorkflowRequi
     required: [...DOCUMENT_AND_IDENTITY, 'watchlistScreening'],
     notSupported: ['proofOfResidency', 'drivingLicenseVerification'],
   },
+  // Authentication of a verified identity: a good selfie, a passed liveness challenge bound to it, and the selfie's
+  // face against the identity's stored template (./identity-similarity.ts). No document.
+  [AUTHENTICATION_DEFINITION_KEY]: { required: ['usability', 'liveness', 'similarity'], notSupported: [] },
 };
 
 /** Label of a required capability that produced no result at all (not in the pipeline's capability list). */

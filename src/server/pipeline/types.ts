@@ -1,6 +1,15 @@
 /** Contracts of the verification pipeline: what a capability receives and what it answers. */
 import type { IdentityFields } from '../documents/identity.js';
 
+/**
+ * Returning-user authentication (the KYC API's IDA session): our own definition, not one of the workflow API's, so
+ * the workflow API never creates it and its retrieval, lists and ID-proofing search do not show it.
+ */
+export const AUTHENTICATION_DEFINITION_KEY = 10090 as const;
+
+/** Every definition the pipeline decides: the workflow API's two and the KYC API's authentication. */
+export type PipelineDefinitionKey = 10011 | 10013 | typeof AUTHENTICATION_DEFINITION_KEY;
+
 export type CredentialCategory = 'ID' | 'SELFIE' | 'FACEMAP';
 export type DecisionType = 'PASSED' | 'REJECTED' | 'WARNING' | 'NOT_EXECUTED';
 
@@ -30,7 +39,7 @@ export interface LivenessEvidence {
 
 export interface ExecutionInput {
   executionId: string;
-  definitionKey: 10011 | 10013;
+  definitionKey: PipelineDefinitionKey;
   /** The document type and country the user (or the API client) chose. */
   documentType?: string;
   country?: string;
@@ -47,6 +56,11 @@ export interface ExecutionInput {
   liveness?: LivenessEvidence;
   /** The client's face-match threshold (`clients.face_match_threshold`); the default when absent. */
   faceMatch?: { threshold: number };
+  /**
+   * Authentication (10090) only: the identity's face template (its verified selfie's descriptor) and the distance
+   * threshold it is matched with. Biometric: never logged, never in a result.
+   */
+  identityMatch?: { template: number[]; threshold: number };
   /** When the decision is made: expiry and age are judged on this day (defaults to now). */
   decidedAt?: Date;
   /** Checks the account asked for, e.g. a minimum age of the holder. */

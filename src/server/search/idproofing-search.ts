@@ -19,6 +19,7 @@ import type { ApiClient } from '../auth/clients.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { PublicUrls } from '../executions/urls.js';
+import { AUTHENTICATION_DEFINITION_KEY } from '../pipeline/requirements.js';
 import {
   operatorsFor,
   SEARCH_ATTRIBUTES,
@@ -349,6 +350,8 @@ function searchQuery(
     .selectFrom('workflow_executions')
     .select(ROW_COLUMNS)
     .where('client_id', '=', clientId)
+    // KYC API authentication sessions belong to that API only.
+    .where('definition_key', '!=', AUTHENTICATION_DEFINITION_KEY)
     .where((eb: Eb) => eb.and(conditions.map((c) => condition(eb, c.attribute, c.operator, c.values))));
   if (order.nullable) query = query.where(order.column, region === 'null' ? 'is' : 'is not', null);
   if (position) query = query.where((eb: Eb) => keyset(eb, order, region, position));

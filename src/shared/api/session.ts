@@ -8,7 +8,6 @@ import {
   LivenessMode,
   PartClassifier,
   Timestamp,
-  WorkflowDefinitionKey,
 } from './common.js';
 import { LivenessStatus } from './liveness.js';
 
@@ -32,7 +31,8 @@ export const SessionResponse = z
     workflowExecution: z.object({
       id: z.string(),
       status: ExecutionStatus,
-      definitionKey: WorkflowDefinitionKey,
+      // The workflow API's definitions, and 10090: the KYC API's returning-user authentication (selfie + liveness).
+      definitionKey: z.union([z.literal(10011), z.literal(10013), z.literal(10090)]),
     }),
     credentials: z.array(
       z.object({

@@ -297,12 +297,11 @@ describe('docs/decision.md', () => {
       .split('\n')
       .filter((line) => line.startsWith('| `'))
       .map((line) => line.split('|').map((cell) => cell.trim()));
-    const documented = (key: '10011' | '10013', mark: string) =>
-      rows
-        .filter((cells) => cells[key === '10011' ? 2 : 3] === mark)
-        .map((cells) => cells[1]!.replace(/`/g, ''));
-    for (const key of ['10011', '10013'] as const) {
-      const code = WORKFLOW_REQUIREMENTS[Number(key) as 10011 | 10013];
+    const column = { '10011': 2, '10013': 3, '10090': 4 } as const;
+    const documented = (key: keyof typeof column, mark: string) =>
+      rows.filter((cells) => cells[column[key]] === mark).map((cells) => cells[1]!.replace(/`/g, ''));
+    for (const key of ['10011', '10013', '10090'] as const) {
+      const code = WORKFLOW_REQUIREMENTS[Number(key) as 10011 | 10013 | 10090];
       assert.deepEqual(documented(key, 'required'), [...code.required], key);
       assert.deepEqual(documented(key, 'not supported'), [...code.notSupported], key);
     }
