@@ -19,6 +19,7 @@ import {
   idaSessionView,
   listIdaSessions,
 } from './ida-sessions.js';
+import { KycDecision, KycSessionStatus } from './session-schemas.js';
 
 const TAGS = ['kyc: ida'];
 const SessionId = z
@@ -26,15 +27,8 @@ const SessionId = z
   .min(1)
   .max(64)
   .meta({ description: 'The session id (= the workflow execution id)' });
-const STATUSES = ['created', 'in_progress', 'processing', 'completed', 'expired', 'anonymized'] as const;
-const Status = z.enum(STATUSES);
-const DecisionSchema = z
-  .object({
-    type: z.enum(['PASSED', 'REJECTED', 'WARNING', 'NOT_EXECUTED']),
-    label: z.string(),
-    capability: z.string().optional(),
-  })
-  .nullable();
+const Status = KycSessionStatus;
+const DecisionSchema = KycDecision.nullable();
 const History = z.array(z.object({ event: z.string(), at: z.string() }));
 
 const CreateRequest = z

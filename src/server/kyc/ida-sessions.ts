@@ -18,65 +18,24 @@ import { AUTHENTICATION_DEFINITION_KEY } from '../pipeline/requirements.js';
 import type { CapabilityResult, DecisionType } from '../pipeline/types.js';
 import type { KycSessionRow } from './auth.js';
 import { canAuthenticate } from './identities.js';
+import { decisionOf, kycDecision, verifiedOf } from './decided-session.js';
+import type { KycSessionStatus } from './session-schemas.js';
+import { kycStatus, kycStatusSql } from './sessions.js';
 import { kycDb } from './tables.js';
 
 export { AUTHENTICATION_DEFINITION_KEY };
-
-/** The KYC API's session status (both kinds), from the execution's lifecycle and the KYC row. */
-export type KycSessionStatus =
-  | 'created'
-  | 'in_progress'
-  | 'processing'
-  | 'completed'
-  | 'expired'
-  | 'anonymized';
-
-export function kycSessionStatus(
-  execution: Pick<ExecutionRow, 'status' | 'wiped_out_at' | 'capture_started_at' | 'consent_at'>,
-  session: Pick<KycSessionRow, 'anonymized_at' | 'deleted_at'> | undefined,
-): KycSessionStatus {
-  if (execution.wiped_out_at || session?.anonymized_at || session?.deleted_at) return 'anonymized';
-  switch (execution.status) {
-    case 'PROCESSED':
-      return 'completed';
-    case 'ACQUIRED':
-      return 'processing';
-    case 'SESSION_EXPIRED':
-    case 'TOKEN_EXPIRED':
-      return 'expired';
-    default:
-      return execution.capture_started_at || execution.consent_at ? 'in_progress' : 'created';
-  }
-}
-
-interface StoredDecision {
-  type: DecisionType;
-  details: { label: string; capability?: string };
-  risk?: { score: number };
-}
 
 /**
  * The verdict of an IDA session: `authenticated` is null until decided, then true exactly when the decision is
  * PASSED; `reason` is the decision's label when not authenticated (e.g. NO_MATCH, LIVENESS_UNDETERMINED).
  */
-export function idaVerdict(execution: Pick<ExecutionRow, 'decision'>): {
-  authenticated: boolean | null;
-  reason: string | null;
-  score: number | null;
-  decision: { type: DecisionType; label: string; capability?: string } | null;
-} {
-  if (!execution.decision) return { authenticated: null, reason: null, score: null, decision: null };
-  const decision = JSON.parse(execution.decision) as StoredDecision;
-  const authenticated = decision.type === 'PASSED';
+export function idaVerdict(execution: Pick<ExecutionRow, 'decision'>) {
+  const decision = decisionOf(execution);
   return {
-    authenticated,
-    reason: authenticated ? null : decision.details.label,
-    score: decision.risk ? 100 - decision.risk.score : null,
-    decision: {
-      type: decision.type,
-      label: decision.details.label,
-      ...(decision.details.capability ? { capability: decision.details.capability } : {}),
-    },
+    authenticated: verifiedOf(decision),
+    reason: decision && decision.type !== 'PASSED' ? decision.details.label : null,
+    score: decision?.risk ? 100 - decision.risk.score : null,
+    decision: kycDecision(decision),
   };
 }
 
@@ -229,7 +188,7 @@ export async function idaSessionView(ctx: ServerContext, execution: ExecutionVie
     session_id: execution.id,
     kind: 'ida' as const,
     identity_id: session.identity_id,
-    status: kycSessionStatus(execution, session),
+    status: await kycStatus(ctx, execution.id),
     ...idaVerdict(execution),
     face_match:
       match?.distance !== undefined
@@ -266,33 +225,25 @@ export interface IdaListRequest {
  */
 export async function listIdaSessions(ctx: ServerContext, client: ApiClient, body: IdaListRequest) {
   let query = kycDb(ctx)
-    .selectFrom('kyc_sessions')
-    .innerJoin('workflow_executions', 'workflow_executions.id', 'kyc_sessions.execution_id')
+    .selectFrom('kyc_sessions as k')
+    .innerJoin('workflow_executions as e', 'e.id', 'k.execution_id')
     .select([
-      'kyc_sessions.execution_id',
-      'kyc_sessions.identity_id',
-      'kyc_sessions.created_at',
-      'kyc_sessions.anonymized_at',
-      'kyc_sessions.deleted_at',
-      'workflow_executions.status',
-      'workflow_executions.wiped_out_at',
-      'workflow_executions.capture_started_at',
-      'workflow_executions.consent_at',
-      'workflow_executions.decision',
-      'workflow_executions.completed_at',
+      'k.execution_id',
+      'k.identity_id',
+      'k.created_at',
+      'e.decision',
+      'e.completed_at',
+      kycStatusSql().as('status'),
     ])
-    .where('kyc_sessions.client_id', '=', client.id)
-    .where('kyc_sessions.kind', '=', 'ida')
-    .where('kyc_sessions.deleted_at', 'is', null);
-  if (body.identity_id) query = query.where('kyc_sessions.identity_id', '=', body.identity_id);
+    .where('k.client_id', '=', client.id)
+    .where('k.kind', '=', 'ida')
+    .where('k.deleted_at', 'is', null);
+  if (body.identity_id) query = query.where('k.identity_id', '=', body.identity_id);
   // Stored times are UTC ISO strings: compare like with like whatever offset the caller wrote.
   const utc = (at: string) => new Date(at).toISOString();
-  if (body.date_from) query = query.where('kyc_sessions.created_at', '>=', utc(body.date_from));
-  if (body.date_to) query = query.where('kyc_sessions.created_at', '<=', utc(body.date_to));
-  const rows = await query
-    .orderBy('kyc_sessions.created_at', 'desc')
-    .orderBy('kyc_sessions.execution_id')
-    .execute();
+  if (body.date_from) query = query.where('k.created_at', '>=', utc(body.date_from));
+  if (body.date_to) query = query.where('k.created_at', '<=', utc(body.date_to));
+  const rows = await query.orderBy('k.created_at', 'desc').orderBy('k.execution_id').execute();
   const meta_counts = {
     created: 0,
     in_progress: 0,
@@ -304,7 +255,7 @@ export async function listIdaSessions(ctx: ServerContext, client: ApiClient, bod
     not_authenticated: 0,
   };
   const summaries = rows.map((row) => {
-    const status = kycSessionStatus(row, row);
+    const status = row.status;
     const verdict = idaVerdict(row);
     meta_counts[status] += 1;
     if (verdict.authenticated === true) meta_counts.authenticated += 1;

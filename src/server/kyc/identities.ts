@@ -17,13 +17,13 @@ import type { Decision } from '../../shared/api/index.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import type { Database } from '../db/schema.js';
-import type { Address, FieldSource, IdentityFields } from '../documents/identity.js';
 import type { ExecutionRow } from '../executions/execution-row.js';
 import { analyzeFaces, isUnanalysableImage } from '../faces/face-analysis.js';
 import { DEFAULT_FACE_MATCH_THRESHOLD, selfiePeople } from '../faces/face-match.js';
 import { DESCRIPTOR_LENGTH } from '../faces/face-models.js';
 import { AUTHENTICATION_DEFINITION_KEY } from '../pipeline/requirements.js';
-import type { CapabilityResult } from '../pipeline/types.js';
+import { readDocumentData } from './session-files.js';
+import type { KycDocumentData } from './session-schemas.js';
 import { type IdentitiesTable, type KycSessionsTable, kycDb } from './tables.js';
 
 export type IdentityRow = Selectable<IdentitiesTable>;
@@ -48,93 +48,8 @@ function findKycSession(ctx: ServerContext, executionId: string): Promise<KycSes
  */
 export const FACE_TEMPLATE_VERSION = `human-3.3.6/faceres-${DESCRIPTOR_LENGTH}/mesh-aligned`;
 
-export type KycDocType = 'unknown' | 'driver_license' | 'identification_card' | 'passport' | 'passport_card';
-
-const KYC_DOC_TYPE: Record<string, KycDocType> = {
-  PASSPORT: 'passport',
-  ID_CARD: 'identification_card',
-  DRIVING_LICENSE: 'driver_license',
-};
-
 /** The KYC API's document record (idv document/read, identity document/completed), without the session id. */
-export interface KycDocument {
-  document_type: KycDocType | null;
-  issuing_country: string | null;
-  first_name: string | null;
-  last_name: string | null;
-  full_name: string | null;
-  birth_date: string | null;
-  gender: string | null;
-  nationality: string | null;
-  document_number: string | null;
-  personal_number: string | null;
-  expiry_date: string | null;
-  issue_date: string | null;
-  address: string | null;
-  fields: Record<string, { value: string; source: FieldSource }>;
-}
-
-/** Our field names → the KYC API's. */
-const KYC_FIELD_NAMES: Array<[keyof IdentityFields, string]> = [
-  ['firstName', 'first_name'],
-  ['middleName', 'middle_name'],
-  ['lastName', 'last_name'],
-  ['dateOfBirth', 'birth_date'],
-  ['gender', 'gender'],
-  ['nationality', 'nationality'],
-  ['issuingCountry', 'issuing_country'],
-  ['documentNumber', 'document_number'],
-  ['personalNumber', 'personal_number'],
-  ['expiryDate', 'expiry_date'],
-  ['issuingDate', 'issue_date'],
-  ['address', 'address'],
-];
-
-function addressLine(address: Address | undefined): string | null {
-  if (!address) return null;
-  const parts = [address.line1, address.city, address.subdivision, address.postalCode, address.country];
-  return parts.filter((part) => part).join(', ') || null;
-}
-
-/**
- * The document record from the extraction capability's data (merged fields and their sources); every field null
- * before processing or when nothing was read. `chosenType` is the KYC document type the SDK chose, if any.
- */
-export function kycDocumentFromExtraction(
-  data: Record<string, unknown> | undefined,
-  chosenType?: string | null,
-): KycDocument {
-  const fields = (data ?? {}) as IdentityFields & { fieldSources?: Record<string, FieldSource> };
-  const text = (value: string | undefined) => value ?? null;
-  const fullName = [fields.firstName, fields.middleName, fields.lastName].filter((n) => n).join(' ');
-  const readType = fields.type ? KYC_DOC_TYPE[fields.type] : undefined;
-  const documentType =
-    chosenType && chosenType !== 'unknown'
-      ? (chosenType as KycDocType)
-      : (readType ?? (data ? 'unknown' : null));
-  const named: KycDocument['fields'] = {};
-  for (const [ours, theirs] of KYC_FIELD_NAMES) {
-    const value = ours === 'address' ? addressLine(fields.address) : (fields[ours] as string | undefined);
-    const source = fields.fieldSources?.[ours];
-    if (value && source) named[theirs] = { value, source };
-  }
-  return {
-    document_type: documentType,
-    issuing_country: text(fields.issuingCountry),
-    first_name: text(fields.firstName),
-    last_name: text(fields.lastName),
-    full_name: fullName || null,
-    birth_date: text(fields.dateOfBirth),
-    gender: text(fields.gender),
-    nationality: text(fields.nationality),
-    document_number: text(fields.documentNumber),
-    personal_number: text(fields.personalNumber),
-    expiry_date: text(fields.expiryDate),
-    issue_date: text(fields.issuingDate),
-    address: addressLine(fields.address),
-    fields: named,
-  };
-}
+export type KycDocument = Omit<KycDocumentData, 'session_id'>;
 
 export function encodeTemplate(descriptor: Float32Array): string {
   const bytes = Buffer.alloc(descriptor.length * 4);
@@ -271,12 +186,6 @@ async function matchingIdentity(
   return undefined;
 }
 
-function extractionDataOf(row: ExecutionRow): Record<string, unknown> | undefined {
-  if (!row.capabilities) return undefined;
-  const capabilities = JSON.parse(row.capabilities) as Record<string, CapabilityResult[]>;
-  return capabilities.extraction?.find((result) => result.data)?.data;
-}
-
 /**
  * Records what a decided IDV session says about its person (module comment). Safe to call twice and for any
  * execution: authentication sessions, undecided or wiped executions, and executions of clients that do not use the
@@ -297,7 +206,7 @@ export async function recordIdentityFromSession(
   if (!session) return undefined;
   const decision = JSON.parse(row.decision) as Decision;
   const passed = decision.type === 'PASSED';
-  const document = kycDocumentFromExtraction(extractionDataOf(row), session.document_type);
+  const { session_id: _sessionId, ...document } = readDocumentData(row, session);
   const matched = await matchingIdentity(ctx, session, document);
   const db = kycDb(ctx);
   const now = ctx.clock.now().toISOString();

@@ -21,6 +21,7 @@ import {
   identityViews,
   type KycDocument,
 } from './identities.js';
+import { KycDocumentData } from './session-schemas.js';
 import { kycDb } from './tables.js';
 
 const TAGS = ['kyc: identities'];
@@ -60,27 +61,9 @@ export const KycIdentitySchema = z
   })
   .meta({ id: 'KycIdentity' });
 
-const FieldValue = z.object({ value: z.string(), source: z.enum(['MRZ', 'BARCODE', 'VIZ']) });
-export const KycIdentityDocumentSchema = z
-  .object({
-    document_type: z
-      .enum(['unknown', 'driver_license', 'identification_card', 'passport', 'passport_card'])
-      .nullable(),
-    issuing_country: Nullable,
-    first_name: Nullable,
-    last_name: Nullable,
-    full_name: Nullable,
-    birth_date: Nullable,
-    gender: Nullable,
-    nationality: Nullable,
-    document_number: Nullable,
-    personal_number: Nullable,
-    expiry_date: Nullable,
-    issue_date: Nullable,
-    address: Nullable,
-    fields: z.record(z.string(), FieldValue),
-  })
-  .meta({ id: 'KycIdentityDocument' });
+export const KycIdentityDocumentSchema = KycDocumentData.omit({ session_id: true }).meta({
+  id: 'KycIdentityDocument',
+});
 
 const ListRequest = z
   .strictObject({

@@ -65,6 +65,7 @@ import {
   sanctionsOf,
   verifiedOf,
 } from './sessions.js';
+import { idaVerdict } from './ida-sessions.js';
 import type { KycSessionKind } from './tables.js';
 import { kycDb } from './tables.js';
 
@@ -193,13 +194,8 @@ async function finalizeAnswer(ctx: ServerContext, executionId: string, kind: Kyc
   const decision = decisionOf(row);
   const status = await kycStatus(ctx, executionId);
   if (kind === 'ida') {
-    return {
-      session_id: executionId,
-      status,
-      authenticated: verifiedOf(decision),
-      reason: decision && decision.type !== 'PASSED' ? decision.details.label : null,
-      decision: kycDecision(decision),
-    };
+    const { authenticated, reason, decision: verdict } = idaVerdict(row);
+    return { session_id: executionId, status, authenticated, reason, decision: verdict };
   }
   return {
     session_id: executionId,

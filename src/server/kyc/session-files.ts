@@ -10,7 +10,7 @@ import { type ExecutionRow, sha256Hex } from '../executions/execution-row.js';
 import { IDENTITY_FIELDS } from '../documents/identity.js';
 import type { KycSessionRow } from './auth.js';
 import type { KycDocumentData, KycFileList, KycTests, StorageFileType } from './session-schemas.js';
-import { capabilitiesOf, extractedFields, fullName, kycDocumentType } from './sessions.js';
+import { capabilitiesOf, extractedFields, fullName, kycDocumentType } from './decided-session.js';
 
 /** The document's storage file types ↔ our parts (liveness frames are their own). */
 const FILE_TYPE_OF_CLASSIFIER: Record<string, StorageFileType> = {

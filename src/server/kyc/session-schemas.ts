@@ -3,7 +3,7 @@
  * snake_case and strict (an unknown field is 400 UNKNOWN_FIELD, as everywhere in this API).
  */
 import { z } from 'zod';
-import { CountryCode, LivenessMode, Timestamp } from '../../shared/api/index.js';
+import { CountryCode, DecisionType, LivenessMode, Timestamp } from '../../shared/api/index.js';
 
 export const SessionId = z.string().min(1).max(64);
 
@@ -76,7 +76,7 @@ export const KycSessionStatus = z.enum(KYC_SESSION_STATUSES).meta({ id: 'KycSess
 export type KycSessionStatus = z.infer<typeof KycSessionStatus>;
 
 export const KycDecision = z
-  .object({ type: z.string(), label: z.string(), capability: z.string().optional() })
+  .object({ type: DecisionType, label: z.string(), capability: z.string().optional() })
   .meta({ id: 'KycDecision' });
 export type KycDecision = z.infer<typeof KycDecision>;
 

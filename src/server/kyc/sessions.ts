@@ -11,13 +11,7 @@
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
-import type {
-  CapabilityResult,
-  CreateAccountRequest,
-  Decision,
-  DocumentType,
-  LivenessMode,
-} from '../../shared/api/index.js';
+import type { CreateAccountRequest, Decision, DocumentType, LivenessMode } from '../../shared/api/index.js';
 import type { ApiClient } from '../auth/clients.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -29,7 +23,6 @@ import { dialectOf } from '../search/migrations.js';
 import type { KycSessionRow } from './auth.js';
 import type {
   ImageLocations,
-  KycDecision,
   KycDocType,
   KycMetaCounts,
   KycSession,
@@ -39,7 +32,30 @@ import type {
   KycSessionStatus,
   KycSessionSummary,
 } from './session-schemas.js';
+import {
+  decisionOf,
+  extractedFields,
+  fullName,
+  IDV_SCREENING_DEFINITION,
+  json,
+  kycDecision,
+  kycDocumentType,
+  sanctionsOf,
+  text,
+  verifiedOf,
+} from './decided-session.js';
 import { kycDb } from './tables.js';
+
+export {
+  capabilitiesOf,
+  decisionOf,
+  extractedFields,
+  fullName,
+  kycDecision,
+  kycDocumentType,
+  sanctionsOf,
+  verifiedOf,
+} from './decided-session.js';
 
 /** KYC document type → the engine's document type (`unknown` chooses none; the server classifies). */
 export const ENGINE_DOCUMENT_TYPE: Record<Exclude<KycDocType, 'unknown'>, DocumentType> = {
@@ -50,18 +66,7 @@ export const ENGINE_DOCUMENT_TYPE: Record<Exclude<KycDocType, 'unknown'>, Docume
   passport_card: 'ID_CARD',
 };
 
-/** The other way, for sessions whose type was chosen through the workflow API or read from the document. */
-const KYC_DOCUMENT_TYPE: Partial<Record<string, KycDocType>> = {
-  DRIVING_LICENSE: 'driver_license',
-  ID_CARD: 'identification_card',
-  PASSPORT: 'passport',
-};
-
-/** Screening (`settings.screening`) is workflow 10013, the one with the watchlist capability. */
 const IDV_DEFINITION = 10011;
-const IDV_SCREENING_DEFINITION = 10013;
-
-const json = <T>(text: string | null | undefined): T | null => (text ? (JSON.parse(text) as T) : null);
 
 export interface CreatedKycSession {
   session_id: string;
@@ -218,86 +223,6 @@ function idvSessions(ctx: ServerContext, client: ApiClient) {
     .where('e.client_id', '=', client.id)
     .where((eb) => eb.or([eb('k.kind', 'is', null), eb('k.kind', '=', 'idv')]))
     .where('k.deleted_at', 'is', null);
-}
-
-export function decisionOf(row: Pick<ExecutionRow, 'decision'>): Decision | null {
-  return json<Decision>(row.decision);
-}
-
-export function kycDecision(decision: Decision | null): KycDecision | null {
-  if (!decision) return null;
-  return {
-    type: decision.type,
-    label: decision.details.label,
-    ...(decision.details.capability ? { capability: decision.details.capability } : {}),
-  };
-}
-
-/** true only when the decision is PASSED; null while undecided. */
-export function verifiedOf(decision: Decision | null): boolean | null {
-  return decision ? decision.type === 'PASSED' : null;
-}
-
-export function capabilitiesOf(row: Pick<ExecutionRow, 'capabilities'>): Record<string, CapabilityResult[]> {
-  return json<Record<string, CapabilityResult[]>>(row.capabilities) ?? {};
-}
-
-/**
- * `on_sanction_list` from the screening capability; `null` with the reason whenever no screening decided it (never
- * `false` pretending a check ran). A possible match (WARNING ALERT) is `true`: a lead for review.
- */
-export function sanctionsOf(row: Pick<ExecutionRow, 'definition_key' | 'capabilities' | 'decision'>): {
-  on_sanction_list: boolean | null;
-  on_sanction_list_reason: string | null;
-} {
-  if (row.definition_key !== IDV_SCREENING_DEFINITION) {
-    return { on_sanction_list: null, on_sanction_list_reason: 'SCREENING_NOT_REQUESTED' };
-  }
-  if (!row.decision) return { on_sanction_list: null, on_sanction_list_reason: 'NOT_PROCESSED_YET' };
-  const result = capabilitiesOf(row).watchlistScreening?.[0];
-  if (!result) return { on_sanction_list: null, on_sanction_list_reason: 'NOT_EXECUTED' };
-  const label = result.decision.details.label;
-  switch (result.decision.type) {
-    case 'PASSED':
-      return { on_sanction_list: false, on_sanction_list_reason: null };
-    case 'WARNING':
-    case 'REJECTED':
-      return { on_sanction_list: true, on_sanction_list_reason: label };
-    default:
-      return {
-        on_sanction_list: null,
-        on_sanction_list_reason: label === 'NO_LIST_CONFIGURED' ? 'NO_SANCTIONS_LIST_CONFIGURED' : label,
-      };
-  }
-}
-
-/** The document data the extraction capability read (merged over MRZ, barcode and printed text); PII. */
-export function extractedFields(row: Pick<ExecutionRow, 'capabilities'>): {
-  fields: Record<string, unknown>;
-  sources: Record<string, string>;
-} {
-  const data = capabilitiesOf(row).extraction?.[0]?.data ?? {};
-  return { fields: data, sources: (data.fieldSources as Record<string, string> | undefined) ?? {} };
-}
-
-const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
-
-export function fullName(fields: Record<string, unknown>): string | null {
-  const joined = [fields.firstName, fields.middleName, fields.lastName].filter(
-    (part) => typeof part === 'string' && part,
-  );
-  return joined.length > 0 ? joined.join(' ') : null;
-}
-
-/** The KYC document type: as chosen in the SDK, else as chosen through the workflow API, else as read. */
-export function kycDocumentType(
-  row: Pick<ExecutionRow, 'document_type'>,
-  session: Pick<KycSessionRow, 'document_type'> | undefined | null,
-  fields: Record<string, unknown>,
-): KycDocType | null {
-  if (session?.document_type) return session.document_type as KycDocType;
-  const engine = row.document_type ?? text(fields.type);
-  return engine ? (KYC_DOCUMENT_TYPE[engine] ?? null) : null;
 }
 
 /** When the session stops accepting capture: the token's end, or sooner after 15 minutes without activity. */
