@@ -2,7 +2,7 @@
 import type { DecisionPart, PartClassifier, WorkflowDefinitionKey } from '../../shared/api/index.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { clientFaceMatchSettings } from '../faces/face-settings.js';
+import { kycDecisionTuning, recordSessionWeights } from '../kyc/weights.js';
 import { loadLivenessEvidence } from '../liveness/liveness-challenges.js';
 import type { ExecutionInput, StoredPart } from '../pipeline/index.js';
 import { enqueueCallback } from './callbacks.js';
@@ -85,13 +85,15 @@ export async function processExecution(ctx: ServerContext, executionId: string):
     })),
     parts,
     decidedAt: ctx.clock.now(),
-    ...(row.minimum_age !== null ? { dataChecks: { minimumAge: row.minimum_age } } : {}),
   };
   const prefill = credentialRows.map(prefillOf).find((fields) => fields !== undefined);
   if (prefill) input.prefill = prefill;
   const liveness = await loadLivenessEvidence(ctx, row);
   if (liveness) input.liveness = liveness;
-  input.faceMatch = await clientFaceMatchSettings(ctx.db, row.client_id);
+  // The client's (or its user's) KYC weights and requirements; the version used is recorded on the session.
+  const tuning = await kycDecisionTuning(ctx, row);
+  Object.assign(input, tuning.input);
+  await recordSessionWeights(ctx, executionId, tuning.weightsId);
   // Loaded on first use: the pipeline pulls in image and face analysis that request handling never needs.
   const { pipelineCapabilities, runPipeline } = await import('../pipeline/index.js');
   const outcome = await runPipeline(input, pipelineCapabilities(ctx.config));
