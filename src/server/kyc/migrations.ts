@@ -117,4 +117,24 @@ export const kycMigrations: Record<string, Migration> = {
       }
     },
   },
+  // Which registered webhook each outbox message is for: the registry's delivery statistics, and the pending
+  // messages of a deleted webhook are cancelled.
+  '2026120702_kyc16_webhook_deliveries': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('kyc_webhook_deliveries')
+        .addColumn('delivery_id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('webhook_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('kyc_webhook_deliveries_webhook_idx')
+        .on('kyc_webhook_deliveries')
+        .column('webhook_id')
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('kyc_webhook_deliveries').execute();
+    },
+  },
 };
