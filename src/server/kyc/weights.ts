@@ -100,12 +100,13 @@ export const KycWeightsSchema = z
     sanctions_name_tolerance: z.number(),
   })
   .meta({ id: 'KycWeights' });
+/** Ranges are checked by {@link validateWeights} (422 INVALID_WEIGHTS, naming each field), not here. */
 export const KycWeightsUpdate = z
   .strictObject({
-    onboarding_face_encoding_tolerance: z.number().optional(),
-    verified_account_face_encoding_tolerance: z.number().optional(),
+    onboarding_face_encoding_tolerance: z.number().nullable().optional(),
+    verified_account_face_encoding_tolerance: z.number().nullable().optional(),
     minimum_age: z.number().nullable().optional(),
-    sanctions_name_tolerance: z.number().optional(),
+    sanctions_name_tolerance: z.number().nullable().optional(),
   })
   .meta({ id: 'KycWeightsUpdate' });
 export type KycWeightsUpdate = z.infer<typeof KycWeightsUpdate>;

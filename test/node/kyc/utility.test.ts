@@ -36,12 +36,19 @@ for (const target of testDatabases()) {
       const root = await json(app, '/kyc/v2');
       assert.equal(root.status, 200);
       assert.deepEqual(Object.keys(root.body).sort(), ['api', 'api_version', 'docs', 'name', 'version']);
-      assert.deepEqual([root.body.name, root.body.api, root.body.api_version], ['idv-server', 'kyc', '2.10.15']);
+      assert.deepEqual(
+        [root.body.name, root.body.api, root.body.api_version],
+        ['idv-server', 'kyc', '2.10.15'],
+      );
       assert.match(root.body.version, /^\d+\.\d+\.\d+/);
       const ping = await json(app, '/kyc/v2/ping');
       assert.deepEqual(ping.body, { ping: 'pong', timestamp: app.clock.now().toISOString() });
       const version = await json(app, '/kyc/v2/version');
-      assert.deepEqual(version.body, { name: 'idv-server', version: root.body.version, api_version: '2.10.15' });
+      assert.deepEqual(version.body, {
+        name: 'idv-server',
+        version: root.body.version,
+        api_version: '2.10.15',
+      });
       for (const probe of ['/kyc/v2/health/liveness', '/kyc/v2/health/simple']) {
         assert.deepEqual(await json(app, probe), { status: 200, body: { status: 'ok' } }, probe);
       }
@@ -85,7 +92,9 @@ for (const target of testDatabases()) {
 
     it('system metrics want the metrics token and count sessions, jobs and deliveries', async () => {
       assert.equal((await app.request('/kyc/v2/system/metrics')).status, 401);
-      const wrong = await app.request('/kyc/v2/system/metrics', { headers: { authorization: 'Bearer nope' } });
+      const wrong = await app.request('/kyc/v2/system/metrics', {
+        headers: { authorization: 'Bearer nope' },
+      });
       assert.equal(wrong.status, 401);
       const client = await createTestClient(app);
       await createAccount(app, client);
