@@ -52,7 +52,7 @@ const KycWebhookDeleted = z
   .object({ webhook_id: z.string(), deleted: z.literal(true) })
   .meta({ id: 'KycWebhookDeleted' });
 
-const createRoute_ = createRoute({
+const webhookCreateRoute = createRoute({
   method: 'post',
   path: '/kyc/v2/webhook/create',
   tags: TAGS,
@@ -83,7 +83,7 @@ const deleteRoute = createRoute({
 export function webhookRoutes(ctx: ServerContext) {
   const router = newRouter();
   const client = requireClient(ctx);
-  router.openapi({ ...createRoute_, middleware: [client] as const }, async (c) =>
+  router.openapi({ ...webhookCreateRoute, middleware: [client] as const }, async (c) =>
     c.json(await createWebhook(ctx, c.var.client.id, c.req.valid('json')), 201),
   );
   router.openapi({ ...listRoute, middleware: [client] as const }, async (c) =>

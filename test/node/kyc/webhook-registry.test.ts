@@ -23,6 +23,10 @@ import {
   type TestClient,
 } from '../../support/server.js';
 
+/** An answer's JSON, read field by field in assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: the assertions check the shape
+type Json = any;
+
 interface Received {
   path: string;
   headers: IncomingHttpHeaders;
@@ -52,7 +56,7 @@ async function startReceiver(): Promise<{ base: string; requests: Received[]; cl
 }
 
 /** standardwebhooks' own verify over the raw bytes, as of the injected clock the outbox signed with. */
-function verifyAt(clock: ManualClock, secret: string, request: Received): any {
+function verifyAt(clock: ManualClock, secret: string, request: Received): Json {
   const realNow = Date.now;
   Date.now = () => clock.now().getTime();
   try {
@@ -88,7 +92,7 @@ for (const target of testDatabases()) {
         headers: { ...as.auth, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
-      return { status: response.status, body: (await response.json()) as Record<string, any> };
+      return { status: response.status, body: (await response.json()) as Json };
     }
 
     /** An execution of `as` that expires (token lifetime over): one TOKEN_EXPIRED status event. */

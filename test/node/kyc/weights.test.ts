@@ -6,12 +6,14 @@
  * `WARNING REQUIRED_FIELD_MISSING`.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { livenessFramePath, makeLivenessFixtures } from '../../../scripts/make-liveness-fixtures.js';
 import { makeWidgetFixtures, WIDGET_FIXTURES_DIR } from '../../../scripts/make-widget-fixtures.js';
 import { yearsBetween } from '../../../src/server/documents/compare.js';
+import { sanctionsScreener } from '../../../src/server/documents/readers.js';
 import type { SourceReading } from '../../../src/server/documents/identity.js';
 import { setClientFaceMatchThreshold } from '../../../src/server/faces/face-settings.js';
 import { kycDb } from '../../../src/server/kyc/tables.js';
@@ -34,6 +36,10 @@ import {
 import { passportPage, photographDocument, specimenHolder } from '../../support/specimens/index.js';
 import { complete, issueChallenge, uploadFrame } from '../liveness/liveness-client.js';
 
+/** An answer's JSON, read field by field in assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: the assertions check the shape
+type Json = any;
+
 const DEFAULTS = {
   onboarding_face_encoding_tolerance: 0.37,
   verified_account_face_encoding_tolerance: 0.37,
@@ -41,15 +47,13 @@ const DEFAULTS = {
   sanctions_name_tolerance: 0.15,
 };
 
-type Body = Record<string, any>;
-
 async function post(app: TestApp, client: TestClient, path: string, body: unknown) {
   const response = await app.request(`/kyc/v2${path}`, {
     method: 'POST',
     headers: { ...client.auth, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as Body };
+  return { status: response.status, body: (await response.json()) as Json };
 }
 
 for (const target of testDatabases()) {
@@ -109,7 +113,7 @@ for (const target of testDatabases()) {
 
     it('refuses weights out of range with INVALID_WEIGHTS and stores nothing', async () => {
       const before = (await post(app, client, '/weights/read', {})).body;
-      const cases: Array<[Body, string]> = [
+      const cases: Array<[Json, string]> = [
         [{ onboarding_face_encoding_tolerance: 0.6 }, 'weights.onboarding_face_encoding_tolerance'],
         [
           { verified_account_face_encoding_tolerance: 0.2 },
@@ -205,7 +209,7 @@ for (const target of testDatabases()) {
       });
       const passport = (await post(app, client, '/requirements/read', { document_type: 'passport' })).body;
       assert.deepEqual(
-        passport.items.map((i: Body) => [i.data_source, i.required_fields, i.is_default]),
+        passport.items.map((i: Json) => [i.data_source, i.required_fields, i.is_default]),
         [
           ['mrz', ['gender'], false],
           ['any', ['first_name', 'last_name', 'birth_date', 'document_number'], true],
@@ -223,7 +227,7 @@ for (const target of testDatabases()) {
         await post(app, client, '/requirements/read', { user_id: 'user-7', document_type: 'passport' })
       ).body.items;
       assert.deepEqual(
-        forUser.map((i: Body) => [i.data_source, i.required_fields, i.user_id]),
+        forUser.map((i: Json) => [i.data_source, i.required_fields, i.user_id]),
         [
           ['mrz', ['gender'], null],
           ['any', ['last_name'], 'user-7'],
@@ -325,6 +329,25 @@ describe('required fields in the data checks', () => {
     ]);
     const noBarcode = requiredFieldsPresent(evidence, [rules('BARCODE', ['address', 'address'])]);
     assert.deepEqual(noBarcode.fields, ['barcode.address']);
+  });
+});
+
+describe('sanctions name tolerance reaches the screening', () => {
+  it('a near name matches at the default tolerance and not at a stricter weight', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'idv-sdn-'));
+    try {
+      const path = join(dir, 'sdn.csv');
+      writeFileSync(path, '4711,"KOWALCZYK, Maria","individual","SDGT",-0-,-0-,-0-,-0-,-0-,-0-,-0-,-0-\n');
+      const screener = await sanctionsScreener(path)();
+      assert.ok(screener);
+      // One letter off in the surname: similar enough for the default (0.15), not for 0.02.
+      const person = { firstName: 'Maria', lastName: 'KOWALCZIK' };
+      assert.equal((await screener.screen(person)).length, 1);
+      assert.equal((await screener.screen(person, { tolerance: 0.15 })).length, 1);
+      assert.equal((await screener.screen(person, { tolerance: 0.02 })).length, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
