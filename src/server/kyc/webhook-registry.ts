@@ -10,7 +10,7 @@
  * delivery).
  */
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { CallbackPayload } from '../../shared/api/index.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -116,39 +116,49 @@ export async function listWebhooks(
 ): Promise<Array<RegisteredWebhook & { stats: WebhookStats }>> {
   const webhooks = await activeWebhooks(ctx, clientId);
   if (webhooks.length === 0) return [];
-  const ids = webhooks.map((w) => w.webhook_id);
-  const deliveries = await registryDb(ctx)
+  const db = registryDb(ctx);
+  const counts = await db
     .selectFrom('kyc_webhook_deliveries as link')
     .innerJoin('webhook_deliveries as d', 'd.id', 'link.delivery_id')
-    .select([
+    .select(['link.webhook_id', 'd.status', (eb) => eb.fn.countAll<string>().as('n')])
+    .where(
       'link.webhook_id',
-      'd.status',
-      'd.attempts',
-      'd.last_status_code',
-      'd.delivered_at',
-      'd.next_attempt_at',
-      'd.created_at',
-    ])
-    .where('link.webhook_id', 'in', ids)
+      'in',
+      webhooks.map((w) => w.webhook_id),
+    )
+    .groupBy(['link.webhook_id', 'd.status'])
     .execute();
-  return webhooks.map((webhook) => {
-    const own = deliveries.filter((d) => d.webhook_id === webhook.webhook_id);
-    const attempted = own.filter((d) => Number(d.attempts) > 0);
-    // The outbox keeps the time of a success; for other attempts the message's latest change is the best we have.
-    const latest = attempted
-      .map((d) => ({ at: d.delivered_at ?? d.created_at, code: d.last_status_code }))
-      .sort((a, b) => (a.at < b.at ? 1 : -1))[0];
-    return {
-      ...webhook,
-      stats: {
-        delivered: own.filter((d) => d.status === 'delivered').length,
-        failed: own.filter((d) => d.status === 'failed' || d.status === 'disabled').length,
-        pending: own.filter((d) => d.status === 'pending').length,
-        last_attempt_at: latest?.at ?? null,
-        last_status_code: latest?.code ?? null,
-      },
-    };
-  });
+  return Promise.all(
+    webhooks.map(async (webhook) => {
+      const count = (...statuses: string[]) =>
+        counts
+          .filter((c) => c.webhook_id === webhook.webhook_id && statuses.includes(c.status))
+          .reduce((sum, c) => sum + Number(c.n), 0);
+      // The latest attempt: the outbox records its status code; its delivery job, when it ran.
+      const latest = await db
+        .selectFrom('kyc_webhook_deliveries as link')
+        .innerJoin('webhook_deliveries as d', 'd.id', 'link.delivery_id')
+        .innerJoin('jobs as j', (join) =>
+          join.on('j.dedupe_key', '=', sql<string>`${'webhook:'} || d.msg_id`),
+        )
+        .select(['j.updated_at', 'd.last_status_code'])
+        .where('link.webhook_id', '=', webhook.webhook_id)
+        .where('d.attempts', '>', 0)
+        .orderBy('j.updated_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return {
+        ...webhook,
+        stats: {
+          delivered: count('delivered'),
+          failed: count('failed', 'disabled'),
+          pending: count('pending'),
+          last_attempt_at: latest?.updated_at ?? null,
+          last_status_code: latest?.last_status_code ?? null,
+        },
+      };
+    }),
+  );
 }
 
 /** Deletes (soft) the client's endpoint and cancels its pending messages; 404 for an unknown or another client's. */

@@ -56,6 +56,32 @@ async function post(app: TestApp, client: TestClient, path: string, body: unknow
   return { status: response.status, body: (await response.json()) as Json };
 }
 
+/** The KYC side of a session, as the KYC API's session create writes it. */
+function kycSessionRow(
+  executionId: string,
+  clientId: string,
+  createdAt: string,
+  userId: string | null = null,
+) {
+  return {
+    execution_id: executionId,
+    client_id: clientId,
+    kind: 'idv' as const,
+    identity_id: null,
+    user_id: userId,
+    metadata: null,
+    settings: null,
+    request_ip: null,
+    image_locations: null,
+    document_type: null,
+    document_type_given_at: null,
+    idv_weights_id: null,
+    created_at: createdAt,
+    anonymized_at: null,
+    deleted_at: null,
+  };
+}
+
 for (const target of testDatabases()) {
   describe(`KYC weights and requirements (${target.name})`, { timeout: 600_000 }, () => {
     let app: TestApp;
@@ -281,6 +307,18 @@ for (const target of testDatabases()) {
       );
       const own = await kycDecisionTuning(app.idv.ctx, { ...row, minimum_age: 16 });
       assert.equal(own.input.dataChecks?.minimumAge, 16);
+      // A KYC session of one of the client's users: that user's weights, and the version recorded is theirs.
+      const userWeights = await post(app, fresh, '/weights/update', {
+        user_id: 'u-1',
+        weights: { minimum_age: 30 },
+      });
+      await kycDb(app.idv.ctx)
+        .insertInto('kyc_sessions')
+        .values(kycSessionRow(row.id, fresh.id, app.clock.now().toISOString(), 'u-1'))
+        .execute();
+      const forUser = await kycDecisionTuning(app.idv.ctx, row);
+      assert.equal(forUser.input.dataChecks?.minimumAge, 30);
+      assert.equal(forUser.weightsId, userWeights.body.idv_weights_id);
     });
   });
 }
@@ -408,21 +446,8 @@ describe(`a decision uses the weights in force (${first!.name})`, { timeout: 600
     await kycDb(app.idv.ctx)
       .insertInto('kyc_sessions')
       .values({
-        execution_id: executionId,
-        client_id: client.id,
-        kind: 'idv',
-        identity_id: null,
-        user_id: null,
-        metadata: null,
-        settings: null,
-        request_ip: null,
-        image_locations: null,
+        ...kycSessionRow(executionId, client.id, app.clock.now().toISOString()),
         document_type: 'passport',
-        document_type_given_at: null,
-        idv_weights_id: null,
-        created_at: app.clock.now().toISOString(),
-        anonymized_at: null,
-        deleted_at: null,
       })
       .execute();
     await step(created, 'POST', '/api/v1/session/consent', { accepted: true, version: '2026-01' });
