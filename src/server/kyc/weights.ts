@@ -205,18 +205,19 @@ export async function clientDefaults(ctx: ServerContext, clientId: string): Prom
   };
 }
 
+/** Inserts the version after `latest` (the one the weights were derived from). */
 async function insertVersion(
   ctx: ServerContext,
   clientId: string,
   userId: string | null,
+  latest: WeightsVersion | undefined,
   weights: KycWeights,
 ): Promise<WeightsVersion> {
-  const latest = await latestRow(ctx, clientId, userId);
   const row: WeightsRow = {
     id: randomUUID(),
     client_id: clientId,
     user_id: userId,
-    version: (latest ? Number(latest.version) : 0) + 1,
+    version: (latest?.id ? latest.version : 0) + 1,
     weights: JSON.stringify(weights),
     created_at: ctx.clock.now().toISOString(),
   };
@@ -224,27 +225,48 @@ async function insertVersion(
   return fromRow(row);
 }
 
+/** A unique-index violation (SQLite, PostgreSQL): another writer stored that version number first. */
+function isVersionTaken(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/**
+ * Runs `write` (read the latest version, insert the next) again when a concurrent writer took the number: the
+ * retry reads that writer's version, so an update builds on it and a default version is stored only once.
+ */
+async function versioned<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= 5 || !isVersionTaken(error)) throw error;
+    }
+  }
+}
+
 /** The client's latest version, following a face-match threshold changed from the command line since then. */
 async function clientVersion(ctx: ServerContext, clientId: string, create: boolean): Promise<WeightsVersion> {
-  const latest = await latestRow(ctx, clientId, null);
+  const stored = await latestRow(ctx, clientId, null);
   const threshold = await clientThreshold(ctx, clientId);
-  if (latest) {
-    const version = fromRow(latest);
-    if (threshold === null || threshold === version.weights.onboarding_face_encoding_tolerance)
-      return version;
-    return insertVersion(ctx, clientId, null, {
-      ...version.weights,
+  if (stored) {
+    const latest = fromRow(stored);
+    if (threshold === null || threshold === latest.weights.onboarding_face_encoding_tolerance) return latest;
+    return insertVersion(ctx, clientId, null, latest, {
+      ...latest.weights,
       onboarding_face_encoding_tolerance: threshold,
     });
   }
   const defaults = await clientDefaults(ctx, clientId);
-  if (create) return insertVersion(ctx, clientId, null, defaults);
+  if (create) return insertVersion(ctx, clientId, null, undefined, defaults);
   return { id: null, version: 0, user_id: null, weights: defaults, created_at: null };
 }
 
 async function resolve(ctx: ServerContext, clientId: string, userId: string | null, create: boolean) {
-  const user = userId !== null ? await latestRow(ctx, clientId, userId) : undefined;
-  return user ? fromRow(user) : clientVersion(ctx, clientId, create);
+  return versioned(async () => {
+    const user = userId !== null ? await latestRow(ctx, clientId, userId) : undefined;
+    return user ? fromRow(user) : clientVersion(ctx, clientId, create);
+  });
 }
 
 /**
@@ -294,9 +316,13 @@ export async function updateWeights(
   update: Partial<Record<WeightName, number | null>>,
 ): Promise<WeightsVersion> {
   validateWeights(update);
-  const base = await resolve(ctx, clientId, userId, false);
   const changes = Object.fromEntries(Object.entries(update).filter(([, value]) => value !== undefined));
-  const version = await insertVersion(ctx, clientId, userId, { ...base.weights, ...changes } as KycWeights);
+  const version = await versioned(async () => {
+    const base = await resolve(ctx, clientId, userId, false);
+    // The scope's own latest version numbers the new one (a user's first starts at 1 from the client's weights).
+    const latest = base.user_id === userId ? base : undefined;
+    return insertVersion(ctx, clientId, userId, latest, { ...base.weights, ...changes } as KycWeights);
+  });
   if (userId === null && update.onboarding_face_encoding_tolerance !== undefined) {
     // The workflow API reads the same fact from the client row.
     await ctx.db

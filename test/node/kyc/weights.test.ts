@@ -205,6 +205,20 @@ for (const target of testDatabases()) {
       assert.equal(row.face_match_threshold, 0.35);
     });
 
+    it('numbers concurrent updates apart and stores one default version', async () => {
+      const busy = await createTestClient(app, ['https://shop.example'], 'Busy shop');
+      const defaults = await Promise.all([1, 2, 3].map(() => effectiveWeights(app.idv.ctx, busy.id)));
+      assert.equal(new Set(defaults.map((d) => d.id)).size, 1, 'one default version');
+      const updates = await Promise.all(
+        [0.31, 0.32, 0.33, 0.34].map((tolerance) =>
+          post(app, busy, '/weights/update', {
+            weights: { verified_account_face_encoding_tolerance: tolerance },
+          }),
+        ),
+      );
+      assert.deepEqual(updates.map((u) => u.body.version).sort(), [2, 3, 4, 5]);
+    });
+
     it('reads default requirements, stores one per type and source, and refuses unknown fields', async () => {
       const defaults = await post(app, client, '/requirements/read', { document_type: 'passport' });
       assert.deepEqual(defaults.body.items, [
