@@ -173,11 +173,13 @@ export function sanctionsScreener(path: string | undefined): () => Promise<Watch
     });
     const loaded = await list;
     return {
-      async screen(person) {
-        return screenName(loaded, { ...person, firstName: person.firstName ?? '' }).matches.map((m) => ({
-          uid: m.uid,
-          score: m.score,
-        }));
+      async screen(person, options) {
+        return screenName(loaded, { ...person, firstName: person.firstName ?? '' }, options).matches.map(
+          (m) => ({
+            uid: m.uid,
+            score: m.score,
+          }),
+        );
       },
     };
   };

@@ -5,6 +5,7 @@
  */
 import type { CallbackPayload, ExecutionStatus, WorkflowDefinitionKey } from '../../shared/api/index.js';
 import type { ServerContext } from '../context.js';
+import { enqueueRegisteredWebhooks } from '../kyc/webhook-registry.js';
 import type { ExecutionRow } from './execution-row.js';
 import { PublicUrls } from './urls.js';
 
@@ -40,14 +41,26 @@ export function statusBody(
   };
 }
 
+/**
+ * Queues the status event for the execution's own callback URL (when it has one) and for every webhook endpoint
+ * its client registered through the KYC API (each its own message and webhook-id).
+ */
 export async function enqueueCallback(ctx: ServerContext, row: ExecutionRow): Promise<void> {
-  if (!row.callback_url) return;
-  // One event per status change: enqueued twice (a job that ran twice), it is still one message, one webhook-id.
-  await ctx.outbox.enqueue({
+  const payload = statusBody(ctx, row);
+  if (row.callback_url) {
+    // One event per status change: enqueued twice (a job that ran twice), it is still one message, one webhook-id.
+    await ctx.outbox.enqueue({
+      clientId: row.client_id,
+      url: row.callback_url,
+      payload,
+      eventKey: `${row.id}:${row.status}`,
+      executionId: row.id,
+    });
+  }
+  await enqueueRegisteredWebhooks(ctx, {
     clientId: row.client_id,
-    url: row.callback_url,
-    payload: statusBody(ctx, row),
-    eventKey: `${row.id}:${row.status}`,
     executionId: row.id,
+    status: row.status,
+    payload,
   });
 }

@@ -2,8 +2,8 @@
 import type { DecisionPart, PartClassifier } from '../../shared/api/index.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { clientFaceMatchSettings } from '../faces/face-settings.js';
 import { loadIdentityMatch, recordIdentityFromSession } from '../kyc/identities.js';
+import { kycDecisionTuning, recordSessionWeights } from '../kyc/weights.js';
 import { loadLivenessEvidence } from '../liveness/liveness-challenges.js';
 import type { ExecutionInput, StoredPart } from '../pipeline/index.js';
 import { AUTHENTICATION_DEFINITION_KEY, type PipelineDefinitionKey } from '../pipeline/requirements.js';
@@ -87,17 +87,19 @@ export async function processExecution(ctx: ServerContext, executionId: string):
     })),
     parts,
     decidedAt: ctx.clock.now(),
-    ...(row.minimum_age !== null ? { dataChecks: { minimumAge: row.minimum_age } } : {}),
   };
   const prefill = credentialRows.map(prefillOf).find((fields) => fields !== undefined);
   if (prefill) input.prefill = prefill;
   const liveness = await loadLivenessEvidence(ctx, row);
   if (liveness) input.liveness = liveness;
-  input.faceMatch = await clientFaceMatchSettings(ctx.db, row.client_id);
+  // The client's (or its user's) KYC weights and requirements; the version used is recorded on the session.
+  const tuning = await kycDecisionTuning(ctx, row);
+  Object.assign(input, tuning.input);
+  await recordSessionWeights(ctx, executionId, tuning.weightsId);
   // Returning-user authentication (KYC API) is decided against its identity's face template.
   const authentication = row.definition_key === AUTHENTICATION_DEFINITION_KEY;
   if (authentication) {
-    const identityMatch = await loadIdentityMatch(ctx, executionId);
+    const identityMatch = await loadIdentityMatch(ctx, executionId, tuning.identityMatchThreshold);
     if (identityMatch) input.identityMatch = identityMatch;
   }
   // Loaded on first use: the pipeline pulls in image and face analysis that request handling never needs.

@@ -76,7 +76,7 @@ export function canAuthenticate(identity: IdentityRow): boolean {
 
 /**
  * The pipeline's `identityMatch` for an authentication (10090) execution: its identity's template and `threshold`
- * (the `verified_account_face_encoding_tolerance` weight; the calibrated default until the weights are wired).
+ * (the `verified_account_face_encoding_tolerance` weight, from the client's or user's weights: kyc/weights.ts).
  * Undefined when the identity cannot authenticate any more (anonymized meanwhile): the capability then says
  * NO_IDENTITY_TEMPLATE and the session does not pass.
  */

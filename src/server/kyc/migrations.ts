@@ -1,6 +1,6 @@
 /** Schema of the KYC API's own tables (./tables.ts). Names start `2026120701_kyc16`; later additions sort after. */
 // biome-ignore-all lint/suspicious/noExplicitAny: migrations run before the typed schema exists
-import type { Kysely, Migration } from 'kysely';
+import { type Kysely, type Migration, sql } from 'kysely';
 
 export const kycMigrations: Record<string, Migration> = {
   '2026120701_kyc16_core': {
@@ -115,6 +115,31 @@ export const kycMigrations: Record<string, Migration> = {
       for (const table of ['kyc_webhooks', 'kyc_requirements', 'kyc_weights', 'identities', 'kyc_sessions']) {
         await db.schema.dropTable(table).execute();
       }
+    },
+  },
+  // Which registered webhook each outbox message is for (and unique weights version numbers, below): the registry's delivery statistics, and the pending
+  // messages of a deleted webhook are cancelled.
+  '2026120702_kyc16_webhook_deliveries_weights_versions': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('kyc_webhook_deliveries')
+        .addColumn('delivery_id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('webhook_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('kyc_webhook_deliveries_webhook_idx')
+        .on('kyc_webhook_deliveries')
+        .column('webhook_id')
+        .execute();
+      // One row per version number and scope (client, or one user of it): concurrent writers retry, never share one.
+      await sql`create unique index kyc_weights_version_idx on kyc_weights (client_id, coalesce(user_id, ''), version)`.execute(
+        db,
+      );
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('kyc_weights_version_idx').execute();
+      await db.schema.dropTable('kyc_webhook_deliveries').execute();
     },
   },
 };

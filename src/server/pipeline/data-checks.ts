@@ -17,6 +17,8 @@
  * - `COUNTRY_MISMATCH` / `UNSUPPORTED_COUNTRY` / `UNSUPPORTED_DOCUMENT_TYPE`: the issuing country read is not the one
  *   chosen, or it or the type read is not among those the account allowed;
  * - `MISMATCH_PREFILLED_DATA`: the customer's own data (prefill: names, date of birth, address) disagrees.
+ * Then `WARNING REQUIRED_FIELD_MISSING` when a field the client requires (KYC requirements, per data source) was not
+ * read: the data may be fine, but the session must not pass without it.
  * When none failed: `WARNING NOT_ENOUGH_DATA` if the expiry or the birth date (or the age the account asked for)
  * could not be checked, else `PASSED OK`. Without any reading: `NOT_EXECUTED NOT_ENOUGH_DATA`.
  */
@@ -27,7 +29,13 @@ import type { IdentityFields, SourceReading } from '../documents/identity.js';
 import { isIsoDate } from '../documents/normalize.js';
 import { type DocumentEvidence, documentEvidence } from './document-evidence.js';
 import { documentTypeRead } from './image-checks.js';
-import type { Capability, CapabilityResult, DecisionType, ExecutionInput } from './types.js';
+import type {
+  Capability,
+  CapabilityResult,
+  DecisionType,
+  ExecutionInput,
+  RequiredFieldRule,
+} from './types.js';
 
 export type CheckOutcome = 'OK' | 'FAILED' | 'WARNING' | 'NOT_POSSIBLE';
 
@@ -75,6 +83,7 @@ export function dataChecksCapability(readers: DocumentReaders): Capability {
           allowedCountries: credential.allowedCountries ?? null,
           minimumAge: input.dataChecks?.minimumAge,
           prefill: input.prefill,
+          requiredFields: input.dataChecks?.requiredFields,
         });
         const [type, label] =
           evidence.readings.length === 0 ? ['NOT_EXECUTED', 'NOT_ENOUGH_DATA'] : verdict(checks);
@@ -98,6 +107,7 @@ export interface DataCheckContext {
   allowedCountries: readonly string[] | null;
   minimumAge?: number;
   prefill?: IdentityFields;
+  requiredFields?: readonly RequiredFieldRule[];
 }
 
 /** Checks whose NOT_POSSIBLE keeps the result from passing: without them nothing says the document is current. */
@@ -172,7 +182,33 @@ export function runDataChecks(evidence: DocumentEvidence, ctx: DataCheckContext)
   checks.push(sourcesAgree(evidence.readings));
   checks.push(...documentAllowed(evidence, ctx));
   if (ctx.prefill) checks.push(prefillAgrees(fields, ctx.prefill));
+  if (ctx.requiredFields && ctx.requiredFields.length > 0)
+    checks.push(requiredFieldsPresent(evidence, ctx.requiredFields));
   return checks;
+}
+
+/** Each rule's fields must have a value in its source's reading (`ANY`: in the merged fields). */
+export function requiredFieldsPresent(
+  evidence: Pick<DocumentEvidence, 'readings' | 'merged'>,
+  rules: readonly RequiredFieldRule[],
+): DataCheck {
+  const missing: string[] = [];
+  for (const rule of rules) {
+    const from =
+      rule.source === 'ANY'
+        ? [evidence.merged.fields]
+        : evidence.readings.filter((r) => r.source === rule.source).map((r) => r.fields);
+    for (const { name, field } of rule.fields) {
+      const present = from.some((fields) => {
+        const value = fields[field];
+        return typeof value === 'string' ? value.trim() !== '' : value !== undefined && value !== null;
+      });
+      if (!present) missing.push(rule.source === 'ANY' ? name : `${rule.source.toLowerCase()}.${name}`);
+    }
+  }
+  return missing.length > 0
+    ? { name: 'requiredFields', outcome: 'WARNING', label: 'REQUIRED_FIELD_MISSING', fields: missing }
+    : { name: 'requiredFields', outcome: 'OK' };
 }
 
 const COMPARED = ['lastName', 'givenNames', 'dateOfBirth', 'documentNumber', 'expiryDate'] as const;

@@ -1,5 +1,5 @@
 /** Contracts of the verification pipeline: what a capability receives and what it answers. */
-import type { IdentityFields } from '../documents/identity.js';
+import type { FieldSource, IdentityFields } from '../documents/identity.js';
 
 /**
  * Returning-user authentication (the KYC API's IDA session): our own definition, not one of the workflow API's, so
@@ -37,6 +37,13 @@ export interface LivenessEvidence {
   referenceFrame?: { mime: string; read(): Promise<Buffer> };
 }
 
+/** Fields that must have been read from the document: from one source (`ANY`: merged from every source). */
+export interface RequiredFieldRule {
+  source: FieldSource | 'ANY';
+  /** `name` as the customer configured it (reported), `field` the identity field it is. */
+  fields: Array<{ name: string; field: keyof IdentityFields }>;
+}
+
 export interface ExecutionInput {
   executionId: string;
   definitionKey: PipelineDefinitionKey;
@@ -63,8 +70,10 @@ export interface ExecutionInput {
   identityMatch?: { template: number[]; threshold: number };
   /** When the decision is made: expiry and age are judged on this day (defaults to now). */
   decidedAt?: Date;
-  /** Checks the account asked for, e.g. a minimum age of the holder. */
-  dataChecks?: { minimumAge?: number };
+  /** Checks the account asked for: a minimum age of the holder, fields that must have been read (KYC requirements). */
+  dataChecks?: { minimumAge?: number; requiredFields?: RequiredFieldRule[] };
+  /** Watchlist name-match tolerance (the KYC weight `sanctions_name_tolerance`); the list's default when absent. */
+  sanctions?: { nameTolerance: number };
   /** The customer's own data about the user (prefill), checked against the document. PII. */
   prefill?: IdentityFields;
 }

@@ -22,7 +22,11 @@ export interface WatchlistMatch {
 
 /** Screens one person; `undefined` from the factory means no list is configured. */
 export interface WatchlistScreener {
-  screen(person: { firstName?: string; lastName: string; dateOfBirth?: string }): Promise<WatchlistMatch[]>;
+  /** `tolerance`: largest name dissimilarity still a match (the client's weight); the list's default when absent. */
+  screen(
+    person: { firstName?: string; lastName: string; dateOfBirth?: string },
+    options?: { tolerance?: number },
+  ): Promise<WatchlistMatch[]>;
 }
 
 export function watchlistCapability(
@@ -63,11 +67,14 @@ export function watchlistCapability(
           result('NOT_EXECUTED', 'NOT_ENOUGH_DATA');
           continue;
         }
-        const matches = await list.screen({
-          lastName: fields.lastName,
-          ...(fields.firstName ? { firstName: fields.firstName } : {}),
-          ...(fields.dateOfBirth ? { dateOfBirth: fields.dateOfBirth } : {}),
-        });
+        const matches = await list.screen(
+          {
+            lastName: fields.lastName,
+            ...(fields.firstName ? { firstName: fields.firstName } : {}),
+            ...(fields.dateOfBirth ? { dateOfBirth: fields.dateOfBirth } : {}),
+          },
+          input.sanctions ? { tolerance: input.sanctions.nameTolerance } : undefined,
+        );
         if (matches.length > 0) result('WARNING', 'ALERT', { matches: matches.length, entries: matches });
         else result('PASSED', 'OK', { matches: 0 });
       }

@@ -43,24 +43,41 @@ const versionRoute = createRoute({
 
 type CheckResult = 'ok' | 'failing';
 
-async function runChecks(ctx: ServerContext): Promise<Record<'database' | 'blobStore', CheckResult>> {
+/** One dependency's answer: its status and how long it took to answer (or to fail). */
+export interface DependencyCheck {
+  status: CheckResult;
+  latencyMs: number;
+}
+
+async function timedCheck(
+  ctx: ServerContext,
+  name: string,
+  probe: () => Promise<unknown>,
+): Promise<DependencyCheck> {
+  const started = performance.now();
+  const status = await probe()
+    .then((): CheckResult => 'ok')
+    .catch((error: unknown): CheckResult => {
+      ctx.logger.warn({ err: error }, `${name} check failed`);
+      return 'failing';
+    });
+  return { status, latencyMs: Math.round(performance.now() - started) };
+}
+
+/** The database and the blob store, checked at once (shared by /readyz, /health and the KYC API's health). */
+export async function dependencyChecks(
+  ctx: ServerContext,
+): Promise<Record<'database' | 'blobStore', DependencyCheck>> {
   const [database, blobStore] = await Promise.all([
-    sql`select 1`
-      .execute(ctx.db)
-      .then((): CheckResult => 'ok')
-      .catch((error: unknown): CheckResult => {
-        ctx.logger.warn({ err: error }, 'database check failed');
-        return 'failing';
-      }),
-    ctx.blobs
-      .check()
-      .then((): CheckResult => 'ok')
-      .catch((error: unknown): CheckResult => {
-        ctx.logger.warn({ err: error }, 'blob store check failed');
-        return 'failing';
-      }),
+    timedCheck(ctx, 'database', () => sql`select 1`.execute(ctx.db)),
+    timedCheck(ctx, 'blob store', () => ctx.blobs.check()),
   ]);
   return { database, blobStore };
+}
+
+async function runChecks(ctx: ServerContext): Promise<Record<'database' | 'blobStore', CheckResult>> {
+  const { database, blobStore } = await dependencyChecks(ctx);
+  return { database: database.status, blobStore: blobStore.status };
 }
 
 export function packageVersion(staticRoot: string): string {
@@ -95,12 +112,7 @@ export function opsRoutes(ctx: ServerContext, metrics: HttpMetrics) {
   router.openapi(versionRoute, (c) => c.json({ name: 'idv-server', version }, 200));
   router.get('/metrics', async (c) => {
     // Route names, counts and memory are not secrets, but an operator may keep them in: IDV_METRICS_TOKEN.
-    if (
-      ctx.config.metricsToken &&
-      !sameSecret(bearerToken(c.req.header('authorization')), ctx.config.metricsToken)
-    ) {
-      throw new ApiError(401, 'UNAUTHORIZED', 'Bearer metrics token required');
-    }
+    assertMetricsAccess(ctx, c.req.header('authorization'));
     // Queue, delivery, retention and purge numbers come from the database: the same on every node.
     const cluster = await queueMetrics(ctx).catch((error: unknown) => {
       ctx.logger.warn({ err: error }, 'queue metrics failed');
@@ -111,6 +123,13 @@ export function opsRoutes(ctx: ServerContext, metrics: HttpMetrics) {
     });
   });
   return router;
+}
+
+/** With `IDV_METRICS_TOKEN` set, metrics answer only to that Bearer token (401 otherwise). */
+export function assertMetricsAccess(ctx: ServerContext, authorization: string | undefined): void {
+  if (ctx.config.metricsToken && !sameSecret(bearerToken(authorization), ctx.config.metricsToken)) {
+    throw new ApiError(401, 'UNAUTHORIZED', 'Bearer metrics token required');
+  }
 }
 
 /** Constant-time comparison of a presented secret with the configured one (hashes first: equal lengths). */
