@@ -435,7 +435,7 @@ for (const database of databases) {
 
     before(async () => {
       await Promise.all([makeWidgetFixtures(), makeLivenessFixtures()]);
-      state.holder = specimenHolder(41);
+      state.holder = { ...specimenHolder(41), issuingState: 'DEU', nationality: 'DEU' };
       state.images = {
         front: photographDocument(await idCardFront({ seed: 41, holder: state.holder }), {
           seed: 41,

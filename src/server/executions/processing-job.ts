@@ -2,7 +2,7 @@
 import type { DecisionPart, PartClassifier } from '../../shared/api/index.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { loadIdentityMatch, recordIdentityFromSession } from '../kyc/identities.js';
+import { loadIdentityMatch, recordIdentityFromSession, selfieTemplate } from '../kyc/identities.js';
 import { kycDecisionTuning, recordSessionWeights } from '../kyc/weights.js';
 import { loadLivenessEvidence } from '../liveness/liveness-challenges.js';
 import type { ExecutionInput, StoredPart } from '../pipeline/index.js';
@@ -109,25 +109,31 @@ export async function processExecution(ctx: ServerContext, executionId: string):
   const capabilities = authentication ? authenticationCapabilities() : pipelineCapabilities(ctx.config);
   const outcome = await runPipeline(input, capabilities);
   const completedAt = ctx.clock.now().toISOString();
-  const result = await ctx.db
-    .updateTable('workflow_executions')
-    .set({
-      status: 'PROCESSED',
-      // Exactly the parts decided on, by hash: retrieval serves only these.
-      decision: JSON.stringify({ ...outcome.decision, parts: partRows.map(usedPart) }),
-      capabilities: JSON.stringify(outcome.capabilities),
-      completed_at: completedAt,
-    })
-    .where('id', '=', executionId)
-    .where('status', '=', 'ACQUIRED')
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) return;
+  // The template of the identity a PASSED session verifies, before the transaction (the face analysis is cached).
+  const verifiedTemplate =
+    !authentication && outcome.decision.type === 'PASSED'
+      ? await selfieTemplate(ctx, executionId)
+      : undefined;
+  const stored = await ctx.db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('workflow_executions')
+      .set({
+        status: 'PROCESSED',
+        // Exactly the parts decided on, by hash: retrieval serves only these.
+        decision: JSON.stringify({ ...outcome.decision, parts: partRows.map(usedPart) }),
+        capabilities: JSON.stringify(outcome.capabilities),
+        completed_at: completedAt,
+      })
+      .where('id', '=', executionId)
+      .where('status', '=', 'ACQUIRED')
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return false;
+    // The KYC API's identity moves with the decision, in the same transaction: no reader sees a decided session
+    // without the identity it verified (or a failed recording with the decision stored: the job runs again).
+    await recordIdentityFromSession({ ...ctx, db: trx }, executionId, { template: verifiedTemplate });
+    return true;
+  });
+  if (!stored) return;
   ctx.logger.info({ executionId, decision: outcome.decision.type }, 'execution processed');
-  try {
-    await recordIdentityFromSession(ctx, executionId);
-  } catch (error) {
-    // The decision is stored and stays; the identity is the KYC API's view of it, recorded again by its next session.
-    ctx.logger.error({ executionId, err: error }, 'identity not recorded');
-  }
   await enqueueCallback(ctx, { ...row, status: 'PROCESSED', completed_at: completedAt });
 }

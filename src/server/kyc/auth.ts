@@ -7,15 +7,14 @@
  *   (`assertSameSession`). A token of another client's session, or a wrong `client-id`, is 403 `CLIENT_MISMATCH`.
  */
 import { createMiddleware } from 'hono/factory';
-import type { Selectable } from 'kysely';
 import type { ApiClient } from '../auth/clients.js';
 import { authenticateWorkflowToken } from '../auth/workflow-tokens.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import type { ExecutionRow } from '../executions/execution-row.js';
-import { type KycSessionKind, type KycSessionsTable, kycDb } from './tables.js';
+import { type KycSessionKind, type KycSessionRow, kycDb } from './tables.js';
 
-export type KycSessionRow = Selectable<KycSessionsTable>;
+export type { KycSessionRow };
 
 export interface KycSdkVariables {
   execution: ExecutionRow;

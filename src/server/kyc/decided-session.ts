@@ -5,14 +5,14 @@
  */
 import type { CapabilityResult, Decision } from '../../shared/api/index.js';
 import type { ExecutionRow } from '../executions/execution-row.js';
-import type { KycSessionRow } from './auth.js';
+import type { KycSessionRow } from './tables.js';
 import type { KycDecision, KycDocType } from './session-schemas.js';
 
 /** Screening (`settings.screening`) is workflow 10013, the one with the watchlist capability. */
 export const IDV_SCREENING_DEFINITION = 10013;
 
 /** The other way, for sessions whose type was chosen through the workflow API or read from the document. */
-const KYC_DOCUMENT_TYPE: Partial<Record<string, KycDocType>> = {
+export const KYC_DOCUMENT_TYPE: Partial<Record<string, KycDocType>> = {
   DRIVING_LICENSE: 'driver_license',
   ID_CARD: 'identification_card',
   PASSPORT: 'passport',

@@ -16,7 +16,7 @@ import type { ExecutionRow } from '../executions/execution-row.js';
 import { readPartImage, wipeExecution } from '../executions/retrieval.js';
 import { AUTHENTICATION_DEFINITION_KEY } from '../pipeline/requirements.js';
 import type { CapabilityResult, DecisionType } from '../pipeline/types.js';
-import type { KycSessionRow } from './auth.js';
+import type { KycSessionRow } from './tables.js';
 import { canAuthenticate } from './identities.js';
 import { decisionOf, kycDecision, verifiedOf } from './decided-session.js';
 import type { KycSessionStatus } from './session-schemas.js';

@@ -98,7 +98,11 @@ export async function loadIdentityMatch(
 }
 
 /** The descriptor of the selfie's one person, or undefined (no selfie, no face, several people, unreadable). */
-async function selfieTemplate(ctx: ServerContext, executionId: string): Promise<string | undefined> {
+/** The selfie's face template (base64 float32), undefined without exactly one person in it. */
+export async function selfieTemplate(
+  ctx: Pick<ServerContext, 'db' | 'blobs'>,
+  executionId: string,
+): Promise<string | undefined> {
   const part = await ctx.db
     .selectFrom('parts')
     .innerJoin('credentials', 'credentials.id', 'parts.credential_id')
@@ -194,6 +198,8 @@ async function matchingIdentity(
 export async function recordIdentityFromSession(
   ctx: ServerContext,
   executionId: string,
+  /** The selfie's template when the caller computed it already (the processing job, before its transaction). */
+  precomputed: { template?: string | undefined } = {},
 ): Promise<string | undefined> {
   const row = await ctx.db
     .selectFrom('workflow_executions')
@@ -227,7 +233,7 @@ export async function recordIdentityFromSession(
   if (passed) {
     // Already recorded (a re-run job): nothing new to store.
     if (matched?.latest_session_id === row.id && matched.verified === 1) return matched.id;
-    const template = await selfieTemplate(ctx, row.id);
+    const template = 'template' in precomputed ? precomputed.template : await selfieTemplate(ctx, row.id);
     const verified = {
       ...person,
       status: 'verified',

@@ -13,17 +13,13 @@ import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import type { IdentityFields } from '../documents/identity.js';
 import type { RequiredFieldRule } from '../pipeline/types.js';
+import { KYC_DOCUMENT_TYPE } from './decided-session.js';
+import { KYC_DOC_TYPES, type KycDocType } from './session-schemas.js';
 import { kycDb } from './tables.js';
 
-/** The KYC API's document types (`document_type` of the SDK step and of requirements). */
-export const KYC_DOCUMENT_TYPES = [
-  'unknown',
-  'driver_license',
-  'identification_card',
-  'passport',
-  'passport_card',
-] as const;
-export type KycDocumentType = (typeof KYC_DOCUMENT_TYPES)[number];
+/** The KYC API's document types (`document_type` of the SDK step and of requirements): one list, the SDK's. */
+export const KYC_DOCUMENT_TYPES = KYC_DOC_TYPES;
+export type KycDocumentType = KycDocType;
 
 export const REQUIREMENT_SOURCES = ['mrz', 'barcode', 'viz', 'any'] as const;
 export type RequirementSource = (typeof REQUIREMENT_SOURCES)[number];
@@ -63,13 +59,6 @@ export const KycRequirement = z
   .meta({ id: 'KycRequirement' });
 export type KycRequirement = z.infer<typeof KycRequirement>;
 
-/** The engine's chosen document type → the KYC type whose requirements apply when the SDK chose none. */
-const FROM_ENGINE_TYPE: Readonly<Record<string, KycDocumentType>> = {
-  DRIVING_LICENSE: 'driver_license',
-  ID_CARD: 'identification_card',
-  PASSPORT: 'passport',
-};
-
 /** The KYC document type of a session: the one the SDK chose, else the workflow API's chosen type, else unknown. */
 export function kycDocumentTypeOf(
   kycType: string | null | undefined,
@@ -77,7 +66,7 @@ export function kycDocumentTypeOf(
 ): KycDocumentType {
   if (kycType && kycType !== 'unknown' && (KYC_DOCUMENT_TYPES as readonly string[]).includes(kycType))
     return kycType as KycDocumentType;
-  return (engineType && FROM_ENGINE_TYPE[engineType]) || 'unknown';
+  return (engineType && KYC_DOCUMENT_TYPE[engineType]) || 'unknown';
 }
 
 type RequirementRow = {

@@ -8,7 +8,7 @@ import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { type ExecutionRow, sha256Hex } from '../executions/execution-row.js';
 import { IDENTITY_FIELDS } from '../documents/identity.js';
-import type { KycSessionRow } from './auth.js';
+import type { KycSessionRow } from './tables.js';
 import type { KycDocumentData, KycFileList, KycTests, StorageFileType } from './session-schemas.js';
 import { capabilitiesOf, extractedFields, fullName, kycDocumentType } from './decided-session.js';
 

@@ -20,7 +20,7 @@ import type { ExecutionRow } from '../executions/execution-row.js';
 import { wipeExecution } from '../executions/retrieval.js';
 import { INACTIVITY_TIMEOUT_MS } from '../executions/model.js';
 import { dialectOf } from '../search/migrations.js';
-import type { KycSessionRow } from './auth.js';
+import type { KycSessionRow } from './tables.js';
 import type {
   ImageLocations,
   KycDocType,

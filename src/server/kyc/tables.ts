@@ -5,7 +5,7 @@
  * weights version the decision used). Identities, weights, requirements and registered webhooks are the KYC API's own.
  * Timestamps are ISO-8601 UTC strings, JSON is text, booleans are 0/1 (portable across SQLite and PostgreSQL).
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { ServerContext } from '../context.js';
 import type { Database } from '../db/schema.js';
 
@@ -110,6 +110,8 @@ export interface KycWebhooksTable {
   created_at: string;
   deleted_at: string | null;
 }
+
+export type KycSessionRow = Selectable<KycSessionsTable>;
 
 export interface KycTables {
   kyc_sessions: KycSessionsTable;
