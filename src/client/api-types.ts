@@ -8527,7 +8527,7 @@ export interface components {
             callbackSentAt: string;
             userReference?: string;
             workflowExecution: {
-                definitionKey: 10011 | 10013;
+                definitionKey: 10011 | 10013 | 10090;
                 /** Format: uri */
                 href: string;
                 id: string;

@@ -3,7 +3,8 @@
  * endpoint's answer: both are {@link statusBody}, so for the same execution state the status endpoint answers the
  * very bytes the callback carried (issue #15: "status byte-identical to the callback body").
  */
-import type { CallbackPayload, ExecutionStatus, WorkflowDefinitionKey } from '../../shared/api/index.js';
+import type { CallbackPayload, ExecutionStatus, SessionDefinitionKey } from '../../shared/api/index.js';
+import { AUTHENTICATION_DEFINITION_KEY } from '../pipeline/types.js';
 import type { ServerContext } from '../context.js';
 import { enqueueRegisteredWebhooks } from '../kyc/webhook-registry.js';
 import type { ExecutionRow } from './execution-row.js';
@@ -33,8 +34,12 @@ export function statusBody(
     ...(row.user_reference ? { userReference: row.user_reference } : {}),
     workflowExecution: {
       id: row.id,
-      href: urls.execution(row.account_id, row.id),
-      definitionKey: row.definition_key as WorkflowDefinitionKey,
+      // The workflow API does not show IDA sessions: their callback names the KYC operation that reads them.
+      href:
+        row.definition_key === AUTHENTICATION_DEFINITION_KEY
+          ? `${ctx.config.publicUrl}/kyc/v2/ida/session/read`
+          : urls.execution(row.account_id, row.id),
+      definitionKey: row.definition_key as SessionDefinitionKey,
       status: row.status as ExecutionStatus,
     },
     account: { id: row.account_id, href: urls.account(row.account_id) },

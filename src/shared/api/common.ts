@@ -30,6 +30,12 @@ export const CountryCode = z.string().regex(/^[A-Z]{3}$/, 'ISO 3166-1 alpha-3 co
 export const WORKFLOW_DEFINITION_KEYS = [10011, 10013] as const;
 export const WorkflowDefinitionKey = z.union([z.literal(10011), z.literal(10013)]);
 export type WorkflowDefinitionKey = z.infer<typeof WorkflowDefinitionKey>;
+/**
+ * What an execution can be: the workflow API's definitions, and 10090, the KYC API's returning-user authentication
+ * (selfie + liveness against an identity; never created or shown by the workflow API).
+ */
+export const SessionDefinitionKey = z.union([z.literal(10011), z.literal(10013), z.literal(10090)]);
+export type SessionDefinitionKey = z.infer<typeof SessionDefinitionKey>;
 
 export const PART_CLASSIFIERS = ['FRONT', 'BACK', 'FACE'] as const;
 export const PartClassifier = z.enum(PART_CLASSIFIERS);

@@ -9,6 +9,7 @@ import {
   ExecutionStatus,
   PartClassifier,
   Timestamp,
+  SessionDefinitionKey,
   WorkflowDefinitionKey,
 } from './common.js';
 import { DecisionRule, ExecutionStep, Feedback, UserConsent } from './workflow.js';
@@ -133,7 +134,8 @@ export const ExecutionStatusResponse = z
     workflowExecution: z.object({
       id: z.string(),
       href: z.url(),
-      definitionKey: WorkflowDefinitionKey,
+      // The callback's bytes (statusBody); the workflow API itself never shows 10090.
+      definitionKey: SessionDefinitionKey,
       status: RetrievalStatus,
     }),
     account: z.object({ id: z.string(), href: z.url() }),
@@ -172,8 +174,10 @@ export const CallbackPayload = z
     userReference: z.string().optional(),
     workflowExecution: z.object({
       id: z.string(),
-      href: z.url(),
-      definitionKey: WorkflowDefinitionKey,
+      href: z.url().meta({
+        description: 'The execution in the retrieval API; for an IDA session (10090) the KYC read operation',
+      }),
+      definitionKey: SessionDefinitionKey,
       status: ExecutionStatus,
     }),
     account: z.object({ id: z.string(), href: z.url() }),

@@ -7,6 +7,7 @@ import {
   ExecutionStatus,
   LivenessMode,
   PartClassifier,
+  SessionDefinitionKey,
   Timestamp,
 } from './common.js';
 import { LivenessStatus } from './liveness.js';
@@ -31,8 +32,7 @@ export const SessionResponse = z
     workflowExecution: z.object({
       id: z.string(),
       status: ExecutionStatus,
-      // The workflow API's definitions, and 10090: the KYC API's returning-user authentication (selfie + liveness).
-      definitionKey: z.union([z.literal(10011), z.literal(10013), z.literal(10090)]),
+      definitionKey: SessionDefinitionKey,
     }),
     credentials: z.array(
       z.object({
