@@ -75,6 +75,27 @@ describe('OpenAPI document', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  test('docs/kyc-api.md lists every KYC API operation, and only those', () => {
+    const documented = new Set(
+      [
+        ...readFileSync(new URL('../../../docs/kyc-api.md', import.meta.url), 'utf8').matchAll(
+          /^\| [^|]+ \| [^|]+ \| `(GET|POST) (\/kyc\/v2[^`]*)`/gm,
+        ),
+      ].map((m) => `${m[1]} ${m[2]}`),
+    );
+    const served = new Set(
+      Object.entries(document.paths)
+        .filter(([path]) => path.startsWith('/kyc/'))
+        .flatMap(([path, operations]) =>
+          Object.keys(operations)
+            .filter((method) => METHODS.includes(method))
+            .map((method) => `${method.toUpperCase()} ${path}`),
+        ),
+    );
+    assert.ok(served.size >= 53, `the KYC API has its operations (${served.size})`);
+    assert.deepEqual([...documented].sort(), [...served].sort());
+  });
+
   test('is a valid OpenAPI 3.1 document for an independent validator', async () => {
     assert.equal(document.openapi, '3.1.0');
     const validated = (await SwaggerParser.validate(
