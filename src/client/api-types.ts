@@ -3385,6 +3385,7 @@ export interface paths {
                         liveness_session_id: string;
                         /** @description JSON array of LivenessFrameMeta, one per file, in order */
                         meta: string;
+                        /** @description The session id (= the workflow execution id) */
                         session_id: string;
                     };
                 };
@@ -3603,6 +3604,7 @@ export interface paths {
                         latitude?: string;
                         /** @description Decimal degrees, −180…180 */
                         longitude?: string;
+                        /** @description The session id (= the workflow execution id) */
                         session_id: string;
                     };
                 };
@@ -3910,7 +3912,7 @@ export interface paths {
             /** @description JSON body */
             requestBody: {
                 content: {
-                    "application/json": components["schemas"]["KycIdaSessionRequest"];
+                    "application/json": components["schemas"]["KycSessionRequest"];
                 };
             };
             responses: {
@@ -4133,7 +4135,7 @@ export interface paths {
             /** @description JSON body */
             requestBody: {
                 content: {
-                    "application/json": components["schemas"]["KycIdaSessionRequest"];
+                    "application/json": components["schemas"]["KycSessionRequest"];
                 };
             };
             responses: {
@@ -4750,6 +4752,7 @@ export interface paths {
                         latitude?: string;
                         /** @description Decimal degrees, −180…180 */
                         longitude?: string;
+                        /** @description The session id (= the workflow execution id) */
                         session_id: string;
                     };
                 };
@@ -5158,6 +5161,7 @@ export interface paths {
                         latitude?: string;
                         /** @description Decimal degrees, −180…180 */
                         longitude?: string;
+                        /** @description The session id (= the workflow execution id) */
                         session_id: string;
                     };
                 };
@@ -5372,6 +5376,7 @@ export interface paths {
                         liveness_session_id: string;
                         /** @description JSON array of LivenessFrameMeta, one per file, in order */
                         meta: string;
+                        /** @description The session id (= the workflow execution id) */
                         session_id: string;
                     };
                 };
@@ -5590,6 +5595,7 @@ export interface paths {
                         latitude?: string;
                         /** @description Decimal degrees, −180…180 */
                         longitude?: string;
+                        /** @description The session id (= the workflow execution id) */
                         session_id: string;
                     };
                 };
@@ -8727,6 +8733,7 @@ export interface components {
         };
         KycFileRequest: {
             file_id: string;
+            /** @description The session id (= the workflow execution id) */
             session_id: string;
         };
         KycHealth: {
@@ -8842,6 +8849,7 @@ export interface components {
             } | null;
             finalized_at: string | null;
             history: {
+                /** Format: date-time */
                 at: string;
                 event: string;
             }[];
@@ -8859,10 +8867,6 @@ export interface components {
             score: number | null;
             session_id: string;
             status: components["schemas"]["KycSessionStatus"];
-        };
-        KycIdaSessionRequest: {
-            /** @description The session id (= the workflow execution id) */
-            session_id: string;
         };
         KycIdentity: {
             birth_date: string | null;
@@ -9051,6 +9055,7 @@ export interface components {
             /** @enum {boolean} */
             consent: true;
             consent_version?: string;
+            /** @description The session id (= the workflow execution id) */
             session_id: string;
         };
         KycSdkConsentResponse: {
@@ -9061,6 +9066,7 @@ export interface components {
         KycSdkDocumentTypeRequest: {
             document_type: components["schemas"]["KycDocType"];
             issuing_country?: string;
+            /** @description The session id (= the workflow execution id) */
             session_id: string;
         };
         KycSdkDocumentTypeResponse: {
@@ -9117,6 +9123,7 @@ export interface components {
             metadata: {
                 [key: string]: unknown;
             };
+            /** @description The session id (= the workflow execution id) */
             session_id: string;
         };
         KycSdkSession: {
@@ -9262,6 +9269,7 @@ export interface components {
             user_id?: string;
         };
         KycSessionRequest: {
+            /** @description The session id (= the workflow execution id) */
             session_id: string;
         };
         KycSessionSettings: {

@@ -17,10 +17,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { makeWidgetFixtures, WIDGET_FIXTURES_DIR } from '../../scripts/make-widget-fixtures.js';
 import { bearer, createIdvClient, fetchAccessToken, type IdvClient } from '../../src/client/index.js';
 import type { components } from '../../src/client/api-types.js';
+import { postgresSchema } from '../support/databases.js';
 import { createClientWithCli, type ServerProcess, spawnServer } from '../support/server.js';
 import { idCardBack, idCardFront, photographDocument, specimenHolder } from '../support/specimens/index.js';
 
@@ -451,25 +451,6 @@ const STEPS: Array<[string, (state: FlowState) => Promise<void>]> = [
     },
   ],
 ];
-
-async function postgresSchema(url: string): Promise<{ databaseUrl: string; drop(): Promise<void> }> {
-  const schema = `e2e_${randomBytes(6).toString('hex')}`;
-  const run = async (statement: string) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await run(`create schema ${schema}`);
-  const separator = url.includes('?') ? '&' : '?';
-  return {
-    databaseUrl: `${url}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-    drop: () => run(`drop schema if exists ${schema} cascade`),
-  };
-}
 
 const databases: Array<'sqlite' | 'postgres'> = [
   'sqlite',

@@ -11,12 +11,10 @@
  * The flow is a list of named steps sharing one state object, each its own test in order.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import {
   LIVENESS_FRAME,
   livenessFramePath,
@@ -31,6 +29,7 @@ import {
   photographDocument,
   specimenHolder,
 } from '../support/specimens/index.js';
+import { postgresSchema } from '../support/databases.js';
 import { runCli, type ServerProcess, spawnServer } from '../support/server.js';
 import {
   type ReceivedCallback,
@@ -420,25 +419,6 @@ const STEPS: Array<[string, (state: FlowState) => Promise<void>]> = [
     },
   ],
 ];
-
-async function postgresSchema(url: string): Promise<{ databaseUrl: string; drop(): Promise<void> }> {
-  const schema = `e2e_${randomBytes(6).toString('hex')}`;
-  const run = async (statement: string) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await run(`create schema ${schema}`);
-  const separator = url.includes('?') ? '&' : '?';
-  return {
-    databaseUrl: `${url}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-    drop: () => run(`drop schema if exists ${schema} cascade`),
-  };
-}
 
 const databases: Array<'sqlite' | 'postgres'> = [
   'sqlite',

@@ -92,3 +92,26 @@ export async function migrateTestDatabase(
   const { error } = await migrator.migrateToLatest();
   if (error) throw error;
 }
+
+/**
+ * A fresh PostgreSQL schema for a spawned server process: the URL selects it through `search_path`; `drop()` removes
+ * it with everything in it.
+ */
+export async function postgresSchema(url: string): Promise<{ databaseUrl: string; drop(): Promise<void> }> {
+  const schema = `e2e_${randomBytes(6).toString('hex')}`;
+  const run = async (statement: string) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`create schema ${schema}`);
+  const separator = url.includes('?') ? '&' : '?';
+  return {
+    databaseUrl: `${url}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    drop: () => run(`drop schema if exists ${schema} cascade`),
+  };
+}

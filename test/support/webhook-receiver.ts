@@ -2,6 +2,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import type { Clock } from '../../src/server/clock.js';
 
 export interface ReceivedCallback {
   body: string;
@@ -49,4 +50,22 @@ export function verifiedBody(secret: string, callback: ReceivedCallback): unknow
   };
   new Webhook(secret).verify(callback.body, headers);
   return JSON.parse(callback.body);
+}
+
+/**
+ * standardwebhooks' own `verify` over the raw bytes, as of `clock`: the library checks the timestamp against the wall
+ * clock (±5 min) and an outbox under test signs with its injected clock.
+ */
+export function verifiedAt(
+  clock: Clock,
+  secret: string,
+  request: { rawBody: string | Buffer; headers: unknown },
+): unknown {
+  const realNow = Date.now;
+  Date.now = () => clock.now().getTime();
+  try {
+    return new Webhook(secret).verify(request.rawBody, request.headers as Record<string, string>);
+  } finally {
+    Date.now = realNow;
+  }
 }

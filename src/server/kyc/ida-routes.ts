@@ -19,17 +19,19 @@ import {
   idaSessionView,
   listIdaSessions,
 } from './ida-sessions.js';
-import { KycDecision, KycSessionStatus } from './session-schemas.js';
+import {
+  KycDecision,
+  KycHistory,
+  KycSessionStatus,
+  KycStatusCounts,
+  SessionId,
+  SessionRequest,
+} from './session-schemas.js';
 
 const TAGS = ['kyc: ida'];
-const SessionId = z
-  .string()
-  .min(1)
-  .max(64)
-  .meta({ description: 'The session id (= the workflow execution id)' });
 const Status = KycSessionStatus;
 const DecisionSchema = KycDecision.nullable();
-const History = z.array(z.object({ event: z.string(), at: z.string() }));
+const History = KycHistory;
 
 const CreateRequest = z
   .strictObject({
@@ -80,19 +82,12 @@ const ListResponse = z
     total: z.number().int(),
     take: z.number().int(),
     skip: z.number().int(),
-    meta_counts: z.object({
-      created: z.number().int(),
-      in_progress: z.number().int(),
-      processing: z.number().int(),
-      completed: z.number().int(),
-      expired: z.number().int(),
-      anonymized: z.number().int(),
+    meta_counts: KycStatusCounts.extend({
       authenticated: z.number().int(),
       not_authenticated: z.number().int(),
     }),
   })
   .meta({ id: 'KycIdaSessionList' });
-const SessionRequest = z.strictObject({ session_id: SessionId }).meta({ id: 'KycIdaSessionRequest' });
 const ReadResponse = z
   .object({
     session_id: z.string(),

@@ -21,7 +21,7 @@ import { canAuthenticate } from './identities.js';
 import { decisionOf, kycDecision, verifiedOf } from './decided-session.js';
 import type { KycSessionStatus } from './session-schemas.js';
 import { kycStatus, kycStatusSql } from './sessions.js';
-import { kycDb } from './tables.js';
+import { kycDb, kycSessionValues } from './tables.js';
 
 export { AUTHENTICATION_DEFINITION_KEY };
 
@@ -101,23 +101,18 @@ export async function createIdaSession(
   const now = ctx.clock.now().toISOString();
   await db
     .insertInto('kyc_sessions')
-    .values({
-      execution_id: sessionId,
-      client_id: client.id,
-      kind: 'ida',
-      identity_id: identity.id,
-      user_id: identity.user_id,
-      metadata: body.metadata ? JSON.stringify(body.metadata) : null,
-      settings: null,
-      request_ip: requestIp,
-      image_locations: null,
-      document_type: null,
-      document_type_given_at: null,
-      idv_weights_id: null,
-      created_at: now,
-      anonymized_at: null,
-      deleted_at: null,
-    })
+    .values(
+      kycSessionValues({
+        execution_id: sessionId,
+        client_id: client.id,
+        kind: 'ida',
+        identity_id: identity.id,
+        user_id: identity.user_id,
+        metadata: body.metadata ? JSON.stringify(body.metadata) : null,
+        request_ip: requestIp,
+        created_at: now,
+      }),
+    )
     .execute();
   const execution = await ctx.db
     .selectFrom('workflow_executions')

@@ -24,7 +24,7 @@ import { DESCRIPTOR_LENGTH } from '../faces/face-models.js';
 import { AUTHENTICATION_DEFINITION_KEY } from '../pipeline/requirements.js';
 import { readDocumentData } from './session-files.js';
 import type { KycDocumentData } from './session-schemas.js';
-import { type IdentitiesTable, type KycSessionsTable, kycDb } from './tables.js';
+import { ensureKycSession, type IdentitiesTable, type KycSessionsTable, kycDb } from './tables.js';
 
 export type IdentityRow = Selectable<IdentitiesTable>;
 type KycSessionRow = Selectable<KycSessionsTable>;
@@ -134,29 +134,7 @@ async function idvSessionOf(ctx: ServerContext, row: ExecutionRow): Promise<KycS
     .limit(1)
     .executeTakeFirst();
   if (!usesKyc) return undefined;
-  await db
-    .insertInto('kyc_sessions')
-    .values({
-      execution_id: row.id,
-      client_id: row.client_id,
-      kind: 'idv',
-      identity_id: null,
-      // The workflow API's user reference is the customer's id of the person.
-      user_id: row.user_reference,
-      metadata: null,
-      settings: null,
-      request_ip: null,
-      image_locations: null,
-      document_type: null,
-      document_type_given_at: null,
-      idv_weights_id: null,
-      created_at: row.created_at,
-      anonymized_at: null,
-      deleted_at: null,
-    })
-    .onConflict((oc) => oc.column('execution_id').doNothing())
-    .execute();
-  return findKycSession(ctx, row.id);
+  return ensureKycSession(ctx, row);
 }
 
 /** The client's live identity this session belongs to, by the rules in the module comment. */

@@ -5,7 +5,14 @@
 import { z } from 'zod';
 import { CountryCode, DecisionType, LivenessMode, Timestamp } from '../../shared/api/index.js';
 
-export const SessionId = z.string().min(1).max(64);
+export const SessionId = z
+  .string()
+  .min(1)
+  .max(64)
+  .meta({ description: 'The session id (= the workflow execution id)' });
+
+/** What happened to a session and when, derived from its timestamps. */
+export const KycHistory = z.array(z.object({ event: z.string(), at: Timestamp }));
 
 /** The document types of the KYC API's SDK (`unknown`: the user did not say; the server classifies). */
 export const KYC_DOC_TYPES = [
@@ -123,7 +130,7 @@ export const KycSession = z
     on_sanction_list: z.boolean().nullable(),
     on_sanction_list_reason: nullableString,
     idv_weights_id: nullableString,
-    history: z.array(z.object({ event: z.string(), at: Timestamp })),
+    history: KycHistory,
   })
   .meta({ id: 'KycSession' });
 export type KycSession = z.infer<typeof KycSession>;
@@ -167,18 +174,20 @@ export const KycSessionListRequest = z
   .meta({ id: 'KycSessionListRequest' });
 export type KycSessionListRequest = z.infer<typeof KycSessionListRequest>;
 
-export const KycMetaCounts = z
-  .object({
-    created: z.number().int(),
-    in_progress: z.number().int(),
-    processing: z.number().int(),
-    completed: z.number().int(),
-    expired: z.number().int(),
-    anonymized: z.number().int(),
-    verified: z.number().int(),
-    not_verified: z.number().int(),
-  })
-  .meta({ id: 'KycMetaCounts' });
+/** Sessions per status (the list's `meta_counts`, over its filters but every status). */
+export const KycStatusCounts = z.object({
+  created: z.number().int(),
+  in_progress: z.number().int(),
+  processing: z.number().int(),
+  completed: z.number().int(),
+  expired: z.number().int(),
+  anonymized: z.number().int(),
+});
+
+export const KycMetaCounts = KycStatusCounts.extend({
+  verified: z.number().int(),
+  not_verified: z.number().int(),
+}).meta({ id: 'KycMetaCounts' });
 export type KycMetaCounts = z.infer<typeof KycMetaCounts>;
 
 export const KycSessionList = z

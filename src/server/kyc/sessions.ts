@@ -44,7 +44,9 @@ import {
   text,
   verifiedOf,
 } from './decided-session.js';
-import { kycDb } from './tables.js';
+import { ensureKycSession, kycDb, kycSessionValues } from './tables.js';
+
+export { ensureKycSession };
 
 export {
   capabilitiesOf,
@@ -141,23 +143,19 @@ export async function createKycSession(
     .executeTakeFirstOrThrow();
   await db
     .insertInto('kyc_sessions')
-    .values({
-      execution_id: sessionId,
-      client_id: client.id,
-      kind: 'idv',
-      identity_id: body.identity_id ?? null,
-      user_id: body.user_id ?? null,
-      metadata: body.metadata ? JSON.stringify(body.metadata) : null,
-      settings: body.settings ? JSON.stringify(body.settings) : null,
-      request_ip: requestIp,
-      image_locations: null,
-      document_type: null,
-      document_type_given_at: null,
-      idv_weights_id: null,
-      created_at: execution.created_at,
-      anonymized_at: null,
-      deleted_at: null,
-    })
+    .values(
+      kycSessionValues({
+        execution_id: sessionId,
+        client_id: client.id,
+        kind: 'idv',
+        identity_id: body.identity_id ?? null,
+        user_id: body.user_id ?? null,
+        metadata: body.metadata ? JSON.stringify(body.metadata) : null,
+        settings: body.settings ? JSON.stringify(body.settings) : null,
+        request_ip: requestIp,
+        created_at: execution.created_at,
+      }),
+    )
     .execute();
   return {
     session_id: sessionId,
@@ -168,40 +166,6 @@ export async function createKycSession(
     expires_at: execution.token_expires_at,
     kind: 'idv',
   };
-}
-
-/**
- * The KYC row of an execution, created on first need for an execution made through the workflow API (so the SDK
- * steps can record a document type, metadata or image locations for it).
- */
-export async function ensureKycSession(ctx: ServerContext, execution: ExecutionRow): Promise<KycSessionRow> {
-  const db = kycDb(ctx);
-  await db
-    .insertInto('kyc_sessions')
-    .values({
-      execution_id: execution.id,
-      client_id: execution.client_id,
-      kind: 'idv',
-      identity_id: null,
-      user_id: null,
-      metadata: null,
-      settings: null,
-      request_ip: null,
-      image_locations: null,
-      document_type: null,
-      document_type_given_at: null,
-      idv_weights_id: null,
-      created_at: execution.created_at,
-      anonymized_at: null,
-      deleted_at: null,
-    })
-    .onConflict((oc) => oc.column('execution_id').doNothing())
-    .execute();
-  return db
-    .selectFrom('kyc_sessions')
-    .selectAll()
-    .where('execution_id', '=', execution.id)
-    .executeTakeFirstOrThrow();
 }
 
 /** The session status (see the module comment): one expression for read, list, filters and counts. */

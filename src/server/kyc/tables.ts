@@ -8,6 +8,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ServerContext } from '../context.js';
 import type { Database } from '../db/schema.js';
+import type { ExecutionRow } from '../executions/execution-row.js';
 
 /** `idv`: identity verification (document + selfie + liveness); `ida`: returning-user authentication (selfie + liveness). */
 export type KycSessionKind = 'idv' | 'ida';
@@ -126,4 +127,54 @@ export type KycDatabase = Kysely<Database & KycTables>;
 /** The context's database with the KYC tables in its type (same handle). */
 export function kycDb(ctx: Pick<ServerContext, 'db'>): KycDatabase {
   return ctx.db as unknown as KycDatabase;
+}
+
+/** A new KYC row: the given columns, every other one empty. */
+export function kycSessionValues(
+  values: Pick<KycSessionsTable, 'execution_id' | 'client_id' | 'kind' | 'created_at'> &
+    Partial<KycSessionsTable>,
+): KycSessionsTable {
+  return {
+    identity_id: null,
+    user_id: null,
+    metadata: null,
+    settings: null,
+    request_ip: null,
+    image_locations: null,
+    document_type: null,
+    document_type_given_at: null,
+    idv_weights_id: null,
+    anonymized_at: null,
+    deleted_at: null,
+    ...values,
+  };
+}
+
+/**
+ * The KYC row of an execution, created on first need for an execution made through the workflow API (an IDV
+ * session whose `user_id` is the workflow API's `userReference`, the customer's id of the person).
+ */
+export async function ensureKycSession(
+  ctx: Pick<ServerContext, 'db'>,
+  execution: Pick<ExecutionRow, 'id' | 'client_id' | 'created_at' | 'user_reference'>,
+): Promise<KycSessionRow> {
+  const db = kycDb(ctx);
+  await db
+    .insertInto('kyc_sessions')
+    .values(
+      kycSessionValues({
+        execution_id: execution.id,
+        client_id: execution.client_id,
+        kind: 'idv',
+        user_id: execution.user_reference,
+        created_at: execution.created_at,
+      }),
+    )
+    .onConflict((oc) => oc.column('execution_id').doNothing())
+    .execute();
+  return db
+    .selectFrom('kyc_sessions')
+    .selectAll()
+    .where('execution_id', '=', execution.id)
+    .executeTakeFirstOrThrow();
 }

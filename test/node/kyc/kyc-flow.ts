@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LivenessPerson, livenessFramePath } from '../../../scripts/make-liveness-fixtures.js';
 import { WIDGET_FIXTURES_DIR } from '../../../scripts/make-widget-fixtures.js';
-import { kycDb } from '../../../src/server/kyc/tables.js';
+import { kycDb, kycSessionValues } from '../../../src/server/kyc/tables.js';
 import type { CreateAccountResponse } from '../../../src/shared/api/index.js';
 import { SessionResponse as WidgetSessionResponse } from '../../../src/transport/session-schemas.js';
 import { complete, issueChallenge, uploadFrame } from '../liveness/liveness-client.js';
@@ -117,23 +117,16 @@ export async function insertIdvSession(
 ): Promise<void> {
   await kycDb(app.idv.ctx)
     .insertInto('kyc_sessions')
-    .values({
-      execution_id: created.workflowExecution.id,
-      client_id: clientId,
-      kind: 'idv',
-      identity_id: null,
-      user_id: userId,
-      metadata: null,
-      settings: null,
-      request_ip: null,
-      image_locations: null,
-      document_type: 'passport',
-      document_type_given_at: null,
-      idv_weights_id: null,
-      created_at: app.clock.now().toISOString(),
-      anonymized_at: null,
-      deleted_at: null,
-    })
+    .values(
+      kycSessionValues({
+        execution_id: created.workflowExecution.id,
+        client_id: clientId,
+        kind: 'idv',
+        user_id: userId,
+        document_type: 'passport',
+        created_at: app.clock.now().toISOString(),
+      }),
+    )
     .execute();
 }
 

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { Webhook } from 'standardwebhooks';
 import type { ManualClock } from '../../../src/server/clock.js';
 import { statusBody } from '../../../src/server/executions/callbacks.js';
 import { enqueueRegisteredWebhooks } from '../../../src/server/kyc/webhook-registry.js';
@@ -22,6 +21,7 @@ import {
   type TestApp,
   type TestClient,
 } from '../../support/server.js';
+import { verifiedAt } from '../../support/webhook-receiver.js';
 
 /** An answer's JSON, read field by field in assertions. */
 // biome-ignore lint/suspicious/noExplicitAny: the assertions check the shape
@@ -55,16 +55,8 @@ async function startReceiver(): Promise<{ base: string; requests: Received[]; cl
   };
 }
 
-/** standardwebhooks' own verify over the raw bytes, as of the injected clock the outbox signed with. */
-function verifyAt(clock: ManualClock, secret: string, request: Received): Json {
-  const realNow = Date.now;
-  Date.now = () => clock.now().getTime();
-  try {
-    return new Webhook(secret).verify(request.rawBody, request.headers as Record<string, string>);
-  } finally {
-    Date.now = realNow;
-  }
-}
+const verifyAt = (clock: ManualClock, secret: string, request: Received): Json =>
+  verifiedAt(clock, secret, request) as Json;
 
 for (const target of testDatabases()) {
   describe(`KYC webhook registry (${target.name})`, () => {

@@ -6,35 +6,32 @@
  * `WARNING REQUIRED_FIELD_MISSING`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { livenessFramePath, makeLivenessFixtures } from '../../../scripts/make-liveness-fixtures.js';
-import { makeWidgetFixtures, WIDGET_FIXTURES_DIR } from '../../../scripts/make-widget-fixtures.js';
+import { makeLivenessFixtures } from '../../../scripts/make-liveness-fixtures.js';
+import { makeWidgetFixtures } from '../../../scripts/make-widget-fixtures.js';
 import { yearsBetween } from '../../../src/server/documents/compare.js';
 import { sanctionsScreener } from '../../../src/server/documents/readers.js';
 import type { SourceReading } from '../../../src/server/documents/identity.js';
 import { setClientFaceMatchThreshold } from '../../../src/server/faces/face-settings.js';
-import { kycDb } from '../../../src/server/kyc/tables.js';
+import { kycDb, kycSessionValues } from '../../../src/server/kyc/tables.js';
 import { effectiveWeights, kycDecisionTuning } from '../../../src/server/kyc/weights.js';
 import { requiredFieldsPresent, verdict } from '../../../src/server/pipeline/data-checks.js';
 import type { RequiredFieldRule } from '../../../src/server/pipeline/types.js';
-import { type CreateAccountResponse, ExecutionDetails } from '../../../src/shared/api/index.js';
+import { ExecutionDetails } from '../../../src/shared/api/index.js';
 import { testDatabases } from '../../support/databases.js';
 import {
-  accountBody,
   createAccount,
   createTestClient,
   openTestApp,
   pathOf,
   type TestApp,
   type TestClient,
-  uploadForm,
-  widgetAuth,
 } from '../../support/server.js';
-import { passportPage, photographDocument, specimenHolder } from '../../support/specimens/index.js';
-import { complete, issueChallenge, uploadFrame } from '../liveness/liveness-client.js';
+import { specimenHolder } from '../../support/specimens/index.js';
+import { runIdvSession } from './kyc-flow.js';
 
 /** An answer's JSON, read field by field in assertions. */
 // biome-ignore lint/suspicious/noExplicitAny: the assertions check the shape
@@ -57,30 +54,19 @@ async function post(app: TestApp, client: TestClient, path: string, body: unknow
 }
 
 /** The KYC side of a session, as the KYC API's session create writes it. */
-function kycSessionRow(
+const kycSessionRow = (
   executionId: string,
   clientId: string,
   createdAt: string,
   userId: string | null = null,
-) {
-  return {
+) =>
+  kycSessionValues({
     execution_id: executionId,
     client_id: clientId,
-    kind: 'idv' as const,
-    identity_id: null,
+    kind: 'idv',
     user_id: userId,
-    metadata: null,
-    settings: null,
-    request_ip: null,
-    image_locations: null,
-    document_type: null,
-    document_type_given_at: null,
-    idv_weights_id: null,
     created_at: createdAt,
-    anonymized_at: null,
-    deleted_at: null,
-  };
-}
+  });
 
 for (const target of testDatabases()) {
   describe(`KYC weights and requirements (${target.name})`, { timeout: 600_000 }, () => {
@@ -408,94 +394,25 @@ const [first] = testDatabases();
 describe(`a decision uses the weights in force (${first!.name})`, { timeout: 600_000 }, () => {
   let app: TestApp;
   let client: TestClient;
-  let selfie: Buffer;
-  let front: Buffer;
+  // The holder of runIdvSession's generated passport.
   const holder = specimenHolder(23);
   before(async () => {
     await Promise.all([makeLivenessFixtures(), makeWidgetFixtures()]);
-    selfie = readFileSync(join(WIDGET_FIXTURES_DIR, 'face-1280.png'));
-    front = photographDocument(await passportPage({ seed: 23 }), { seed: 23, rotationDeg: 3 });
     app = await openTestApp(first!);
     client = await createTestClient(app);
   });
   after(() => app.close());
 
-  async function step(created: CreateAccountResponse, method: string, path: string, body?: unknown) {
-    const response = await app.request(path, {
-      method,
-      headers: { ...widgetAuth(created), 'content-type': 'application/json' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    assert.ok(response.status < 300, `${method} ${path}: ${response.status} ${await response.text()}`);
-  }
-
-  async function upload(created: CreateAccountResponse, url: string | undefined, bytes: Buffer) {
-    const png = bytes[0] === 0x89;
-    const response = await app.request(pathOf(url ?? ''), {
-      method: 'POST',
-      headers: widgetAuth(created),
-      body: uploadForm(bytes, png ? 'page.png' : 'page.jpg', png ? 'image/png' : 'image/jpeg'),
-    });
-    assert.equal(response.status, 201, await response.text());
-  }
-
   /** A KYC session for the holder's passport, through capture and processing; its decision and recorded weights. */
   async function decide(): Promise<{ details: ExecutionDetails; weightsId: string | null }> {
-    const created = await createAccount(
-      app,
-      client,
-      accountBody({
-        workflowDefinition: {
-          key: 10011,
-          credentials: [
-            { category: 'ID', type: { values: ['PASSPORT'] }, country: { values: [holder.issuingState] } },
-            { category: 'SELFIE' },
-          ],
-        },
-        liveness: { mode: 'passive' },
-      }),
-    );
-    const executionId = created.workflowExecution.id;
-    // The KYC side of the session (as the KYC API's session create writes it).
-    await kycDb(app.idv.ctx)
-      .insertInto('kyc_sessions')
-      .values({
-        ...kycSessionRow(executionId, client.id, app.clock.now().toISOString()),
-        document_type: 'passport',
-      })
-      .execute();
-    await step(created, 'POST', '/api/v1/session/consent', { accepted: true, version: '2026-01' });
-    await step(created, 'PUT', '/api/v1/session/document', {
-      type: 'PASSPORT',
-      country: holder.issuingState,
-    });
-    const id = created.workflowExecution.credentials.find((c) => c.category === 'ID');
-    const face = created.workflowExecution.credentials.find((c) => c.category === 'SELFIE');
-    await upload(created, id?.api?.parts.front, front);
-    await upload(created, face?.api?.parts.face, selfie);
-    const challenge = await issueChallenge(app, created);
-    for (const [index, pose] of (['neutral', 'sway-a', 'sway-b'] as const).entries()) {
-      app.clock.advance(150);
-      const frame = readFileSync(livenessFramePath('astronaut', pose));
-      const response = await uploadFrame(app, created, challenge, frame, {
-        nonce: challenge.nonce,
-        index,
-        kind: 'burst',
-        step: 0,
-        capturedAtMs: 150 * (index + 1),
-      });
-      assert.equal(response.status, 201, await response.text());
-    }
-    assert.equal((await complete(app, created, challenge)).status, 'DONE');
-    const executionPath = pathOf(id?.api?.workflowExecution ?? '');
-    await step(created, 'PUT', executionPath);
-    await app.idv.runDueWork();
+    const { created } = await runIdvSession(app, client, null);
+    const executionPath = pathOf(created.workflowExecution.credentials[0]?.api?.workflowExecution ?? '');
     const response = await app.request(executionPath, { headers: client.auth });
     const details = ExecutionDetails.parse(await response.json());
     const session = await kycDb(app.idv.ctx)
       .selectFrom('kyc_sessions')
       .select('idv_weights_id')
-      .where('execution_id', '=', executionId)
+      .where('execution_id', '=', created.workflowExecution.id)
       .executeTakeFirstOrThrow();
     return { details, weightsId: session.idv_weights_id };
   }

@@ -3,7 +3,6 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
-import { Webhook } from 'standardwebhooks';
 import { ManualClock } from '../../../src/server/clock.js';
 import {
   DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS,
@@ -14,6 +13,7 @@ import {
   type WebhookOutboxOptions,
 } from '../../../src/server/queue/index.js';
 import { migrateTestDatabase, type TestDatabaseHandle, testDatabases } from '../../support/databases.js';
+import { verifiedAt } from '../../support/webhook-receiver.js';
 
 /** The receivers here listen on 127.0.0.1: the development setting, as `serve --demo` gives it. */
 const LOOPBACK_RECEIVERS = { allowLoopback: true, allowedNetworks: [] };
@@ -48,20 +48,6 @@ class Receiver {
   async close(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
-
-/**
- * Verifies with standardwebhooks' own `verify` over the raw bytes. The library checks the timestamp against the
- * wall clock (±5 min); the outbox signs with the injected clock, so verify as of that clock.
- */
-function verifyAt(clock: ManualClock, secret: string, request: ReceivedRequest): unknown {
-  const realNow = Date.now;
-  Date.now = () => clock.now().getTime();
-  try {
-    return new Webhook(secret).verify(request.rawBody, request.headers as Record<string, string>);
-  } finally {
-    Date.now = realNow;
   }
 }
 
@@ -113,11 +99,11 @@ for (const target of testDatabases()) {
       assert.equal(request!.headers['content-type'], 'application/json');
       assert.equal(request!.headers['webhook-id'], stored.msg_id);
       assert.equal(request!.headers['webhook-timestamp'], String(Math.floor(clock.now().getTime() / 1000)));
-      assert.deepEqual(verifyAt(clock, secret, request!), payload);
+      assert.deepEqual(verifiedAt(clock, secret, request!), payload);
       // The check is real: another secret, or one changed byte, fails verification.
-      assert.throws(() => verifyAt(clock, generateWebhookSecret(), request!));
+      assert.throws(() => verifiedAt(clock, generateWebhookSecret(), request!));
       const tampered = { ...request!, rawBody: Buffer.from(stored.body.replace('wf_1', 'wf_2')) };
-      assert.throws(() => verifyAt(clock, secret, tampered));
+      assert.throws(() => verifiedAt(clock, secret, tampered));
 
       assert.equal(stored.status, 'delivered');
       assert.equal(stored.attempts, 1);
@@ -155,7 +141,7 @@ for (const target of testDatabases()) {
       assert.equal(first!.headers['webhook-id'], second!.headers['webhook-id']);
       assert.ok(first!.rawBody.equals(second!.rawBody));
       assert.notEqual(first!.headers['webhook-timestamp'], second!.headers['webhook-timestamp']);
-      assert.deepEqual(verifyAt(clock, secret, second!), { n: 1 });
+      assert.deepEqual(verifiedAt(clock, secret, second!), { n: 1 });
     });
 
     it('disables on 410 and never calls that endpoint again for pending messages', async () => {
