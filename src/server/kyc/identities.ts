@@ -24,6 +24,7 @@ import { DESCRIPTOR_LENGTH } from '../faces/face-models.js';
 import { AUTHENTICATION_DEFINITION_KEY } from '../pipeline/requirements.js';
 import { readDocumentData } from './session-files.js';
 import type { KycDocumentData } from './session-schemas.js';
+import { selfieBytes } from '../liveness/liveness-challenges.js';
 import { ensureKycSession, type IdentitiesTable, type KycSessionsTable, kycDb } from './tables.js';
 
 export type IdentityRow = Selectable<IdentitiesTable>;
@@ -97,21 +98,12 @@ export async function loadIdentityMatch(
   return { template: decodeTemplate(identity.face_template), threshold };
 }
 
-/** The descriptor of the selfie's one person, or undefined (no selfie, no face, several people, unreadable). */
 /** The selfie's face template (base64 float32), undefined without exactly one person in it. */
 export async function selfieTemplate(
   ctx: Pick<ServerContext, 'db' | 'blobs'>,
   executionId: string,
 ): Promise<string | undefined> {
-  const part = await ctx.db
-    .selectFrom('parts')
-    .innerJoin('credentials', 'credentials.id', 'parts.credential_id')
-    .select(['parts.blob_key'])
-    .where('parts.execution_id', '=', executionId)
-    .where('credentials.category', '=', 'SELFIE')
-    .where('parts.classifier', '=', 'FACE')
-    .executeTakeFirst();
-  const bytes = part ? await ctx.blobs.get(part.blob_key) : undefined;
+  const bytes = await selfieBytes(ctx, executionId);
   if (!bytes) return undefined;
   try {
     const people = selfiePeople((await analyzeFaces(bytes)).faces);

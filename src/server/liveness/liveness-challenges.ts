@@ -307,7 +307,11 @@ export async function storeLivenessFrame(
   return { answer, created: true };
 }
 
-async function selfieBytes(ctx: ServerContext, executionId: string): Promise<Buffer | undefined> {
+/** The stored selfie (SELFIE credential, FACE part) of an execution, if any. */
+export async function selfieBytes(
+  ctx: Pick<ServerContext, 'db' | 'blobs'>,
+  executionId: string,
+): Promise<Buffer | undefined> {
   const part = await ctx.db
     .selectFrom('parts')
     .innerJoin('credentials', 'credentials.id', 'parts.credential_id')
