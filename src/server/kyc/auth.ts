@@ -8,7 +8,7 @@
  */
 import { createMiddleware } from 'hono/factory';
 import type { ApiClient } from '../auth/clients.js';
-import { authenticateWorkflowToken } from '../auth/workflow-tokens.js';
+import { authenticateWorkflowToken, type WidgetActivity } from '../auth/workflow-tokens.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import type { ExecutionRow } from '../executions/execution-row.js';
@@ -36,14 +36,21 @@ export async function findKycSession(
     .executeTakeFirst();
 }
 
-/** SDK steps of a session of `kind` (an execution without a KYC row counts as an IDV session). */
-export function requireSdkSession(ctx: ServerContext, kind: KycSessionKind) {
+/**
+ * SDK steps of a session of `kind` (an execution without a KYC row counts as an IDV session). `read`: a read that does
+ * not start the session's inactivity clock (as the widget's session load).
+ */
+export function requireSdkSession(
+  ctx: ServerContext,
+  kind: KycSessionKind,
+  activity: WidgetActivity = 'capture',
+) {
   return createMiddleware<{ Variables: KycSdkVariables }>(async (c, next) => {
     const clientId = c.req.header(CLIENT_ID_HEADER);
     if (!clientId) {
       throw new ApiError(401, 'CLIENT_ID_REQUIRED', 'The client-id header is required on SDK steps');
     }
-    const access = await authenticateWorkflowToken(ctx, c.req.header('authorization'), 'capture');
+    const access = await authenticateWorkflowToken(ctx, c.req.header('authorization'), activity);
     if (access.grant.kind !== 'widget') {
       throw new ApiError(403, 'FORBIDDEN', 'SDK steps take the session token (session_token)');
     }

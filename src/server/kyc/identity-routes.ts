@@ -267,20 +267,23 @@ export function identityRoutes(ctx: ServerContext) {
     return c.json({ identity_id: identity.id, anonymized_at: anonymizedAt }, 200);
   });
 
-  router.openapi({ ...sdkStatusRoute, middleware: [requireSdkSession(ctx, 'ida')] as const }, async (c) => {
-    assertSameSession(c.var.execution, c.req.valid('json').session_id);
-    const identityId = c.var.kycSession?.identity_id;
-    if (!identityId) throw new ApiError(404, 'NOT_FOUND', 'The session has no identity');
-    const identity = await findOwnIdentity(ctx, c.var.execution.client_id, identityId);
-    return c.json(
-      {
-        identity_id: identity.id,
-        verified: identity.verified === 1,
-        can_authenticate: canAuthenticate(identity),
-      },
-      200,
-    );
-  });
+  router.openapi(
+    { ...sdkStatusRoute, middleware: [requireSdkSession(ctx, 'ida', 'read')] as const },
+    async (c) => {
+      assertSameSession(c.var.execution, c.req.valid('json').session_id);
+      const identityId = c.var.kycSession?.identity_id;
+      if (!identityId) throw new ApiError(404, 'NOT_FOUND', 'The session has no identity');
+      const identity = await findOwnIdentity(ctx, c.var.execution.client_id, identityId);
+      return c.json(
+        {
+          identity_id: identity.id,
+          verified: identity.verified === 1,
+          can_authenticate: canAuthenticate(identity),
+        },
+        200,
+      );
+    },
+  );
 
   router.openapi({ ...documentRoute, middleware: [client] as const }, async (c) => {
     const identity = await findOwnIdentity(ctx, c.var.client.id, c.req.valid('json').identity_id);

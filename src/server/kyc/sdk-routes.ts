@@ -252,6 +252,7 @@ function sdkMultipartDoc(
 function sdkRoutesOf(ctx: ServerContext, kind: KycSessionKind, liveness: LivenessOptions) {
   const router = newRouter();
   const sdk = requireSdkSession(ctx, kind);
+  const sdkRead = requireSdkSession(ctx, kind, 'read');
   const idv = kind === 'idv';
 
   router.openapi(
@@ -263,7 +264,7 @@ function sdkRoutesOf(ctx: ServerContext, kind: KycSessionKind, liveness: Livenes
         SessionRequest,
         KycSdkSession,
       ),
-      middleware: [sdk] as const,
+      middleware: [sdkRead] as const,
     },
     async (c) => {
       assertSameSession(c.var.execution, c.req.valid('json').session_id);

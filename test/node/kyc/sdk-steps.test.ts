@@ -335,6 +335,21 @@ for (const target of testDatabases()) {
       assert.equal(gone.status, 404);
     });
 
+    it('a session read does not start the inactivity clock; a capture step does', async () => {
+      const session = await createSession(app, client);
+      const activity = () =>
+        app.idv.ctx.db
+          .selectFrom('workflow_executions')
+          .select(['capture_started_at', 'last_activity_at'])
+          .where('id', '=', session.session_id)
+          .executeTakeFirstOrThrow();
+      assert.equal((await sdk(app, session, '/session/read')).status, 200);
+      assert.deepEqual(await activity(), { capture_started_at: null, last_activity_at: null });
+      assert.equal((await sdk(app, session, '/consent', { consent: true })).status, 200);
+      const started = await activity();
+      assert.ok(started.capture_started_at && started.last_activity_at, JSON.stringify(started));
+    });
+
     it('refuses bad input with its own code and status, never a 500', async () => {
       const session = await createSession(app, client);
       const other = await createSession(app, client);
