@@ -29,6 +29,7 @@ import {
   photographDocument,
   specimenHolder,
 } from '../support/specimens/index.js';
+import { guardRequests, launchChromium } from '../support/browser.js';
 import { postgresSchema } from '../support/databases.js';
 import { runCli, type ServerProcess, spawnServer } from '../support/server.js';
 import {
@@ -37,6 +38,7 @@ import {
   verifiedBody,
   type WebhookReceiver,
 } from '../support/webhook-receiver.js';
+import { screenshotAtSizes } from './pages/widget-driver.js';
 
 const ORIGIN = 'https://shop.example';
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field below
@@ -350,6 +352,33 @@ const STEPS: Array<[string, (state: FlowState) => Promise<void>]> = [
     async (state) => {
       const final = await authenticate(state, 'other', state.images.otherSelfie);
       assert.equal(final.authenticated, false, JSON.stringify(final));
+    },
+  ],
+  [
+    'IDA on the hosted page: consent, then the selfie — no document step',
+    async (state) => {
+      const created = await call(state, '/kyc/v2/ida/session/create', { identity_id: state.identityId });
+      assert.equal(created.status, 201, JSON.stringify(created.json));
+      const browser = await launchChromium({ fakeCamera: true });
+      try {
+        const context = await browser.newContext();
+        const guard = await guardRequests(context);
+        const page = await context.newPage();
+        await page.goto(created.json.url);
+        const widget = page.locator('idv-capture');
+        await widget.getByRole('heading', { name: 'Verify your identity' }).waitFor();
+        // The consent names what this session asks for: a selfie, no document.
+        await widget.getByText('We will ask for a selfie.', { exact: false }).waitFor();
+        assert.equal(await widget.getByText('Have your ID document ready.').count(), 0);
+        await screenshotAtSizes(page, 'kyc-ida-consent');
+        await widget.getByRole('button', { name: 'I agree, continue' }).click();
+        await widget.getByRole('heading', { name: 'Take a selfie' }).waitFor();
+        assert.equal(await widget.getByRole('heading', { name: 'Choose your document' }).count(), 0);
+        await screenshotAtSizes(page, 'kyc-ida-selfie');
+        assert.deepEqual(guard.thirdParty, []);
+      } finally {
+        await browser.close();
+      }
     },
   ],
   [

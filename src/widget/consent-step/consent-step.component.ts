@@ -17,17 +17,24 @@ export const CONSENT_TEXT_VERSION = '2026-11';
 export class IdvConsentStep extends StepElement {
   static override styles = [stepStyles, consentStepStyles];
 
-  static override properties = { busy: { type: Boolean }, offerHandoff: { attribute: false } };
+  static override properties = {
+    busy: { type: Boolean },
+    offerHandoff: { attribute: false },
+    selfieOnly: { attribute: false },
+  };
 
   /** An answer is being sent: buttons are disabled. */
   declare busy: boolean;
   /** Show "Continue on your phone" (off on phones and on the phone side of a handoff). */
   declare offerHandoff: boolean;
+  /** The session asks for no document, only a selfie (and liveness): returning-user authentication. */
+  declare selfieOnly: boolean;
 
   constructor() {
     super();
     this.busy = false;
     this.offerHandoff = false;
+    this.selfieOnly = false;
   }
 
   override render() {
@@ -37,21 +44,34 @@ export class IdvConsentStep extends StepElement {
           ${msg('Verify your identity', { id: 'consent.title' })}
         </h2>
         <p>
-          ${msg(
-            'We will ask for a photo of your ID document and a selfie. The photos are checked on this device, then sent securely to verify that the document is genuine and that it belongs to you.',
-            { id: 'consent.body' },
-          )}
+          ${
+            this.selfieOnly
+              ? msg(
+                  'We will ask for a selfie. It is checked on this device, then sent securely to confirm that you are the person whose identity was verified before.',
+                  { id: 'consent.body.selfie' },
+                )
+              : msg(
+                  'We will ask for a photo of your ID document and a selfie. The photos are checked on this device, then sent securely to verify that the document is genuine and that it belongs to you.',
+                  { id: 'consent.body' },
+                )
+          }
         </p>
         <ul>
-          <li>${msg('Have your ID document ready.', { id: 'consent.tip.document' })}</li>
+          ${this.selfieOnly ? nothing : html`<li>${msg('Have your ID document ready.', { id: 'consent.tip.document' })}</li>`}
           <li>${msg('Find a well-lit place.', { id: 'consent.tip.light' })}</li>
           <li>${msg('It takes about two minutes.', { id: 'consent.tip.time' })}</li>
         </ul>
         <p class="legal">
-          ${msg(
-            'By continuing you agree that your images and the data on your document are processed for identity verification.',
-            { id: 'consent.legal' },
-          )}
+          ${
+            this.selfieOnly
+              ? msg('By continuing you agree that your images are processed to confirm your identity.', {
+                  id: 'consent.legal.selfie',
+                })
+              : msg(
+                  'By continuing you agree that your images and the data on your document are processed for identity verification.',
+                  { id: 'consent.legal' },
+                )
+          }
         </p>
         <div class="actions">
           <button

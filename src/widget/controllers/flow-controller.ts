@@ -95,11 +95,16 @@ export function initialFlowState(session: SessionResponse): FlowState {
   };
 }
 
+/** Whether the session asks for a document (returning-user authentication asks only for a selfie and liveness). */
+export function asksForDocument(session: SessionResponse): boolean {
+  return hasCredential(session, 'ID');
+}
+
 /** The steps of this session in order, as shown to the user ("step 2 of 6"). */
 export function flowSteps(state: FlowState): FlowStep[] {
   const { session } = state;
   const steps: FlowStep[] = ['consent'];
-  if (hasCredential(session, 'ID')) {
+  if (asksForDocument(session)) {
     if (!onlyDocumentChoice(session)) steps.push('document-type');
     steps.push('document-front');
     if (needsBack(state)) steps.push('document-back');

@@ -9,6 +9,7 @@ import { SessionClient } from '../../transport/session-client.js';
 import { TransportError } from '../../transport/transport-error.js';
 import { CONSENT_TEXT_VERSION } from '../consent-step/consent-step.js';
 import {
+  asksForDocument,
   type DocumentChoice,
   FlowController,
   type FlowStep,
@@ -285,6 +286,7 @@ export class IdvCapture extends LitElement {
           exportparts="consent-panel, primary-button, secondary-button"
           .busy=${this.busy}
           .offerHandoff=${!this.noHandoff && !coarsePointer()}
+          .selfieOnly=${!asksForDocument(state.session)}
           @handoff-requested=${() => void this.openHandoff()}
           @consent-answer=${(e: CustomEvent<{ accepted: boolean }>) => void this.answerConsent(e.detail.accepted)}
         ></idv-consent-step>`;

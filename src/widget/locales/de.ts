@@ -13,6 +13,10 @@ export const templates = {
   'consent.tip.time': 'Es dauert etwa zwei Minuten.',
   'consent.legal':
     'Wenn Sie fortfahren, stimmen Sie zu, dass Ihre Bilder und die Daten Ihres Dokuments zur Identitätsprüfung verarbeitet werden.',
+  'consent.body.selfie':
+    'Wir bitten Sie um ein Selfie. Es wird auf diesem Gerät geprüft und dann sicher übertragen, um zu bestätigen, dass Sie die Person sind, deren Identität bereits bestätigt wurde.',
+  'consent.legal.selfie':
+    'Indem Sie fortfahren, stimmen Sie zu, dass Ihre Bilder zur Bestätigung Ihrer Identität verarbeitet werden.',
   'consent.accept': 'Einverstanden, weiter',
   'consent.decline': 'Nein, danke',
   'flow.progress': str`Schritt ${0} von ${1}`,

@@ -13,6 +13,9 @@ export const templates = {
   'consent.tip.time': 'Tarda unos dos minutos.',
   'consent.legal':
     'Al continuar aceptas que tus imágenes y los datos de tu documento se traten para verificar tu identidad.',
+  'consent.body.selfie':
+    'Te pediremos un selfie. Se comprueba en este dispositivo y luego se envía de forma segura para confirmar que eres la persona cuya identidad ya se verificó.',
+  'consent.legal.selfie': 'Al continuar, aceptas que tus imágenes se procesen para confirmar tu identidad.',
   'consent.accept': 'Acepto, continuar',
   'consent.decline': 'No, gracias',
   'flow.progress': str`Paso ${0} de ${1}`,

@@ -13,6 +13,10 @@ export const templates = {
   'consent.tip.time': 'Cela prend environ deux minutes.',
   'consent.legal':
     'En continuant, vous acceptez que vos images et les données de votre document soient traitées pour vérifier votre identité.',
+  'consent.body.selfie':
+    'Nous allons vous demander un selfie. Il est contrôlé sur cet appareil, puis envoyé de façon sécurisée pour confirmer que vous êtes bien la personne dont l’identité a déjà été vérifiée.',
+  'consent.legal.selfie':
+    'En continuant, vous acceptez que vos images soient traitées pour confirmer votre identité.',
   'consent.accept': 'J’accepte, continuer',
   'consent.decline': 'Non merci',
   'flow.progress': str`Étape ${0} sur ${1}`,

@@ -13,6 +13,10 @@ export const templates = {
   'consent.tip.time': 'Demora cerca de dois minutos.',
   'consent.legal':
     'Ao continuar, aceita que as suas imagens e os dados do seu documento sejam tratados para verificar a sua identidade.',
+  'consent.body.selfie':
+    'Vamos pedir-lhe uma selfie. É verificada neste dispositivo e depois enviada de forma segura para confirmar que é a pessoa cuja identidade já foi verificada.',
+  'consent.legal.selfie':
+    'Ao continuar, aceita que as suas imagens sejam tratadas para confirmar a sua identidade.',
   'consent.accept': 'Aceito, continuar',
   'consent.decline': 'Não, obrigado',
   'flow.progress': str`Passo ${0} de ${1}`,
