@@ -174,7 +174,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<IdvApp>
     );
   });
   // Before the body limits so preflights and error answers carry CORS headers too.
-  app.use('/api/*', widgetCors(ctx));
+  const crossOrigin = widgetCors(ctx);
+  app.use('/api/*', crossOrigin);
+  app.use('/kyc/*', crossOrigin);
   const tooLarge = (code: 'IMAGE_TOO_LARGE' | 'PAYLOAD_TOO_LARGE', limit: number) => () => {
     throw new ApiError(413, code, `Body exceeds ${Math.round(limit / 1024)} KiB`);
   };

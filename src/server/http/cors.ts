@@ -2,7 +2,7 @@
  * CORS for the endpoints the embedded widget calls from the customer's page (issue #18, item 6).
  *
  * - A preflight carries no token, so it is answered for the widget routes only (session, liveness, handoff, part
- *   uploads, finalize) and only for origins some client registered (`--allowed-origin`). Server-to-server routes
+ *   uploads, finalize, and the KYC API's SDK steps) and only for origins some client registered (`--allowed-origin`). Server-to-server routes
  *   (account creation, retrieval, deletion, the part image GET) answer no preflight: a browser never calls them.
  * - A real request carries the workflow token: the answer is readable (`Access-Control-Allow-Origin`) only from the
  *   origins of the client that owns that token. Without a valid token (401) any registered origin may read the
@@ -17,15 +17,18 @@ import { bearerToken } from '../auth/bearer.js';
 import { findExecutionByToken } from '../auth/workflow-tokens.js';
 
 const ALLOW_METHODS = 'GET, POST, PUT, DELETE';
-const ALLOW_HEADERS = 'Authorization, Content-Type, Idempotency-Key';
+const ALLOW_HEADERS = 'Authorization, Content-Type, Idempotency-Key, client-id';
 const EXPOSE_HEADERS = 'Idempotent-Replayed, X-Request-Id';
 const PART_PATH =
   /^\/api\/v1\/accounts\/[^/]+\/workflow-executions\/[^/]+\/credentials\/[^/]+\/(parts(\/[^/]+)?|data)$/;
 const EXECUTION_PATH = /^\/api\/v1\/accounts\/[^/]+\/workflow-executions\/[^/]+$/;
+/** The KYC API's SDK steps (client-id header + session token), called from the customer's page like the widget. */
+const KYC_SDK_PATH = /^\/kyc\/v2\/((idv|ida)\/sdk\/.+|identity\/sdk\/status)$/;
 
 /** The routes the widget calls with its workflow token, by method. */
 export function isWidgetRoute(method: string, path: string): boolean {
   if (path === '/api/v1/session' || path.startsWith('/api/v1/session/')) return true;
+  if (KYC_SDK_PATH.test(path)) return method === 'POST';
   if (PART_PATH.test(path)) return method === 'POST' || method === 'PUT' || method === 'DELETE';
   return EXECUTION_PATH.test(path) && method === 'PUT';
 }

@@ -335,6 +335,35 @@ for (const target of testDatabases()) {
       assert.equal(gone.status, 404);
     });
 
+    it('SDK steps answer cross-origin calls from the session client’s origins only; admin operations none', async () => {
+      const session = await createSession(app, client);
+      const preflight = (path: string) =>
+        app.request(path, {
+          method: 'OPTIONS',
+          headers: {
+            origin: 'https://shop.example',
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'authorization, client-id, content-type',
+          },
+        });
+      const sdkPreflight = await preflight('/kyc/v2/idv/sdk/consent');
+      assert.equal(sdkPreflight.headers.get('access-control-allow-origin'), 'https://shop.example');
+      assert.match(String(sdkPreflight.headers.get('access-control-allow-headers')), /client-id/);
+      const adminPreflight = await preflight('/kyc/v2/idv/session/create');
+      assert.equal(adminPreflight.headers.get('access-control-allow-origin'), null);
+      const read = (origin: string) =>
+        app.request('/kyc/v2/idv/sdk/session/read', {
+          method: 'POST',
+          headers: { ...sdkHeaders(session), origin, 'content-type': 'application/json' },
+          body: JSON.stringify({ session_id: session.session_id }),
+        });
+      const own = await read('https://shop.example');
+      assert.equal(own.status, 200);
+      assert.equal(own.headers.get('access-control-allow-origin'), 'https://shop.example');
+      const rival = await read('https://rival.example');
+      assert.equal(rival.headers.get('access-control-allow-origin'), null);
+    });
+
     it('a session read does not start the inactivity clock; a capture step does', async () => {
       const session = await createSession(app, client);
       const activity = () =>
