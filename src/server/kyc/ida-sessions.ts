@@ -1,26 +1,16 @@
-/**
- * IDA — returning-user authentication (KYC API, issue #16): a selfie and a liveness challenge of a verified identity,
- * decided against the identity's face template. An IDA session is a workflow execution of our own definition
- * `AUTHENTICATION_DEFINITION_KEY` (10090) with a SELFIE and a FACEMAP credential only, in the identity's account, plus
- * its `kyc_sessions` row (kind `ida`, the identity). The engine captures it like any execution (the SDK steps or the
- * widget's session endpoints) and the processing job decides it with the authentication capabilities (usability,
- * liveness, identity similarity: docs/decision.md); authenticated = decision PASSED. The workflow API does not show it.
- */
-import type { Selectable } from 'kysely';
 import type { ApiClient } from '../auth/clients.js';
 import type { ServerContext } from '../context.js';
-import type { WorkflowExecutionsTable } from '../db/schema.js';
 import { ApiError } from '../errors.js';
 import { createExecution } from '../executions/create-execution.js';
 import type { ExecutionRow } from '../executions/execution-row.js';
 import { readPartImage, wipeExecution } from '../executions/retrieval.js';
 import { AUTHENTICATION_DEFINITION_KEY } from '../pipeline/requirements.js';
-import type { CapabilityResult, DecisionType } from '../pipeline/types.js';
 import type { KycSessionRow } from './tables.js';
 import { canAuthenticate } from './identities.js';
-import { decisionOf, kycDecision, verifiedOf } from './decided-session.js';
+import { capabilitiesOf, decisionOf, kycDecision, verifiedOf } from './decided-session.js';
 import type { KycSessionStatus } from './session-schemas.js';
-import { kycStatus, kycStatusSql } from './sessions.js';
+import { CAPABILITY_RESULT } from './session-files.js';
+import { kycStatus, kycStatusSql, sessionTimeline } from './sessions.js';
 import { kycDb, kycSessionValues } from './tables.js';
 
 export { AUTHENTICATION_DEFINITION_KEY };
@@ -131,49 +121,9 @@ export async function createIdaSession(
   };
 }
 
-const RESULT: Record<DecisionType, 'passed' | 'failed' | 'warning' | 'not_executed'> = {
-  PASSED: 'passed',
-  REJECTED: 'failed',
-  WARNING: 'warning',
-  NOT_EXECUTED: 'not_executed',
-};
-
-type ExecutionView = Selectable<WorkflowExecutionsTable>;
-
-/** The events of a session in time order, from its timestamps (no event without a time). */
-async function history(ctx: ServerContext, execution: ExecutionView, session: KycSessionRow | undefined) {
-  const selfie = await ctx.db
-    .selectFrom('parts')
-    .select(['uploaded_at'])
-    .where('execution_id', '=', execution.id)
-    .where('classifier', '=', 'FACE')
-    .executeTakeFirst();
-  const liveness = await ctx.db
-    .selectFrom('liveness_challenges')
-    .select(['completed_at'])
-    .where('execution_id', '=', execution.id)
-    .where('status', '=', 'PASSED')
-    .executeTakeFirst();
-  const events: Array<[string, string | null | undefined]> = [
-    ['created', session?.created_at ?? execution.created_at],
-    ['consent', execution.consent_at],
-    ['selfie_image', selfie?.uploaded_at],
-    ['liveness', liveness?.completed_at],
-    ['finalized', execution.acquired_at],
-    ['completed', execution.completed_at],
-    ['anonymized', session?.anonymized_at ?? execution.wiped_out_at],
-  ];
-  return events
-    .filter((event): event is [string, string] => Boolean(event[1]))
-    .map(([event, at]) => ({ event, at }))
-    .sort((a, b) => a.at.localeCompare(b.at));
-}
-
 /** `POST /kyc/v2/ida/session/read`: the session, its verdict and the numbers behind it (no biometric data). */
-export async function idaSessionView(ctx: ServerContext, execution: ExecutionView, session: KycSessionRow) {
-  const capabilities = execution.capabilities
-    ? (JSON.parse(execution.capabilities) as Record<string, CapabilityResult[]>)
-    : {};
+export async function idaSessionView(ctx: ServerContext, execution: ExecutionRow, session: KycSessionRow) {
+  const capabilities = capabilitiesOf(execution);
   const similarity = capabilities.similarity?.[0];
   const match = similarity?.data as
     | { faceMatchScore?: number; distance?: number; threshold?: number }
@@ -194,13 +144,13 @@ export async function idaSessionView(ctx: ServerContext, execution: ExecutionVie
           }
         : null,
     liveness: liveness
-      ? { result: RESULT[liveness.decision.type], label: liveness.decision.details.label }
+      ? { result: CAPABILITY_RESULT[liveness.decision.type], label: liveness.decision.details.label }
       : null,
     created_at: session.created_at,
     finalized_at: execution.acquired_at,
     completed_at: execution.completed_at,
     idv_weights_id: session.idv_weights_id,
-    history: await history(ctx, execution, session),
+    history: (await sessionTimeline(ctx, execution, session)).history,
   };
 }
 

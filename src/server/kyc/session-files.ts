@@ -154,7 +154,8 @@ export function readDocumentData(
 
 type TestResult = KycTests['tests'][string];
 
-const CAPABILITY_RESULT: Record<string, TestResult['result']> = {
+/** A decision type as the KYC API reports a test's result. */
+export const CAPABILITY_RESULT: Record<string, TestResult['result']> = {
   PASSED: 'passed',
   REJECTED: 'failed',
   WARNING: 'warning',

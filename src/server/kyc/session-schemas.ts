@@ -89,6 +89,20 @@ export type KycDecision = z.infer<typeof KycDecision>;
 
 const nullableString = z.string().nullable();
 
+/** The holder as the document gave them: in the session record and in document read. */
+const personShape = {
+  document_type: KycDocType.nullable(),
+  issuing_country: nullableString,
+  first_name: nullableString,
+  last_name: nullableString,
+  full_name: nullableString,
+  birth_date: nullableString,
+  gender: nullableString,
+  nationality: nullableString,
+  document_number: nullableString,
+  expiry_date: nullableString,
+};
+
 export const KycSession = z
   .object({
     session_id: z.string(),
@@ -101,16 +115,7 @@ export const KycSession = z
     metadata: z.record(z.string(), z.unknown()).nullable(),
     webhook_url: nullableString,
     settings: z.record(z.string(), z.unknown()).nullable(),
-    document_type: KycDocType.nullable(),
-    issuing_country: nullableString,
-    first_name: nullableString,
-    last_name: nullableString,
-    full_name: nullableString,
-    birth_date: nullableString,
-    gender: nullableString,
-    nationality: nullableString,
-    document_number: nullableString,
-    expiry_date: nullableString,
+    ...personShape,
     consent_given_at: Timestamp.nullable(),
     document_type_given_at: Timestamp.nullable(),
     front_image_given_at: Timestamp.nullable(),
@@ -245,17 +250,8 @@ export const FIELD_SOURCES = ['MRZ', 'BARCODE', 'VIZ'] as const;
 export const KycDocumentData = z
   .object({
     session_id: z.string(),
-    document_type: KycDocType.nullable(),
-    issuing_country: nullableString,
-    first_name: nullableString,
-    last_name: nullableString,
-    full_name: nullableString,
-    birth_date: nullableString,
-    gender: nullableString,
-    nationality: nullableString,
-    document_number: nullableString,
+    ...personShape,
     personal_number: nullableString,
-    expiry_date: nullableString,
     issue_date: nullableString,
     address: nullableString,
     fields: z.record(z.string(), z.object({ value: z.string(), source: z.enum(FIELD_SOURCES).nullable() })),

@@ -34,16 +34,14 @@ import type {
 } from './session-schemas.js';
 import {
   decisionOf,
-  extractedFields,
-  fullName,
   IDV_SCREENING_DEFINITION,
   json,
   kycDecision,
   kycDocumentType,
   sanctionsOf,
-  text,
   verifiedOf,
 } from './decided-session.js';
+import { readDocumentData } from './session-files.js';
 import { ensureKycSession, kycDb, kycSessionValues } from './tables.js';
 
 export { ensureKycSession };
@@ -229,17 +227,18 @@ async function livenessGivenAt(ctx: ServerContext, executionId: string): Promise
   return passed?.completed_at ?? null;
 }
 
-export async function readKycSession(
+/**
+ * When each step was given (`*_given_at`) and the session's history from those times, for both kinds (an IDA session
+ * has no document steps: their times are null and they are not in its history).
+ */
+export async function sessionTimeline(
   ctx: ServerContext,
   execution: ExecutionRow,
-  session: KycSessionRow | undefined,
-): Promise<KycSession> {
-  const decision = decisionOf(execution);
-  const { fields } = extractedFields(execution);
+  session: Pick<KycSessionRow, 'document_type_given_at' | 'anonymized_at'> | undefined,
+) {
   const parts = await partTimes(ctx, execution.id);
-  const consentGivenAt = execution.consent_given === 1 ? execution.consent_at : null;
   const times = {
-    consent_given_at: consentGivenAt,
+    consent_given_at: execution.consent_given === 1 ? execution.consent_at : null,
     document_type_given_at: session?.document_type_given_at ?? null,
     front_image_given_at: parts.FRONT ?? null,
     back_image_given_at: parts.BACK ?? null,
@@ -248,25 +247,33 @@ export async function readKycSession(
     finalized_at: execution.acquired_at,
     completed_at: execution.status === 'PROCESSED' ? execution.completed_at : null,
   };
-  const anonymizedAt = session?.anonymized_at ?? execution.wiped_out_at;
-  const history: Array<{ event: string; at: string }> = [
-    { event: 'created', at: execution.created_at },
-    ...(
-      [
-        ['consent', times.consent_given_at],
-        ['document_type', times.document_type_given_at],
-        ['front_image', times.front_image_given_at],
-        ['back_image', times.back_image_given_at],
-        ['selfie_image', times.selfie_image_given_at],
-        ['liveness', times.liveness_given_at],
-        ['finalized', times.finalized_at],
-        ['completed', times.completed_at],
-        ['anonymized', anonymizedAt],
-      ] as Array<[string, string | null]>
-    )
-      .filter((entry): entry is [string, string] => entry[1] !== null)
-      .map(([event, at]) => ({ event, at })),
-  ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const events: Array<[string, string | null]> = [
+    ['created', execution.created_at],
+    ['consent', times.consent_given_at],
+    ['document_type', times.document_type_given_at],
+    ['front_image', times.front_image_given_at],
+    ['back_image', times.back_image_given_at],
+    ['selfie_image', times.selfie_image_given_at],
+    ['liveness', times.liveness_given_at],
+    ['finalized', times.finalized_at],
+    ['completed', times.completed_at],
+    ['anonymized', session?.anonymized_at ?? execution.wiped_out_at],
+  ];
+  const history = events
+    .filter((entry): entry is [string, string] => entry[1] !== null)
+    .map(([event, at]) => ({ event, at }))
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  return { times, history };
+}
+
+export async function readKycSession(
+  ctx: ServerContext,
+  execution: ExecutionRow,
+  session: KycSessionRow | undefined,
+): Promise<KycSession> {
+  const decision = decisionOf(execution);
+  const { times, history } = await sessionTimeline(ctx, execution, session);
+  const document = readDocumentData(execution, session);
   return {
     session_id: execution.id,
     kind: 'idv',
@@ -278,16 +285,16 @@ export async function readKycSession(
     metadata: json<Record<string, unknown>>(session?.metadata),
     webhook_url: execution.callback_url,
     settings: json<Record<string, unknown>>(session?.settings),
-    document_type: kycDocumentType(execution, session, fields),
-    issuing_country: text(fields.issuingCountry) ?? execution.document_country,
-    first_name: text(fields.firstName),
-    last_name: text(fields.lastName),
-    full_name: fullName(fields),
-    birth_date: text(fields.dateOfBirth),
-    gender: text(fields.gender),
-    nationality: text(fields.nationality),
-    document_number: text(fields.documentNumber),
-    expiry_date: text(fields.expiryDate),
+    document_type: document.document_type,
+    issuing_country: document.issuing_country,
+    first_name: document.first_name,
+    last_name: document.last_name,
+    full_name: document.full_name,
+    birth_date: document.birth_date,
+    gender: document.gender,
+    nationality: document.nationality,
+    document_number: document.document_number,
+    expiry_date: document.expiry_date,
     ...times,
     created_at: execution.created_at,
     expires_at: expiresAt(execution),
