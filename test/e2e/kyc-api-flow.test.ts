@@ -39,6 +39,7 @@ import {
   type WebhookReceiver,
 } from '../support/webhook-receiver.js';
 import { screenshotAtSizes } from './pages/widget-driver.js';
+import { burstProcessForm } from '../support/kyc-forms.js';
 
 const ORIGIN = 'https://shop.example';
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field below
@@ -122,29 +123,7 @@ async function liveness(state: FlowState, kind: 'idv' | 'ida', session: Session,
   const generated = await sdk(state, kind, session, 'liveness/generate');
   assert.equal(generated.status, 200, JSON.stringify(generated.json));
   assert.equal(generated.json.mode, 'passive');
-  const poses = ['neutral', 'sway-a', 'sway-b'] as const;
-  const form = new FormData();
-  form.append('session_id', session.sessionId);
-  form.append('liveness_session_id', generated.json.liveness_session_id);
-  form.append(
-    'meta',
-    JSON.stringify(
-      poses.map((_, index) => ({
-        nonce: generated.json.nonce,
-        index,
-        kind: 'burst',
-        step: 0,
-        capturedAtMs: 100 * (index + 1),
-      })),
-    ),
-  );
-  for (const pose of poses) {
-    form.append(
-      'file',
-      new Blob([new Uint8Array(readFileSync(livenessFramePath(person, pose)))], { type: 'image/jpeg' }),
-      pose,
-    );
-  }
+  const form = burstProcessForm(session.sessionId, generated.json, person, 100);
   const response = await fetch(`${state.url}/kyc/v2/${kind}/sdk/liveness/process`, {
     method: 'POST',
     headers: sdkHeaders(state, session),

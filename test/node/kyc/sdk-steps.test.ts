@@ -36,6 +36,7 @@ import {
   sdkForm,
   sdkHeaders,
 } from './kyc-client.js';
+import { burstProcessForm } from '../../support/kyc-forms.js';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -61,25 +62,10 @@ for (const target of testDatabases()) {
       }>(app, session, '/liveness/generate');
       assert.equal(generated.status, 200, JSON.stringify(generated.body));
       assert.equal(generated.body.mode, 'passive');
-      const poses = ['neutral', 'sway-a', 'sway-b'] as const;
-      const form = new FormData();
-      form.append('session_id', session.session_id);
-      form.append('liveness_session_id', generated.body.liveness_session_id);
-      form.append(
-        'meta',
-        JSON.stringify(
-          poses.map((_, index) => ({
-            nonce: generated.body.nonce,
-            index,
-            kind: 'burst',
-            step: 0,
-            capturedAtMs: 150 * (index + 1),
-          })),
-        ),
+      const form = burstProcessForm(session.session_id, generated.body, 'astronaut', 150);
+      const frames = (['neutral', 'sway-a', 'sway-b'] as const).map((pose) =>
+        readFileSync(livenessFramePath('astronaut', pose)),
       );
-      const frames = poses.map((pose) => readFileSync(livenessFramePath('astronaut', pose)));
-      for (const frame of frames)
-        form.append('file', new Blob([new Uint8Array(frame)], { type: 'image/jpeg' }), 'f.jpg');
       app.clock.advance(450);
       const processed = await sdkForm<{ status: string; attempts_left: number }>(
         app,
